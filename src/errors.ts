@@ -1,0 +1,120 @@
+/**
+ * Machine-readable reason of an {@link IdbAgentsError}. Switch on it rather than on
+ * the message, which is written for people and may change.
+ */
+export type IdbAgentsErrorCode =
+  | 'invalid_item'
+  | 'invalid_argument'
+  | 'storage_quota'
+  | 'storage_unavailable'
+  | 'upgrade_blocked'
+  | 'storage_failed'
+  | 'wrong_key'
+  | 'decryption_failed'
+  | 'key_store'
+  | 'max_turns_exceeded'
+  | 'model_http'
+  | 'offline'
+  | 'tool_failed'
+  | 'output_parse'
+  | 'run_failed'
+
+/** Options every {@link IdbAgentsError} accepts. */
+export interface IdbAgentsErrorOptions {
+  /** The error that caused this one (a DOMException, ZodError, APIError …). */
+  cause?: unknown
+}
+
+/**
+ * Base class of every error idb-agents throws on purpose. `name` is the subclass name
+ * (`'StorageQuotaError'` …) and `code` a fixed {@link IdbAgentsErrorCode}; the
+ * underlying DOMException, ZodError or APIError, when there is one, is kept as `cause`.
+ */
+export class IdbAgentsError extends Error {
+  /** Machine-readable reason; stable across versions. */
+  readonly code: IdbAgentsErrorCode
+
+  constructor(code: IdbAgentsErrorCode, message: string, options: IdbAgentsErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.name = new.target.name
+    this.code = code
+  }
+}
+
+/**
+ * An item given to a session is not storable: not an object, not plain JSON (a function,
+ * symbol, BigInt, cycle, class instance, `undefined` in an array, a non-finite number),
+ * or of the wrong shape. Nothing of the batch was written.
+ */
+export class InvalidItemError extends IdbAgentsError {
+  /** Index of the offending item in the batch passed to `addItems`. */
+  readonly index: number
+  /** Path inside that item, e.g. `content[0].text`; `''` for the item itself. */
+  readonly path: string
+
+  constructor(index: number, path: string, problem: string) {
+    const where = path === '' ? `item ${index}` : `item ${index} at ${path}`
+    super('invalid_item', `Cannot store ${where}: ${problem}. Nothing from this batch was written.`)
+    this.index = index
+    this.path = path
+  }
+}
+
+/** An argument is out of range or of the wrong type (e.g. `getItems(NaN)`). */
+export class InvalidArgumentError extends IdbAgentsError {
+  constructor(message: string) {
+    super('invalid_argument', message)
+  }
+}
+
+/**
+ * The browser refused a write because the origin's storage quota is used up. The write
+ * changed nothing; free space (delete old sessions) or ask for persistent storage, then
+ * retry.
+ */
+export class StorageQuotaError extends IdbAgentsError {
+  constructor(cause?: unknown) {
+    super(
+      'storage_quota',
+      'The browser storage quota for this site is full, so nothing was written and stored history is unchanged. ' +
+        'Delete old conversations or request persistent storage, then try again.',
+      { cause },
+    )
+  }
+}
+
+/**
+ * IndexedDB cannot be used here: missing, disabled, or refused (some private modes).
+ * Fall back to `MemorySession` and tell the user history will not be kept.
+ */
+export class StorageUnavailableError extends IdbAgentsError {
+  constructor(detail: string, cause?: unknown) {
+    super(
+      'storage_unavailable',
+      `IndexedDB is not available (${detail}). History cannot be saved on this device; ` +
+        'use MemorySession as a fallback and tell the user their conversation will not be kept.',
+      { cause },
+    )
+  }
+}
+
+/**
+ * Opening the database needs a schema upgrade, and another tab or window still holds an
+ * older version open and does not close it.
+ */
+export class UpgradeBlockedError extends IdbAgentsError {
+  constructor(dbName: string) {
+    super(
+      'upgrade_blocked',
+      `Database "${dbName}" needs an upgrade, but another tab of this site still has an older version open. ` +
+        'Close or reload the other tabs of this app, then try again.',
+    )
+  }
+}
+
+/** Any other IndexedDB failure; the operation changed nothing. `cause` holds the DOMException. */
+export class StorageError extends IdbAgentsError {
+  constructor(message: string, cause?: unknown) {
+    super('storage_failed', message, { cause })
+  }
+}
