@@ -1,6 +1,6 @@
 import type { AgentItem } from '../items.js'
 import { toStoredItems } from '../items.js'
-import { assertSessionId, resolveLimit, type Session, type SessionSettings } from './session.js'
+import { assertSessionId, resolveLimit, type ReplaceableSession, type SessionSettings } from './session.js'
 
 /** Options of {@link MemorySession}. */
 export interface MemorySessionOptions {
@@ -16,7 +16,7 @@ export interface MemorySessionOptions {
  * Items are copied in and out: changing an object after `addItems`, or one returned by
  * `getItems`, changes nothing stored.
  */
-export class MemorySession<TItem = AgentItem> implements Session<TItem> {
+export class MemorySession<TItem = AgentItem> implements ReplaceableSession<TItem> {
   readonly sessionId: string
   readonly #settings: SessionSettings | undefined
   #items: TItem[] = []
@@ -53,5 +53,9 @@ export class MemorySession<TItem = AgentItem> implements Session<TItem> {
 
   async clearSession(): Promise<void> {
     this.#items = []
+  }
+
+  async replaceItems(items: TItem[]): Promise<void> {
+    this.#items = toStoredItems(items)
   }
 }

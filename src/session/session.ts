@@ -73,3 +73,18 @@ export function assertSessionId(sessionId: unknown): asserts sessionId is string
     throw new InvalidArgumentError(`sessionId must be a non-empty string, got ${JSON.stringify(sessionId) ?? String(sessionId)}`)
   }
 }
+
+/**
+ * A session that can replace its whole history in one atomic step: afterwards it holds
+ * exactly `items`, or, if the call fails, exactly what it held before. Compaction and key
+ * rotation use it so that a failure never leaves half a history.
+ */
+export interface ReplaceableSession<TItem = AgentItem> extends Session<TItem> {
+  /** Replaces every item of the session with `items`, all or nothing. */
+  replaceItems(items: TItem[]): Promise<void>
+}
+
+/** True when `session` implements {@link ReplaceableSession}. */
+export function isReplaceableSession<TItem>(session: Session<TItem>): session is ReplaceableSession<TItem> {
+  return typeof (session as Partial<ReplaceableSession<TItem>>).replaceItems === 'function'
+}

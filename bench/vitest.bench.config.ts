@@ -1,0 +1,37 @@
+import { defineConfig } from 'vitest/config'
+import { playwright } from '@vitest/browser-playwright'
+import { chromiumArgs, chromiumPath } from '../scripts/chromium.mjs'
+
+// `npm run bench`: benchmarks print ratios (ours ÷ anchor) with console.table; they never
+// assert on time. Browser benchmarks run in real Chromium, Node ones under Node 20.
+export default defineConfig({
+  root: '..',
+  test: {
+    silent: false,
+    projects: [
+      {
+        test: {
+          name: 'bench-node',
+          environment: 'node',
+          include: ['bench/**/*.node.bench.ts'],
+          testTimeout: 300_000,
+          setupFiles: ['test/support/node-setup.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'bench-browser',
+          include: ['bench/**/*.browser.bench.ts'],
+          testTimeout: 300_000,
+          browser: {
+            enabled: true,
+            headless: true,
+            screenshotFailures: false,
+            provider: playwright({ launchOptions: { executablePath: chromiumPath, args: chromiumArgs } }),
+            instances: [{ browser: 'chromium' }],
+          },
+        },
+      },
+    ],
+  },
+})

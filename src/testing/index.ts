@@ -1,0 +1,2 @@
+// `idb-agents/testing`: tools for testing apps and custom sessions built on idb-agents.
+export {}
