@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config'
 import { playwright } from '@vitest/browser-playwright'
 import { chromiumArgs, chromiumMissingMessage, chromiumPath } from './scripts/chromium.mjs'
-import { browserCommands } from './test/support/browser-commands'
+import { browserCommands } from './test/support/browser-commands.ts'
 
 // One file for three jobs: `vite` serves the demo (root demo/), `vite build` builds the
 // library (src/index.ts and src/testing/index.ts), `vitest` runs the node and browser projects.

@@ -1,2 +1,6 @@
 // `idb-agents/testing`: tools for testing apps and custom sessions built on idb-agents.
-export {}
+export {
+  describeSessionConformance,
+  type SessionConformanceOptions,
+  type SessionFactory,
+} from './conformance.js'

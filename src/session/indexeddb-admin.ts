@@ -1,0 +1,97 @@
+import { InvalidArgumentError } from '../errors.js'
+import { withDatabase } from './indexeddb-connection.js'
+import { toSessionInfo, type SessionInfo } from './indexeddb-records.js'
+
+/** Which database a helper works on. */
+export interface DatabaseOptions {
+  /** @default 'idb-agents' */
+  dbName?: string
+}
+
+/** Options of {@link listSessions}. */
+export interface ListSessionsOptions extends DatabaseOptions {
+  /** Page size. @default 50 */
+  limit?: number
+  /** `nextCursor` of the previous page; omit for the first page. */
+  cursor?: string
+}
+
+/** One page of {@link listSessions}. */
+export interface SessionPage {
+  /** Sessions, most recently updated first. */
+  sessions: SessionInfo[]
+  /** Pass as `cursor` to get the next page; absent on the last page. */
+  nextCursor?: string
+}
+
+const defaultDbName = (options: DatabaseOptions): string => options.dbName ?? 'idb-agents'
+
+function decodeCursor(cursor: string): [number, string] {
+  try {
+    const parsed: unknown = JSON.parse(cursor)
+    if (Array.isArray(parsed) && typeof parsed[0] === 'number' && typeof parsed[1] === 'string') {
+      return [parsed[0], parsed[1]]
+    }
+  } catch {
+    // reported below
+  }
+  throw new InvalidArgumentError(`cursor ${JSON.stringify(cursor)} is not a nextCursor returned by listSessions`)
+}
+
+/**
+ * Lists the sessions stored in a database, most recently updated first, one page at a
+ * time (a conversation sidebar). Costs O(page), whatever the number of sessions.
+ */
+export async function listSessions(options: ListSessionsOptions = {}): Promise<SessionPage> {
+  const limit = options.limit ?? 50
+  if (!Number.isInteger(limit) || limit <= 0) {
+    throw new InvalidArgumentError(`limit must be a positive integer, got ${String(limit)}`)
+  }
+  const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor)
+  return withDatabase(defaultDbName(options), 'listing sessions', async (db) => {
+    const index = db.transaction('sessions').store.index('byUpdatedAt')
+    const range = after ? IDBKeyRange.upperBound(after, true) : undefined
+    const sessions: SessionInfo[] = []
+    let last: [number, string] | undefined
+    for (let cursor = await index.openCursor(range, 'prev'); cursor; cursor = await cursor.continue()) {
+      if (sessions.length === limit) {
+        const page: SessionPage = { sessions }
+        if (last) page.nextCursor = JSON.stringify(last)
+        return page
+      }
+      sessions.push(toSessionInfo(cursor.value))
+      last = [cursor.value.updatedAt, cursor.value.id]
+    }
+    return { sessions }
+  })
+}
+
+/** Deletes a session and all its items (every branch) in one transaction; other sessions are untouched. */
+export async function deleteSession(sessionId: string, options: DatabaseOptions = {}): Promise<void> {
+  await withDatabase(defaultDbName(options), `deleting session "${sessionId}"`, async (db) => {
+    const tx = db.transaction(['sessions', 'items'], 'readwrite')
+    await Promise.all([
+      tx.objectStore('sessions').delete(sessionId),
+      tx.objectStore('items').delete(IDBKeyRange.bound([sessionId, -Infinity], [sessionId, Infinity])),
+      tx.done,
+    ])
+  })
+}
+
+/**
+ * Sets a session's title. Does nothing visible until the session has items: an empty
+ * session has no record yet.
+ */
+export async function renameSession(sessionId: string, title: string, options: DatabaseOptions = {}): Promise<void> {
+  if (typeof title !== 'string') throw new InvalidArgumentError(`title must be a string, got ${typeof title}`)
+  await withDatabase(defaultDbName(options), `renaming session "${sessionId}"`, async (db) => {
+    const tx = db.transaction('sessions', 'readwrite')
+    const record = await tx.store.get(sessionId)
+    if (record) {
+      record.title = title
+      record.updatedAt = Date.now()
+      await tx.store.put(record)
+    }
+    await tx.done
+  })
+}

@@ -1,0 +1,183 @@
+import type { AgentItem } from '../items.js'
+import { toStoredItems } from '../items.js'
+import { StorageError } from '../errors.js'
+import { withDatabase } from './indexeddb-connection.js'
+import {
+  appendItems,
+  clearBranch,
+  currentBranch,
+  dropNewest,
+  seqBound,
+  toSessionInfo,
+  type SessionInfo,
+} from './indexeddb-records.js'
+import type { AgentsTransaction, SessionRecord } from './indexeddb-schema.js'
+import { lastPositions } from './seq-ranges.js'
+import { assertSessionId, resolveLimit, type ReplaceableSession, type SessionSettings } from './session.js'
+import { renameSession } from './indexeddb-admin.js'
+
+/** The database name used when none is given. */
+export const DEFAULT_DB_NAME = 'idb-agents'
+
+/** Options of {@link IndexedDBSession}. */
+export interface IndexedDBSessionOptions {
+  /**
+   * The IndexedDB database holding this session; many sessions share one database, each
+   * isolated by id (the twin of SQLiteSession's `db_path`).
+   * @default 'idb-agents'
+   */
+  dbName?: string
+  /** Default window for `getItems`. */
+  settings?: SessionSettings
+  /**
+   * Durability hint for write transactions. `'strict'` waits until the data is flushed to
+   * disk (safest against an OS crash, slower); `'relaxed'` returns sooner.
+   * @default 'default' (the browser's own choice)
+   */
+  durability?: IDBTransactionDurability
+}
+
+/**
+ * A session stored in IndexedDB: the browser twin of `SQLiteSession(id, db_path)`. History
+ * survives reloads and browser restarts; many sessions live in one database.
+ *
+ * Every write is one readwrite transaction, so a failed call (a bad item, a full disk —
+ * {@link StorageQuotaError}) changes nothing. Reads cost O(limit), not O(history).
+ * Concurrent calls from this tab or others are serialized by IndexedDB: each `addItems`
+ * batch stays contiguous and `popItem` never returns an item twice.
+ *
+ * @throws {@link StorageUnavailableError} from any method when IndexedDB cannot be used
+ *   (fall back to {@link MemorySession}); {@link UpgradeBlockedError} when another tab holds
+ *   an older schema open.
+ */
+export class IndexedDBSession<TItem = AgentItem> implements ReplaceableSession<TItem> {
+  readonly sessionId: string
+  /** The database this session lives in. */
+  readonly dbName: string
+  readonly #settings: SessionSettings | undefined
+  readonly #durability: IDBTransactionDurability
+
+  /**
+   * @param sessionId - isolates this conversation, e.g. `user_123`
+   * @param options - database name, default settings, durability
+   */
+  constructor(sessionId: string, options: IndexedDBSessionOptions = {}) {
+    assertSessionId(sessionId)
+    this.sessionId = sessionId
+    this.dbName = options.dbName ?? DEFAULT_DB_NAME
+    this.#settings = options.settings
+    this.#durability = options.durability ?? 'default'
+  }
+
+  async getSessionId(): Promise<string> {
+    return this.sessionId
+  }
+
+  async getItems(limit?: number): Promise<TItem[]> {
+    const count = resolveLimit(limit, this.#settings)
+    if (count <= 0) return []
+    return withDatabase(this.dbName, `reading session "${this.sessionId}"`, async (db) => {
+      const tx = db.transaction(['sessions', 'items'], 'readonly')
+      const record = await tx.objectStore('sessions').get(this.sessionId)
+      if (!record) return []
+      const ranges = lastPositions(currentBranch(record).ranges, count)
+      const items = tx.objectStore('items')
+      const chunks = await Promise.all(ranges.map((range) => items.getAll(seqBound(this.sessionId, range))))
+      const expected = ranges.reduce((sum, [start, end]) => sum + end - start, 0)
+      const found = chunks.reduce((sum, chunk) => sum + chunk.length, 0)
+      if (found !== expected) {
+        throw new StorageError(
+          `Session "${this.sessionId}" should hold ${expected} items in this window but ${found} were found; ` +
+            'the database was changed outside idb-agents.',
+        )
+      }
+      return chunks.flat().map((row) => row.item as TItem)
+    })
+  }
+
+  async addItems(items: TItem[]): Promise<void> {
+    const stored = toStoredItems(items)
+    if (stored.length === 0) return
+    await this.#write(`adding ${stored.length} items to session "${this.sessionId}"`, (tx, existing, now) =>
+      appendItems(tx, this.sessionId, existing, stored, now),
+    )
+  }
+
+  async popItem(): Promise<TItem | undefined> {
+    let removed: Promise<{ item: unknown } | undefined> | undefined
+    await this.#write(`removing the newest item of session "${this.sessionId}"`, (tx, existing, now) => {
+      if (!existing) return undefined
+      const dropped = dropNewest(tx, existing, now)
+      if (!dropped) return undefined
+      removed = dropped.removed
+      return { record: existing, requests: dropped.requests }
+    })
+    return (await removed)?.item as TItem | undefined
+  }
+
+  async clearSession(): Promise<void> {
+    await this.#write(`clearing session "${this.sessionId}"`, (tx, existing, now) =>
+      existing ? { record: existing, requests: clearBranch(tx, existing, now) } : undefined,
+    )
+  }
+
+  /** Replaces the current branch's history with `items` in one transaction, all or nothing. */
+  async replaceItems(items: TItem[]): Promise<void> {
+    const stored = toStoredItems(items)
+    await this.#write(`replacing the items of session "${this.sessionId}"`, (tx, existing, now) => {
+      const cleared = existing ? clearBranch(tx, existing, now) : []
+      if (stored.length === 0) return existing ? { record: existing, requests: cleared } : undefined
+      const appended = appendItems(tx, this.sessionId, existing, stored, now)
+      return { record: appended.record, requests: [...cleared, ...appended.requests] }
+    })
+  }
+
+  /** Metadata of this session, or `undefined` when nothing was ever stored in it. */
+  async getInfo(): Promise<SessionInfo | undefined> {
+    return withDatabase(this.dbName, `reading session "${this.sessionId}"`, async (db) => {
+      const record = await db.get('sessions', this.sessionId)
+      return record && toSessionInfo(record)
+    })
+  }
+
+  /** Sets the title shown in session lists (see {@link listSessions}). */
+  async setTitle(title: string): Promise<void> {
+    await renameSession(this.sessionId, title, { dbName: this.dbName })
+  }
+
+  /**
+   * One readwrite transaction over the session record and its items. `mutate` issues its
+   * requests synchronously and returns the record to write back (or nothing to do).
+   */
+  async #write(
+    action: string,
+    mutate: (
+      tx: AgentsTransaction<'readwrite'>,
+      existing: SessionRecord | undefined,
+      now: number,
+    ) => { record: SessionRecord; requests: Promise<unknown>[] } | undefined,
+  ): Promise<void> {
+    await withDatabase(this.dbName, action, async (db) => {
+      const tx = db.transaction(['sessions', 'items'], 'readwrite', { durability: this.#durability })
+      try {
+        const existing = await tx.objectStore('sessions').get(this.sessionId)
+        const change = mutate(tx, existing, Date.now())
+        if (!change) return tx.done
+        const put = tx.objectStore('sessions').put(change.record)
+        await Promise.all([...change.requests, put, tx.done])
+      } catch (error) {
+        abortQuietly(tx)
+        await tx.done.catch(() => {})
+        throw error
+      }
+    })
+  }
+}
+
+function abortQuietly(tx: IDBTransaction | { abort(): void }): void {
+  try {
+    tx.abort()
+  } catch {
+    // Already finished or aborted: nothing was committed by us after the failure.
+  }
+}
