@@ -1,3 +1,4 @@
 export declare const chromiumPath: string
 export declare const chromiumArgs: string[]
 export declare function chromiumMissingMessage(): string | undefined
+export declare const chromiumProfileDir: string

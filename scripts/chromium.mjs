@@ -4,6 +4,9 @@ import { existsSync } from 'node:fs'
 
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
+// A fresh disk-backed profile per test run (check-browsers.mjs empties it first).
+export const chromiumProfileDir = new URL('../node_modules/.cache/idb-agents-chromium-profile', import.meta.url).pathname
+
 export const chromiumArgs = [
   '--no-sandbox',
   '--disable-gpu',

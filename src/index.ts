@@ -16,17 +16,13 @@ export { toStoredItems } from './items.js'
 export type { ReplaceableSession, Session, SessionSettings } from './session/session.js'
 export { isReplaceableSession } from './session/session.js'
 export { MemorySession, type MemorySessionOptions } from './session/memory.js'
-export {
-  DEFAULT_DB_NAME,
-  IndexedDBSession,
-  type IndexedDBSessionOptions,
-} from './session/indexeddb.js'
+export { IndexedDBSession, type IndexedDBSessionOptions } from './session/indexeddb.js'
+export { DEFAULT_DB_NAME, type DatabaseOptions } from './session/indexeddb-connection.js'
 export type { SessionInfo } from './session/indexeddb-records.js'
 export {
   deleteSession,
   listSessions,
   renameSession,
-  type DatabaseOptions,
   type ListSessionsOptions,
   type SessionPage,
 } from './session/indexeddb-admin.js'

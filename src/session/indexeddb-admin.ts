@@ -1,12 +1,6 @@
 import { InvalidArgumentError } from '../errors.js'
-import { withDatabase } from './indexeddb-connection.js'
+import { toLocation, withDatabase, type DatabaseOptions } from './indexeddb-connection.js'
 import { toSessionInfo, type SessionInfo } from './indexeddb-records.js'
-
-/** Which database a helper works on. */
-export interface DatabaseOptions {
-  /** @default 'idb-agents' */
-  dbName?: string
-}
 
 /** Options of {@link listSessions}. */
 export interface ListSessionsOptions extends DatabaseOptions {
@@ -23,8 +17,6 @@ export interface SessionPage {
   /** Pass as `cursor` to get the next page; absent on the last page. */
   nextCursor?: string
 }
-
-const defaultDbName = (options: DatabaseOptions): string => options.dbName ?? 'idb-agents'
 
 function decodeCursor(cursor: string): [number, string] {
   try {
@@ -48,7 +40,7 @@ export async function listSessions(options: ListSessionsOptions = {}): Promise<S
     throw new InvalidArgumentError(`limit must be a positive integer, got ${String(limit)}`)
   }
   const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor)
-  return withDatabase(defaultDbName(options), 'listing sessions', async (db) => {
+  return withDatabase(toLocation(options), 'listing sessions', async (db) => {
     const index = db.transaction('sessions').store.index('byUpdatedAt')
     const range = after ? IDBKeyRange.upperBound(after, true) : undefined
     const sessions: SessionInfo[] = []
@@ -68,7 +60,7 @@ export async function listSessions(options: ListSessionsOptions = {}): Promise<S
 
 /** Deletes a session and all its items (every branch) in one transaction; other sessions are untouched. */
 export async function deleteSession(sessionId: string, options: DatabaseOptions = {}): Promise<void> {
-  await withDatabase(defaultDbName(options), `deleting session "${sessionId}"`, async (db) => {
+  await withDatabase(toLocation(options), `deleting session "${sessionId}"`, async (db) => {
     const tx = db.transaction(['sessions', 'items'], 'readwrite')
     await Promise.all([
       tx.objectStore('sessions').delete(sessionId),
@@ -84,7 +76,7 @@ export async function deleteSession(sessionId: string, options: DatabaseOptions 
  */
 export async function renameSession(sessionId: string, title: string, options: DatabaseOptions = {}): Promise<void> {
   if (typeof title !== 'string') throw new InvalidArgumentError(`title must be a string, got ${typeof title}`)
-  await withDatabase(defaultDbName(options), `renaming session "${sessionId}"`, async (db) => {
+  await withDatabase(toLocation(options), `renaming session "${sessionId}"`, async (db) => {
     const tx = db.transaction('sessions', 'readwrite')
     const record = await tx.store.get(sessionId)
     if (record) {

@@ -1,4 +1,4 @@
-import { openDB } from 'idb'
+import { wrap } from 'idb'
 import {
   IdbAgentsError,
   StorageError,
@@ -6,12 +6,43 @@ import {
   StorageUnavailableError,
   UpgradeBlockedError,
 } from '../errors.js'
-import { migrate, SCHEMA_VERSION, type AgentsDatabase, type AgentsDB } from './indexeddb-schema.js'
+import { migrate, SCHEMA_VERSION, type AgentsDatabase } from './indexeddb-schema.js'
 
-// One shared connection per database name in this realm: sessions of the same database
-// reuse it. It is closed (and forgotten) when another tab needs to upgrade the schema, and
-// forgotten when the browser drops it; the next operation opens a new one.
-const connections = new Map<string, Promise<AgentsDatabase>>()
+/** The database name used when none is given. */
+export const DEFAULT_DB_NAME = 'idb-agents'
+
+/** Which IndexedDB database a session or helper works on. */
+export interface DatabaseOptions {
+  /**
+   * The database; many sessions share one, each isolated by id (the twin of
+   * SQLiteSession's `db_path`).
+   * @default 'idb-agents'
+   */
+  dbName?: string
+  /**
+   * The IndexedDB factory holding the database. Pass a Storage Bucket's `bucket.indexedDB`
+   * (`await navigator.storageBuckets.open('chats', { persisted: true })`) to give
+   * conversations their own quota and eviction policy.
+   * @default globalThis.indexedDB
+   */
+  indexedDB?: IDBFactory
+}
+
+/** Where a database lives: its name, and the IndexedDB factory that holds it. */
+export interface DatabaseLocation {
+  dbName: string
+  factory?: IDBFactory | undefined
+}
+
+/** The location {@link DatabaseOptions} name. */
+export function toLocation(options: DatabaseOptions): DatabaseLocation {
+  return { dbName: options.dbName ?? DEFAULT_DB_NAME, factory: options.indexedDB }
+}
+
+// One shared connection per (factory, database name) in this realm: sessions of the same
+// database reuse it. It is closed and forgotten when another tab needs to upgrade the
+// schema, and forgotten when the browser drops it; the next operation opens a new one.
+const connections = new WeakMap<IDBFactory, Map<string, Promise<AgentsDatabase>>>()
 
 function errorName(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null && 'name' in error ? String(error.name) : undefined
@@ -24,77 +55,90 @@ function isConnectionLost(error: unknown): boolean {
 }
 
 function isQuotaError(error: unknown): boolean {
-  const name = errorName(error)
-  if (name === 'QuotaExceededError') return true
-  // A transaction aborted for quota reports AbortError whose transaction carries the reason.
-  const cause = error instanceof Error ? error.cause : undefined
-  return cause !== undefined && errorName(cause) === 'QuotaExceededError'
+  return errorName(error) === 'QuotaExceededError'
 }
 
-async function open(dbName: string, version: number): Promise<AgentsDatabase> {
-  if (typeof indexedDB === 'undefined' || indexedDB === null) {
-    throw new StorageUnavailableError('this environment has no indexedDB')
-  }
-  let rejectBlocked: (error: Error) => void = () => {}
-  const blocked = new Promise<never>((_, reject) => {
-    rejectBlocked = reject
-  })
-  let opening: Promise<AgentsDatabase>
+function resolveFactory(location: DatabaseLocation): IDBFactory {
+  const factory = location.factory ?? (typeof indexedDB === 'undefined' ? undefined : indexedDB)
+  if (!factory) throw new StorageUnavailableError('this environment has no indexedDB')
+  return factory
+}
+
+function openRequest(factory: IDBFactory, dbName: string, version: number): IDBOpenDBRequest {
   try {
-    opening = openDB<AgentsDB>(dbName, version, {
-      upgrade: (db, oldVersion, _newVersion, transaction) => migrate(db, oldVersion, transaction),
-      blocked: () => rejectBlocked(new UpgradeBlockedError(dbName)),
-      blocking: () => forget(dbName, true),
-      terminated: () => forget(dbName, false),
-    })
+    return factory.open(dbName, version)
   } catch (error) {
     throw new StorageUnavailableError(`indexedDB.open threw ${errorName(error) ?? String(error)}`, error)
   }
-  try {
-    return await Promise.race([opening, blocked])
-  } catch (error) {
-    // A blocked open may still succeed later, when the other tab lets go: close it then.
-    opening.then((db) => db.close(), () => {})
-    if (error instanceof IdbAgentsError) throw error
-    const name = errorName(error)
-    if (name === 'VersionError') {
-      throw new StorageError(
-        `Database "${dbName}" was written by a newer version of idb-agents than this page runs. Reload the page to get the new version.`,
-        error,
-      )
-    }
-    if (isQuotaError(error) || name === 'AbortError') {
-      throw new StorageError(
-        `Opening database "${dbName}" was aborted by the browser; storage may be full. Free space or reload, then try again.`,
-        error,
-      )
-    }
-    throw new StorageUnavailableError(`opening "${dbName}" failed with ${name ?? String(error)}`, error)
-  }
 }
 
-function forget(dbName: string, close: boolean): void {
-  const current = connections.get(dbName)
-  connections.delete(dbName)
+async function open(factory: IDBFactory, dbName: string, version: number): Promise<AgentsDatabase> {
+  const request = openRequest(factory, dbName, version)
+  request.onupgradeneeded = (event) => {
+    migrate(wrap(request.result) as AgentsDatabase, event.oldVersion, wrap(request.transaction!) as never)
+  }
+  const opening = wrap(request) as Promise<AgentsDatabase>
+  const blocked = new Promise<never>((_, reject) => {
+    request.onblocked = () => reject(new UpgradeBlockedError(dbName))
+  })
+  let db: AgentsDatabase
+  try {
+    db = await Promise.race([opening, blocked])
+  } catch (error) {
+    // A blocked open may still succeed later, when the other tab lets go: close it then.
+    opening.then((late) => late.close(), () => {})
+    throw openFailure(dbName, error)
+  }
+  db.addEventListener('versionchange', () => forget(factory, dbName, true))
+  db.addEventListener('close', () => forget(factory, dbName, false))
+  return db
+}
+
+function openFailure(dbName: string, error: unknown): IdbAgentsError {
+  if (error instanceof IdbAgentsError) return error
+  const name = errorName(error)
+  if (name === 'VersionError') {
+    return new StorageError(
+      `Database "${dbName}" was written by a newer version of idb-agents than this page runs. Reload the page to get the new version.`,
+      error,
+    )
+  }
+  if (isQuotaError(error) || name === 'AbortError') {
+    return new StorageError(
+      `Opening database "${dbName}" was aborted by the browser; storage may be full. Free space or reload, then try again.`,
+      error,
+    )
+  }
+  return new StorageUnavailableError(`opening "${dbName}" failed with ${name ?? String(error)}`, error)
+}
+
+function forget(factory: IDBFactory, dbName: string, close: boolean): void {
+  const perFactory = connections.get(factory)
+  const current = perFactory?.get(dbName)
+  perFactory?.delete(dbName)
   if (close) current?.then((db) => db.close(), () => {})
 }
 
-/** The shared connection to `dbName`, opened (and upgraded) on first use. */
-export function connect(dbName: string, version: number = SCHEMA_VERSION): Promise<AgentsDatabase> {
-  let connection = connections.get(dbName)
+/** The shared connection to a database, opened (and upgraded) on first use. */
+export function connect(location: DatabaseLocation, version: number = SCHEMA_VERSION): Promise<AgentsDatabase> {
+  const factory = resolveFactory(location)
+  let perFactory = connections.get(factory)
+  if (!perFactory) connections.set(factory, (perFactory = new Map()))
+  let connection = perFactory.get(location.dbName)
   if (!connection) {
-    connection = open(dbName, version)
-    connections.set(dbName, connection)
-    connection.catch(() => {
-      if (connections.get(dbName) === connection) connections.delete(dbName)
+    const opening = open(factory, location.dbName, version)
+    perFactory.set(location.dbName, opening)
+    opening.catch(() => {
+      if (perFactory.get(location.dbName) === opening) perFactory.delete(location.dbName)
     })
+    connection = opening
   }
   return connection
 }
 
-/** Closes and forgets this realm's connection to `dbName` (the next operation reopens it). */
-export function disconnect(dbName: string): void {
-  forget(dbName, true)
+/** Closes and forgets this realm's connection to a database (the next operation reopens it). */
+export function disconnect(location: DatabaseLocation): void {
+  forget(resolveFactory(location), location.dbName, true)
 }
 
 /**
@@ -105,22 +149,22 @@ export function disconnect(dbName: string): void {
  * @param action - what was being done, for error messages ("adding items to session x")
  */
 export async function withDatabase<T>(
-  dbName: string,
+  location: DatabaseLocation,
   action: string,
   operation: (db: AgentsDatabase) => Promise<T>,
 ): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await operation(await connect(dbName))
+      return await operation(await connect(location))
     } catch (error) {
       if (error instanceof IdbAgentsError) throw error
       if (isQuotaError(error)) {
         // Firefox keeps failing later writes on a connection that hit the quota.
-        forget(dbName, true)
+        disconnect(location)
         throw new StorageQuotaError(error)
       }
       if (attempt === 0 && isConnectionLost(error)) {
-        forget(dbName, true)
+        disconnect(location)
         continue
       }
       const name = errorName(error) ?? 'Error'

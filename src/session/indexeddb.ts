@@ -1,7 +1,7 @@
 import type { AgentItem } from '../items.js'
 import { toStoredItems } from '../items.js'
 import { StorageError } from '../errors.js'
-import { withDatabase } from './indexeddb-connection.js'
+import { toLocation, withDatabase, type DatabaseLocation, type DatabaseOptions } from './indexeddb-connection.js'
 import {
   appendItems,
   clearBranch,
@@ -16,17 +16,8 @@ import { lastPositions } from './seq-ranges.js'
 import { assertSessionId, resolveLimit, type ReplaceableSession, type SessionSettings } from './session.js'
 import { renameSession } from './indexeddb-admin.js'
 
-/** The database name used when none is given. */
-export const DEFAULT_DB_NAME = 'idb-agents'
-
 /** Options of {@link IndexedDBSession}. */
-export interface IndexedDBSessionOptions {
-  /**
-   * The IndexedDB database holding this session; many sessions share one database, each
-   * isolated by id (the twin of SQLiteSession's `db_path`).
-   * @default 'idb-agents'
-   */
-  dbName?: string
+export interface IndexedDBSessionOptions extends DatabaseOptions {
   /** Default window for `getItems`. */
   settings?: SessionSettings
   /**
@@ -54,6 +45,7 @@ export class IndexedDBSession<TItem = AgentItem> implements ReplaceableSession<T
   readonly sessionId: string
   /** The database this session lives in. */
   readonly dbName: string
+  readonly #location: DatabaseLocation
   readonly #settings: SessionSettings | undefined
   readonly #durability: IDBTransactionDurability
 
@@ -64,7 +56,8 @@ export class IndexedDBSession<TItem = AgentItem> implements ReplaceableSession<T
   constructor(sessionId: string, options: IndexedDBSessionOptions = {}) {
     assertSessionId(sessionId)
     this.sessionId = sessionId
-    this.dbName = options.dbName ?? DEFAULT_DB_NAME
+    this.#location = toLocation(options)
+    this.dbName = this.#location.dbName
     this.#settings = options.settings
     this.#durability = options.durability ?? 'default'
   }
@@ -76,7 +69,7 @@ export class IndexedDBSession<TItem = AgentItem> implements ReplaceableSession<T
   async getItems(limit?: number): Promise<TItem[]> {
     const count = resolveLimit(limit, this.#settings)
     if (count <= 0) return []
-    return withDatabase(this.dbName, `reading session "${this.sessionId}"`, async (db) => {
+    return withDatabase(this.#location, `reading session "${this.sessionId}"`, async (db) => {
       const tx = db.transaction(['sessions', 'items'], 'readonly')
       const record = await tx.objectStore('sessions').get(this.sessionId)
       if (!record) return []
@@ -134,7 +127,7 @@ export class IndexedDBSession<TItem = AgentItem> implements ReplaceableSession<T
 
   /** Metadata of this session, or `undefined` when nothing was ever stored in it. */
   async getInfo(): Promise<SessionInfo | undefined> {
-    return withDatabase(this.dbName, `reading session "${this.sessionId}"`, async (db) => {
+    return withDatabase(this.#location, `reading session "${this.sessionId}"`, async (db) => {
       const record = await db.get('sessions', this.sessionId)
       return record && toSessionInfo(record)
     })
@@ -142,7 +135,7 @@ export class IndexedDBSession<TItem = AgentItem> implements ReplaceableSession<T
 
   /** Sets the title shown in session lists (see {@link listSessions}). */
   async setTitle(title: string): Promise<void> {
-    await renameSession(this.sessionId, title, { dbName: this.dbName })
+    await renameSession(this.sessionId, title, { dbName: this.dbName, indexedDB: this.#location.factory })
   }
 
   /**
@@ -157,7 +150,7 @@ export class IndexedDBSession<TItem = AgentItem> implements ReplaceableSession<T
       now: number,
     ) => { record: SessionRecord; requests: Promise<unknown>[] } | undefined,
   ): Promise<void> {
-    await withDatabase(this.dbName, action, async (db) => {
+    await withDatabase(this.#location, action, async (db) => {
       const tx = db.transaction(['sessions', 'items'], 'readwrite', { durability: this.#durability })
       try {
         const existing = await tx.objectStore('sessions').get(this.sessionId)

@@ -3,6 +3,8 @@ import {
   IndexedDBSession,
   InvalidArgumentError,
   InvalidItemError,
+  MemorySession,
+  StorageUnavailableError,
   deleteSession,
   listSessions,
   renameSession,
@@ -137,5 +139,30 @@ describe('IndexedDBSession', () => {
     await session.addItems([user('6')])
     expect(await session.getItems()).toEqual(['1', '2', '4', '6'].map(user))
     expect(await session.getItems(3)).toEqual(['2', '4', '6'].map(user))
+  })
+
+  it('says IndexedDB is unavailable, and how to fall back, when the environment has none', async () => {
+    const original = globalThis.indexedDB
+    // @ts-expect-error simulating a private mode without IndexedDB
+    delete globalThis.indexedDB
+    try {
+      const error = await new IndexedDBSession('x', { dbName: freshDb() }).getItems().catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(StorageUnavailableError)
+      expect((error as Error).message).toMatch(/use MemorySession as a fallback/)
+    } finally {
+      globalThis.indexedDB = original
+    }
+    expect(new MemorySession('fallback')).toBeInstanceOf(MemorySession)
+  })
+
+  it('reports a refused open as StorageUnavailableError with the cause', async () => {
+    const refusing = {
+      open: () => {
+        throw new DOMException('denied', 'SecurityError')
+      },
+    } as unknown as IDBFactory
+    const error = await new IndexedDBSession('x', { indexedDB: refusing }).addItems([user('a')]).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(StorageUnavailableError)
+    expect((error as Error).cause).toBeInstanceOf(DOMException)
   })
 })
