@@ -11,7 +11,7 @@ export type JsonObject = { [key: string]: JsonValue }
 export interface ContentPart {
   type: string
   text?: string
-  [key: string]: JsonValue | undefined
+  [key: string]: unknown
 }
 
 /** A chat message: `{ role, content }` with string or part-array content. */
@@ -21,7 +21,7 @@ export interface MessageItem {
   role: 'user' | 'assistant' | 'system' | 'developer'
   content: string | ContentPart[]
   status?: 'in_progress' | 'completed' | 'incomplete'
-  [key: string]: JsonValue | undefined
+  [key: string]: unknown
 }
 
 /** A tool call the model made. `arguments` is a JSON string. */
@@ -32,7 +32,7 @@ export interface FunctionCallItem {
   name: string
   arguments: string
   status?: 'in_progress' | 'completed' | 'incomplete'
-  [key: string]: JsonValue | undefined
+  [key: string]: unknown
 }
 
 /** The result of a tool call, matched to it by `call_id`. */
@@ -41,7 +41,7 @@ export interface FunctionCallOutputItem {
   id?: string
   call_id: string
   output: string | ContentPart[]
-  [key: string]: JsonValue | undefined
+  [key: string]: unknown
 }
 
 /** A reasoning item returned by a reasoning model. */
@@ -50,7 +50,7 @@ export interface ReasoningItem {
   id?: string
   summary: ContentPart[]
   encrypted_content?: string | null
-  [key: string]: JsonValue | undefined
+  [key: string]: unknown
 }
 
 /** An opaque compaction item produced by `responses.compact`. */
@@ -58,13 +58,13 @@ export interface CompactionItem {
   type: 'compaction'
   id?: string
   encrypted_content: string
-  [key: string]: JsonValue | undefined
+  [key: string]: unknown
 }
 
 /** An item of a type this version does not know; kept as it is. */
 export interface UnknownItem {
   type: string
-  [key: string]: JsonValue | undefined
+  [key: string]: unknown
 }
 
 /**
