@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 import { playwright } from '@vitest/browser-playwright'
 import { chromiumArgs, chromiumPath } from '../scripts/chromium.mjs'
@@ -5,7 +6,7 @@ import { chromiumArgs, chromiumPath } from '../scripts/chromium.mjs'
 // `npm run bench`: benchmarks print ratios (ours ÷ anchor) with console.table; they never
 // assert on time. Browser benchmarks run in real Chromium, Node ones under Node 20.
 export default defineConfig({
-  root: '..',
+  root: fileURLToPath(new URL('..', import.meta.url)),
   test: {
     silent: false,
     projects: [
@@ -16,6 +17,7 @@ export default defineConfig({
           include: ['bench/**/*.node.bench.ts'],
           testTimeout: 300_000,
           setupFiles: ['test/support/node-setup.ts'],
+          globalSetup: ['test/support/api-server-global-setup.ts'],
         },
       },
       {
@@ -23,6 +25,7 @@ export default defineConfig({
           name: 'bench-browser',
           include: ['bench/**/*.browser.bench.ts'],
           testTimeout: 300_000,
+          globalSetup: ['test/support/api-server-global-setup.ts'],
           browser: {
             enabled: true,
             headless: true,

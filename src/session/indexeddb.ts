@@ -11,7 +11,7 @@ import {
   toSessionInfo,
   type SessionInfo,
 } from './indexeddb-records.js'
-import type { AgentsTransaction, SessionRecord } from './indexeddb-schema.js'
+import type { AgentsDatabase, AgentsTransaction, SessionRecord } from './indexeddb-schema.js'
 import { lastPositions } from './seq-ranges.js'
 import { assertSessionId, resolveLimit, type ReplaceableSession, type SessionSettings } from './session.js'
 import { renameSession } from './indexeddb-admin.js'
@@ -48,6 +48,8 @@ export class IndexedDBSession<TItem = AgentItem> implements ReplaceableSession<T
   readonly #location: DatabaseLocation
   readonly #settings: SessionSettings | undefined
   readonly #durability: IDBTransactionDurability
+  /** The session record as this instance last read or wrote it (see `#write`). */
+  #seen: SessionRecord | undefined
 
   /**
    * @param sessionId - isolates this conversation, e.g. `user_123`
@@ -72,6 +74,7 @@ export class IndexedDBSession<TItem = AgentItem> implements ReplaceableSession<T
     return withDatabase(this.#location, `reading session "${this.sessionId}"`, async (db) => {
       const tx = db.transaction(['sessions', 'items'], 'readonly')
       const record = await tx.objectStore('sessions').get(this.sessionId)
+      this.#seen = record
       if (!record) return []
       const ranges = lastPositions(currentBranch(record).ranges, count)
       const items = tx.objectStore('items')
@@ -99,6 +102,7 @@ export class IndexedDBSession<TItem = AgentItem> implements ReplaceableSession<T
   async popItem(): Promise<TItem | undefined> {
     let removed: Promise<{ item: unknown } | undefined> | undefined
     await this.#write(`removing the newest item of session "${this.sessionId}"`, (tx, existing, now) => {
+      removed = undefined // a retried attempt must not report what an aborted one read
       if (!existing) return undefined
       const dropped = dropNewest(tx, existing, now)
       if (!dropped) return undefined
@@ -141,30 +145,56 @@ export class IndexedDBSession<TItem = AgentItem> implements ReplaceableSession<T
   /**
    * One readwrite transaction over the session record and its items. `mutate` issues its
    * requests synchronously and returns the record to write back (or nothing to do).
+   *
+   * When this instance has seen the record before, the requests go out at once, beside
+   * the read that checks the record is still what was seen: one round trip instead of
+   * two. If another writer changed it meanwhile, that transaction is aborted (nothing
+   * commits) and the write runs again on the record as read.
    */
-  async #write(
-    action: string,
-    mutate: (
-      tx: AgentsTransaction<'readwrite'>,
-      existing: SessionRecord | undefined,
-      now: number,
-    ) => { record: SessionRecord; requests: Promise<unknown>[] } | undefined,
-  ): Promise<void> {
+  async #write(action: string, mutate: Mutation): Promise<void> {
     await withDatabase(this.#location, action, async (db) => {
-      const tx = db.transaction(['sessions', 'items'], 'readwrite', { durability: this.#durability })
-      try {
-        const existing = await tx.objectStore('sessions').get(this.sessionId)
-        const change = mutate(tx, existing, Date.now())
-        if (!change) return tx.done
-        const put = tx.objectStore('sessions').put(change.record)
-        await Promise.all([...change.requests, put, tx.done])
-      } catch (error) {
-        abortQuietly(tx)
-        await tx.done.catch(() => {})
-        throw error
-      }
+      const seen = this.#seen
+      if (seen && (await this.#attempt(db, mutate, seen))) return
+      await this.#attempt(db, mutate, undefined)
     })
   }
+
+  /** Returns false when `assumed` turned out stale and nothing was committed. */
+  async #attempt(db: AgentsDatabase, mutate: Mutation, assumed: SessionRecord | undefined): Promise<boolean> {
+    const tx = db.transaction(['sessions', 'items'], 'readwrite', { durability: this.#durability })
+    const sessions = tx.objectStore('sessions')
+    const pending: Promise<unknown>[] = [tx.done]
+    try {
+      const reading = sessions.get(this.sessionId)
+      const existing = assumed ? structuredClone(assumed) : await reading
+      const change = mutate(tx, existing, Date.now())
+      if (change) pending.push(...change.requests, sessions.put(change.record))
+      if (assumed && !sameRecord(await reading, assumed)) {
+        abortQuietly(tx)
+        await Promise.allSettled(pending)
+        this.#seen = undefined
+        return false
+      }
+      await Promise.all(pending)
+      this.#seen = change ? change.record : existing
+      return true
+    } catch (error) {
+      abortQuietly(tx)
+      await Promise.allSettled(pending)
+      this.#seen = undefined
+      throw error
+    }
+  }
+}
+
+type Mutation = (
+  tx: AgentsTransaction<'readwrite'>,
+  existing: SessionRecord | undefined,
+  now: number,
+) => { record: SessionRecord; requests: Promise<unknown>[] } | undefined
+
+function sameRecord(stored: SessionRecord | undefined, seen: SessionRecord): boolean {
+  return stored !== undefined && JSON.stringify(stored) === JSON.stringify(seen)
 }
 
 function abortQuietly(tx: IDBTransaction | { abort(): void }): void {

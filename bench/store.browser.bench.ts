@@ -1,0 +1,83 @@
+// Session store vs raw idb, in real Chromium. Prints ratios (ours ÷ raw idb); asserts nothing about time.
+import { openDB } from 'idb'
+import { it } from 'vitest'
+import { IndexedDBSession, type AgentItem } from '../src/index.js'
+import { compareMs, deleteDatabase, report } from './support/measure.js'
+
+const filler = 'lorem ipsum dolor sit amet '.repeat(8)
+const turnOf = (turn: number): AgentItem[] =>
+  Array.from({ length: 10 }, (_, i) => ({ role: i % 2 ? 'assistant' : 'user', content: `${turn}.${i} ${filler}` }))
+
+async function fill(dbName: string, sessions: number, itemsEach: number): Promise<void> {
+  const items = Array.from({ length: itemsEach }, (_, i) => ({ role: 'user' as const, content: `${i} ${filler}` }))
+  for (let s = 0; s < sessions; s++) await new IndexedDBSession(`s${s}`, { dbName }).addItems(items)
+}
+
+it('addItems of 10-item turns vs raw idb add in one transaction per turn', async () => {
+  const turns = 15
+  const ours = 'bench-add-ours'
+  const raw = 'bench-add-raw'
+  await deleteDatabase(ours)
+  await deleteDatabase(raw)
+  const rawDb = await openDB(raw, 1, {
+    upgrade: (db) => db.createObjectStore('items', { keyPath: ['sessionId', 'seq'] }),
+  })
+  const session = new IndexedDBSession('bench', { dbName: ours })
+  let ourTurn = 0
+  let rawTurn = 0
+  let rawSeq = 0
+  const [oursMs, rawMs] = (await compareMs(
+    [
+      () => session.addItems(turnOf(ourTurn++)),
+      async () => {
+        const tx = rawDb.transaction('items', 'readwrite')
+        const now = Date.now()
+        const requests = turnOf(rawTurn++).map((item) =>
+          tx.store.add({ sessionId: 'bench', seq: rawSeq++, createdAt: now, item }),
+        )
+        await Promise.all([...requests, tx.done])
+      },
+    ],
+    turns,
+  )) as [number, number]
+  rawDb.close()
+  report('Session store: writes (real Chromium)', [
+    { name: 'addItems, 10-item turn', ours: oursMs, anchor: rawMs, anchorName: 'raw idb add', goal: '≤ 1.2×' },
+  ])
+})
+
+it('getItems(50): 100k items / 1k sessions vs 1k items, and vs a raw idb reverse cursor', async () => {
+  const big = 'bench-read-big'
+  const small = 'bench-read-small'
+  await deleteDatabase(big)
+  await deleteDatabase(small)
+  await fill(big, 1000, 100)
+  await fill(small, 10, 100)
+  const runs = 15
+  const bigSession = new IndexedDBSession('s500', { dbName: big })
+  const smallSession = new IndexedDBSession('s5', { dbName: small })
+  const rawDb = await openDB(big)
+  const [bigMs, smallMs, rawMs] = (await compareMs(
+    [
+      () => bigSession.getItems(50),
+      () => smallSession.getItems(50),
+      async () => {
+        const tx = rawDb.transaction('items', 'readonly')
+        const range = IDBKeyRange.bound(['s500', -Infinity], ['s500', Infinity])
+        const newest: unknown[] = []
+        for (let cursor = await tx.store.openCursor(range, 'prev'); cursor && newest.length < 50; cursor = await cursor.continue()) {
+          newest.unshift(cursor.value.item)
+        }
+        await tx.done
+      },
+    ],
+    runs,
+  )) as [number, number, number]
+  rawDb.close()
+  report('Session store: reads (real Chromium)', [
+    { name: 'getItems(50), 100k items/1k sessions', ours: bigMs, anchor: smallMs, anchorName: 'same at 1k items', goal: '≤ 1.2×' },
+    { name: 'getItems(50), 100k items', ours: bigMs, anchor: rawMs, anchorName: 'raw reverse cursor', goal: '≤ 1.5×' },
+  ])
+  await deleteDatabase(big)
+  await deleteDatabase(small)
+})
