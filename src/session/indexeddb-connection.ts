@@ -89,8 +89,8 @@ async function open(factory: IDBFactory, dbName: string, version: number): Promi
     opening.then((late) => late.close(), () => {})
     throw openFailure(dbName, error)
   }
-  db.addEventListener('versionchange', () => forget(factory, dbName, true))
-  db.addEventListener('close', () => forget(factory, dbName, false))
+  db.addEventListener('versionchange', () => void forget(factory, dbName, true))
+  db.addEventListener('close', () => void forget(factory, dbName, false))
   return db
 }
 
@@ -112,11 +112,12 @@ function openFailure(dbName: string, error: unknown): IdbAgentsError {
   return new StorageUnavailableError(`opening "${dbName}" failed with ${name ?? String(error)}`, error)
 }
 
-function forget(factory: IDBFactory, dbName: string, close: boolean): void {
+function forget(factory: IDBFactory, dbName: string, close: boolean): Promise<void> {
   const perFactory = connections.get(factory)
   const current = perFactory?.get(dbName)
   perFactory?.delete(dbName)
-  if (close) current?.then((db) => db.close(), () => {})
+  if (!close || !current) return Promise.resolve()
+  return current.then((db) => db.close(), () => {})
 }
 
 /** The shared connection to a database, opened (and upgraded) on first use. */
@@ -137,8 +138,8 @@ export function connect(location: DatabaseLocation, version: number = SCHEMA_VER
 }
 
 /** Closes and forgets this realm's connection to a database (the next operation reopens it). */
-export function disconnect(location: DatabaseLocation): void {
-  forget(resolveFactory(location), location.dbName, true)
+export function disconnect(location: DatabaseLocation): Promise<void> {
+  return forget(resolveFactory(location), location.dbName, true)
 }
 
 /**
@@ -160,11 +161,11 @@ export async function withDatabase<T>(
       if (error instanceof IdbAgentsError) throw error
       if (isQuotaError(error)) {
         // Firefox keeps failing later writes on a connection that hit the quota.
-        disconnect(location)
+        void disconnect(location)
         throw new StorageQuotaError(error)
       }
       if (attempt === 0 && isConnectionLost(error)) {
-        disconnect(location)
+        await disconnect(location)
         continue
       }
       const name = errorName(error) ?? 'Error'

@@ -21,7 +21,7 @@ const user = (text: string): AgentItem => ({ role: 'user', content: text })
 
 afterEach(async () => {
   for (const name of created.splice(0)) {
-    disconnect({ dbName: name })
+    await disconnect({ dbName: name })
     await new Promise<void>((resolve) => {
       const request = indexedDB.deleteDatabase(name)
       request.onsuccess = request.onerror = request.onblocked = () => resolve()
@@ -38,7 +38,7 @@ describe('IndexedDBSession in real Chromium', () => {
       user('My favorite color is blue.'),
       { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Noted!' }] },
     ])
-    disconnect({ dbName })
+    await disconnect({ dbName })
     const reopened = new IndexedDBSession('user_123', { dbName })
     expect(await reopened.getItems()).toEqual([
       user('My favorite color is blue.'),
@@ -105,7 +105,7 @@ describe('IndexedDBSession in real Chromium', () => {
     await session.clearSession()
     await session.addItems([user('after freeing space')])
     expect(await session.getItems()).toEqual([user('after freeing space')])
-    disconnect(where)
+    await disconnect(where)
     await navigator.storageBuckets.delete(bucketName)
   })
 
