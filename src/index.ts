@@ -26,3 +26,4 @@ export {
   type ListSessionsOptions,
   type SessionPage,
 } from './session/indexeddb-admin.js'
+export * from './crypto/index.js'

@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '../errors.js'
 import { toLocation, withDatabase, type DatabaseOptions } from './indexeddb-connection.js'
-import { toSessionInfo, type SessionInfo } from './indexeddb-records.js'
+import { sessionBound, toSessionInfo, type SessionInfo } from './indexeddb-records.js'
+import { SESSION_STORES } from './indexeddb-schema.js'
 
 /** Options of {@link listSessions}. */
 export interface ListSessionsOptions extends DatabaseOptions {
@@ -41,7 +42,9 @@ export async function listSessions(options: ListSessionsOptions = {}): Promise<S
   }
   const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor)
   return withDatabase(toLocation(options), 'listing sessions', async (db) => {
-    const index = db.transaction('sessions').store.index('byUpdatedAt')
+    const tx = db.transaction('sessions')
+    tx.done.catch(() => {}) // the results are read by then; a late abort changes nothing
+    const index = tx.store.index('byUpdatedAt')
     const range = after ? IDBKeyRange.upperBound(after, true) : undefined
     const sessions: SessionInfo[] = []
     let last: [number, string] | undefined
@@ -61,10 +64,11 @@ export async function listSessions(options: ListSessionsOptions = {}): Promise<S
 /** Deletes a session and all its items (every branch) in one transaction; other sessions are untouched. */
 export async function deleteSession(sessionId: string, options: DatabaseOptions = {}): Promise<void> {
   await withDatabase(toLocation(options), `deleting session "${sessionId}"`, async (db) => {
-    const tx = db.transaction(['sessions', 'items'], 'readwrite')
+    const tx = db.transaction(SESSION_STORES, 'readwrite')
     await Promise.all([
       tx.objectStore('sessions').delete(sessionId),
-      tx.objectStore('items').delete(IDBKeyRange.bound([sessionId, -Infinity], [sessionId, Infinity])),
+      tx.objectStore('items').delete(sessionBound(sessionId)),
+      tx.objectStore('usage').delete(sessionBound(sessionId)),
       tx.done,
     ])
   })

@@ -75,7 +75,12 @@ function openRequest(factory: IDBFactory, dbName: string, version: number): IDBO
 async function open(factory: IDBFactory, dbName: string, version: number): Promise<AgentsDatabase> {
   const request = openRequest(factory, dbName, version)
   request.onupgradeneeded = (event) => {
-    migrate(wrap(request.result) as AgentsDatabase, event.oldVersion, wrap(request.transaction!) as never)
+    const upgrade = wrap(request.transaction!)
+    upgrade.done.catch(() => {}) // a failed upgrade is reported by the open request
+    migrate(wrap(request.result) as AgentsDatabase, event.oldVersion, version, upgrade as never).catch(() => {
+      // The open request then fails with AbortError and the database keeps its old version.
+      upgrade.abort()
+    })
   }
   const opening = wrap(request) as Promise<AgentsDatabase>
   const blocked = new Promise<never>((_, reject) => {

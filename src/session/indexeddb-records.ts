@@ -1,13 +1,23 @@
+import { InvalidArgumentError, StorageError } from '../errors.js'
 import type { AgentsTransaction, BranchRecord, ItemRecord, SeqRange, SessionRecord } from './indexeddb-schema.js'
-import { newSessionRecord } from './indexeddb-schema.js'
-import { appendRange, dropLast, lastSeq, rangesLength, subtractRanges } from './seq-ranges.js'
-import { StorageError } from '../errors.js'
+import { MAIN_BRANCH, newSessionRecord } from './indexeddb-schema.js'
+import { appendRange, dropLast, firstPositions, lastSeq, rangesLength, subtractRanges } from './seq-ranges.js'
+import type { BranchInfo } from './session.js'
+import { isTurnStart } from './turns.js'
 
 // The mutations of one session inside one readwrite transaction. Each takes the session
-// record as read in that transaction and issues its requests on it; the caller writes the
-// record back and awaits the transaction, so a failure anywhere commits nothing.
+// record as read in that transaction, issues its requests and changes the record; the
+// caller writes the record back and awaits the transaction, so a failure anywhere
+// commits nothing. They await IndexedDB requests only, which keeps the transaction alive.
 
 type WriteTransaction = AgentsTransaction<'readwrite'>
+type AnyTransaction = AgentsTransaction<'readonly'> | WriteTransaction
+
+/** What a mutation did: the record to write back and requests to wait for. */
+export interface Change {
+  record: SessionRecord
+  requests: Promise<unknown>[]
+}
 
 /** Public summary of a stored session. */
 export interface SessionInfo {
@@ -20,6 +30,10 @@ export interface SessionInfo {
   updatedAt: number
   /** Items on the current branch. */
   itemCount: number
+  /** The current branch's id. */
+  currentBranchId: string
+  /** How many branches the session has (1 when never branched). */
+  branchCount: number
 }
 
 export function toSessionInfo(record: SessionRecord): SessionInfo {
@@ -28,19 +42,39 @@ export function toSessionInfo(record: SessionRecord): SessionInfo {
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
     itemCount: rangesLength(currentBranch(record).ranges),
+    currentBranchId: record.currentBranchId,
+    branchCount: Object.keys(record.branches).length,
   }
   if (record.title !== undefined) info.title = record.title
   return info
 }
 
-export function currentBranch(record: SessionRecord): BranchRecord {
-  const branch = record.branches[record.currentBranchId]
-  if (!branch) {
-    throw new StorageError(
-      `Session "${record.id}" points at a missing branch "${record.currentBranchId}"; the record is damaged.`,
-    )
+export function toBranchInfo(record: SessionRecord, branch: BranchRecord): BranchInfo {
+  return {
+    id: branch.id,
+    name: branch.name,
+    parentId: branch.parentId,
+    forkTurn: branch.forkTurn ?? null,
+    itemCount: rangesLength(branch.ranges),
+    turnCount: branch.turns,
+    current: branch.id === record.currentBranchId,
+    createdAt: branch.createdAt,
   }
-  return branch
+}
+
+export function currentBranch(record: SessionRecord): BranchRecord {
+  return branchOf(record, record.currentBranchId)
+}
+
+export function branchOf(record: SessionRecord, branchId: string): BranchRecord {
+  const branch = record.branches[branchId]
+  if (branch) return branch
+  if (branchId === record.currentBranchId) {
+    throw new StorageError(`Session "${record.id}" points at a missing branch "${branchId}"; the record is damaged.`)
+  }
+  throw new InvalidArgumentError(
+    `Session "${record.id}" has no branch "${branchId}"; its branches are ${Object.keys(record.branches).join(', ')}`,
+  )
 }
 
 function otherRanges(record: SessionRecord, except: BranchRecord): SeqRange[] {
@@ -53,6 +87,10 @@ export function seqBound(sessionId: string, [start, end]: SeqRange): IDBKeyRange
   return IDBKeyRange.bound([sessionId, start], [sessionId, end - 1])
 }
 
+export function sessionBound(sessionId: string): IDBKeyRange {
+  return IDBKeyRange.bound([sessionId, -Infinity], [sessionId, Infinity])
+}
+
 /** Sequence numbers past every branch's end are unused: hand them out again. */
 function settleNextSeq(record: SessionRecord): void {
   let max = 0
@@ -63,6 +101,15 @@ function settleNextSeq(record: SessionRecord): void {
   record.nextSeq = max
 }
 
+/** Deletes items (and their usage) in `ranges` that no branch but `branch` shows. */
+function deleteUnshared(tx: WriteTransaction, record: SessionRecord, branch: BranchRecord, ranges: SeqRange[]): Promise<unknown>[] {
+  const unshared = subtractRanges(ranges, otherRanges(record, branch))
+  return unshared.flatMap((range) => [
+    tx.objectStore('items').delete(seqBound(record.id, range)),
+    tx.objectStore('usage').delete(seqBound(record.id, range)),
+  ])
+}
+
 /** Appends `items` to the current branch, creating the session record if needed. */
 export function appendItems(
   tx: WriteTransaction,
@@ -70,12 +117,16 @@ export function appendItems(
   existing: SessionRecord | undefined,
   items: readonly unknown[],
   now: number,
-): { record: SessionRecord; requests: Promise<unknown>[] } {
+): Change {
   const record = existing ?? newSessionRecord(sessionId, now)
   const branch = currentBranch(record)
   const store = tx.objectStore('items')
   const start = record.nextSeq
-  const requests = items.map((item, i) => store.add({ sessionId, seq: start + i, createdAt: now, item }))
+  const requests = items.map((item, i) => {
+    const row: ItemRecord = { sessionId, seq: start + i, createdAt: now, item }
+    if (isTurnStart(item)) row.turn = ++branch.turns
+    return store.add(row)
+  })
   branch.ranges = appendRange(branch.ranges, start, items.length)
   record.nextSeq = start + items.length
   record.updatedAt = now
@@ -83,35 +134,104 @@ export function appendItems(
 }
 
 /** Removes every item of the current branch; items another branch still shows stay. */
-export function clearBranch(tx: WriteTransaction, record: SessionRecord, now: number): Promise<unknown>[] {
+export function clearBranch(tx: WriteTransaction, record: SessionRecord, now: number): Change {
   const branch = currentBranch(record)
-  const store = tx.objectStore('items')
-  const unshared = subtractRanges(branch.ranges, otherRanges(record, branch))
-  const requests = unshared.map((range) => store.delete(seqBound(record.id, range)))
+  const requests = deleteUnshared(tx, record, branch, branch.ranges)
   branch.ranges = []
+  branch.turns = 0
   settleNextSeq(record)
   record.updatedAt = now
-  return requests
+  return { record, requests }
 }
 
-/**
- * Removes the newest item of the current branch. `removed` resolves to its record (read
- * before the delete, in the same transaction); `undefined` when the branch is empty.
- */
-export function dropNewest(
+/** Removes the newest item of the current branch and returns it; `undefined` when empty. */
+export async function dropNewest(
   tx: WriteTransaction,
   record: SessionRecord,
   now: number,
-): { removed: Promise<ItemRecord | undefined>; requests: Promise<unknown>[] } | undefined {
+): Promise<{ change: Change; removed: ItemRecord } | undefined> {
   const branch = currentBranch(record)
   const seq = lastSeq(branch.ranges)
   if (seq === undefined) return undefined
-  const store = tx.objectStore('items')
-  const removed = store.get([record.id, seq])
-  const shared = otherRanges(record, branch).some(([start, end]) => seq >= start && seq < end)
-  const requests: Promise<unknown>[] = shared ? [removed] : [removed, store.delete([record.id, seq])]
+  const removed = await tx.objectStore('items').get([record.id, seq])
+  if (!removed) throw new StorageError(`Item ${seq} of session "${record.id}" is missing; the database was changed outside idb-agents.`)
+  const requests = deleteUnshared(tx, record, branch, [[seq, seq + 1]])
+  if (removed.turn !== undefined) branch.turns = removed.turn - 1
   branch.ranges = dropLast(branch.ranges)
   settleNextSeq(record)
   record.updatedAt = now
-  return { removed, requests }
+  return { change: { record, requests }, removed }
+}
+
+/** The sequence number of the user message starting `turn` on `branch`. */
+export async function turnSeq(tx: AnyTransaction, record: SessionRecord, branch: BranchRecord, turn: number): Promise<number> {
+  const candidates = await tx.objectStore('items').index('byTurn').getAllKeys(IDBKeyRange.only([record.id, turn]))
+  const seq = candidates
+    .map(([, candidate]) => candidate)
+    .find((candidate) => branch.ranges.some(([start, end]) => candidate >= start && candidate < end))
+  if (seq === undefined) {
+    throw new StorageError(`Turn ${turn} of branch "${branch.id}" in session "${record.id}" has no user message; the index is damaged.`)
+  }
+  return seq
+}
+
+function positionOf(ranges: readonly SeqRange[], seq: number): number {
+  let position = 0
+  for (const [start, end] of ranges) {
+    if (seq >= start && seq < end) return position + seq - start
+    position += end - start
+  }
+  return -1
+}
+
+function newBranchId(record: SessionRecord): string {
+  for (;;) {
+    const id = `branch-${Math.random().toString(36).slice(2, 8)}`
+    if (!record.branches[id]) return id
+  }
+}
+
+/** Creates a branch holding the current branch's history before `turn`, and makes it current. */
+export async function forkBranch(
+  tx: WriteTransaction,
+  record: SessionRecord,
+  turn: number,
+  name: string,
+  now: number,
+): Promise<{ change: Change; branchId: string }> {
+  const parent = currentBranch(record)
+  const position = positionOf(parent.ranges, await turnSeq(tx, record, parent, turn))
+  const id = newBranchId(record)
+  record.branches[id] = {
+    id,
+    name,
+    parentId: parent.id,
+    forkAt: position,
+    forkTurn: turn,
+    createdAt: now,
+    ranges: firstPositions(parent.ranges, position),
+    turns: turn - 1,
+  }
+  record.currentBranchId = id
+  record.updatedAt = now
+  return { change: { record, requests: [] }, branchId: id }
+}
+
+/** Deletes a branch, keeping every item another branch shows; its children move to its parent. */
+export function removeBranch(tx: WriteTransaction, record: SessionRecord, branchId: string, now: number): Change {
+  if (branchId === MAIN_BRANCH) {
+    throw new InvalidArgumentError(`The main branch of session "${record.id}" cannot be deleted; use clearSession to empty it.`)
+  }
+  const branch = branchOf(record, branchId)
+  const requests = deleteUnshared(tx, record, branch, branch.ranges)
+  delete record.branches[branchId]
+  for (const child of Object.values(record.branches)) {
+    if (child.parentId === branchId) child.parentId = branch.parentId
+  }
+  if (record.currentBranchId === branchId) {
+    record.currentBranchId = branch.parentId && record.branches[branch.parentId] ? branch.parentId : MAIN_BRANCH
+  }
+  settleNextSeq(record)
+  record.updatedAt = now
+  return { record, requests }
 }

@@ -1,4 +1,5 @@
 import type { DBSchema, IDBPDatabase, IDBPTransaction, StoreNames } from 'idb'
+import { isTurnStart } from './turns.js'
 
 /**
  * A run of consecutive item sequence numbers, `[start, end)`. A branch's history is the
@@ -18,6 +19,10 @@ export interface BranchRecord {
   createdAt: number
   /** The item sequence numbers this branch shows, in order. */
   ranges: SeqRange[]
+  /** How many turns (user messages) the branch shows. */
+  turns: number
+  /** The turn the branch was created from (its first own turn); absent for `main`. */
+  forkTurn?: number
 }
 
 /** The metadata record of one session (object store `sessions`). */
@@ -42,6 +47,21 @@ export interface ItemRecord {
   seq: number
   createdAt: number
   item: unknown
+  /**
+   * On user messages only: the turn they start (1-based). An item sits at the same
+   * position in every branch that shows it, so its turn number is the same everywhere.
+   */
+  turn?: number
+}
+
+/** Token usage recorded for one turn (object store `usage`, key `[sessionId, seq]` of the turn's user message). */
+export interface UsageRecord {
+  sessionId: string
+  seq: number
+  requests: number
+  inputTokens: number
+  outputTokens: number
+  totalTokens: number
 }
 
 /** The typed schema of an idb-agents database, for `idb`. */
@@ -54,35 +74,73 @@ export interface AgentsDB extends DBSchema {
   items: {
     key: [string, number]
     value: ItemRecord
+    indexes: { byTurn: [string, number] }
+  }
+  usage: {
+    key: [string, number]
+    value: UsageRecord
   }
 }
 
 export type AgentsDatabase = IDBPDatabase<AgentsDB>
 export type AgentsTransaction<Mode extends IDBTransactionMode> = IDBPTransaction<
   AgentsDB,
-  ['sessions', 'items'],
+  ['sessions', 'items', 'usage'],
   Mode
 >
+/** The stores every session transaction spans. */
+export const SESSION_STORES = ['sessions', 'items', 'usage'] as const
 
 /** The schema version this code writes. Bump it together with a new step in {@link migrate}. */
-export const SCHEMA_VERSION = 1
+export const SCHEMA_VERSION = 2
 
 export const MAIN_BRANCH = 'main'
 
 /**
- * Brings a database from `oldVersion` to {@link SCHEMA_VERSION}, one step at a time. A step
+ * Brings a database from `oldVersion` to `newVersion` ({@link SCHEMA_VERSION}), one step at a time. A step
  * may add or reshape stores but must carry every old item over: history is never hidden
  * or dropped by an upgrade.
  */
-export function migrate(
+export async function migrate(
   db: IDBPDatabase<AgentsDB>,
   oldVersion: number,
-  _transaction: IDBPTransaction<AgentsDB, StoreNames<AgentsDB>[], 'versionchange'>,
-): void {
+  newVersion: number,
+  transaction: IDBPTransaction<AgentsDB, StoreNames<AgentsDB>[], 'versionchange'>,
+): Promise<void> {
   if (oldVersion < 1) {
     const sessions = db.createObjectStore('sessions', { keyPath: 'id' })
     sessions.createIndex('byUpdatedAt', ['updatedAt', 'id'])
     db.createObjectStore('items', { keyPath: ['sessionId', 'seq'] })
+  }
+  if (oldVersion < 2 && newVersion >= 2) {
+    // v2: turns and usage. User messages get their turn number and an index on it; every
+    // item written by v1 stays, and every branch keeps showing exactly what it showed.
+    transaction.objectStore('items').createIndex('byTurn', ['sessionId', 'turn'])
+    db.createObjectStore('usage', { keyPath: ['sessionId', 'seq'] })
+    if (oldVersion >= 1) await numberTurns(transaction)
+  }
+}
+
+/** Gives v1 user messages their turn numbers and v1 branches their turn counts. */
+async function numberTurns(
+  transaction: IDBPTransaction<AgentsDB, StoreNames<AgentsDB>[], 'versionchange'>,
+): Promise<void> {
+  const sessions = transaction.objectStore('sessions')
+  const items = transaction.objectStore('items')
+  for (const record of await sessions.getAll()) {
+    for (const branch of Object.values(record.branches)) {
+      let turns = 0
+      for (const [start, end] of branch.ranges) {
+        const rows = await items.getAll(IDBKeyRange.bound([record.id, start], [record.id, end - 1]))
+        for (const row of rows) {
+          if (!isTurnStart(row.item)) continue
+          turns += 1
+          if (row.turn !== turns) await items.put({ ...row, turn: turns })
+        }
+      }
+      branch.turns = turns
+    }
+    await sessions.put(record)
   }
 }
 
@@ -95,7 +153,7 @@ export function newSessionRecord(id: string, now: number): SessionRecord {
     nextSeq: 0,
     currentBranchId: MAIN_BRANCH,
     branches: {
-      [MAIN_BRANCH]: { id: MAIN_BRANCH, name: MAIN_BRANCH, parentId: null, forkAt: 0, createdAt: now, ranges: [] },
+      [MAIN_BRANCH]: { id: MAIN_BRANCH, name: MAIN_BRANCH, parentId: null, forkAt: 0, createdAt: now, ranges: [], turns: 0 },
     },
   }
 }

@@ -1,20 +1,39 @@
 import type { AgentItem } from '../items.js'
 import { toStoredItems } from '../items.js'
-import { StorageError } from '../errors.js'
+import { InvalidArgumentError, StorageError } from '../errors.js'
 import { toLocation, withDatabase, type DatabaseLocation, type DatabaseOptions } from './indexeddb-connection.js'
 import {
   appendItems,
+  branchOf,
   clearBranch,
   currentBranch,
   dropNewest,
+  forkBranch,
+  removeBranch,
   seqBound,
+  sessionBound,
+  toBranchInfo,
   toSessionInfo,
+  turnSeq,
+  type Change,
   type SessionInfo,
 } from './indexeddb-records.js'
-import type { AgentsDatabase, AgentsTransaction, SessionRecord } from './indexeddb-schema.js'
-import { lastPositions } from './seq-ranges.js'
-import { assertSessionId, resolveLimit, type ReplaceableSession, type SessionSettings } from './session.js'
+import { SESSION_STORES, type AgentsDatabase, type AgentsTransaction, type SessionRecord } from './indexeddb-schema.js'
 import { renameSession } from './indexeddb-admin.js'
+import { lastPositions } from './seq-ranges.js'
+import {
+  assertSessionId,
+  assertTurn,
+  resolveLimit,
+  usageOf,
+  type BranchInfo,
+  type BranchingSession,
+  type ReplaceableSession,
+  type RunUsageSource,
+  type SessionSettings,
+  type UsageTrackingSession,
+} from './session.js'
+import { addUsage, findInTurns, listTurns, NO_USAGE, type TimedItem, type TurnInfo, type TurnMatch, type UsageTotals } from './turns.js'
 
 /** Options of {@link IndexedDBSession}. */
 export interface IndexedDBSessionOptions extends DatabaseOptions {
@@ -28,6 +47,8 @@ export interface IndexedDBSessionOptions extends DatabaseOptions {
   durability?: IDBTransactionDurability
 }
 
+type Mutation = (tx: AgentsTransaction<'readwrite'>, existing: SessionRecord | undefined, now: number) => Promise<Change | undefined> | Change | undefined
+
 /**
  * A session stored in IndexedDB: the browser twin of `SQLiteSession(id, db_path)`. History
  * survives reloads and browser restarts; many sessions live in one database.
@@ -37,11 +58,16 @@ export interface IndexedDBSessionOptions extends DatabaseOptions {
  * Concurrent calls from this tab or others are serialized by IndexedDB: each `addItems`
  * batch stays contiguous and `popItem` never returns an item twice.
  *
+ * Sessions branch (edit an earlier message, keep both versions) and record token usage
+ * per turn; see {@link BranchingSession} and {@link UsageTrackingSession}.
+ *
  * @throws {@link StorageUnavailableError} from any method when IndexedDB cannot be used
  *   (fall back to {@link MemorySession}); {@link UpgradeBlockedError} when another tab holds
  *   an older schema open.
  */
-export class IndexedDBSession<TItem = AgentItem> implements ReplaceableSession<TItem> {
+export class IndexedDBSession<TItem = AgentItem>
+  implements ReplaceableSession<TItem>, BranchingSession<TItem>, UsageTrackingSession<TItem>
+{
   readonly sessionId: string
   /** The database this session lives in. */
   readonly dbName: string
@@ -53,7 +79,7 @@ export class IndexedDBSession<TItem = AgentItem> implements ReplaceableSession<T
 
   /**
    * @param sessionId - isolates this conversation, e.g. `user_123`
-   * @param options - database name, default settings, durability
+   * @param options - database, default settings, durability
    */
   constructor(sessionId: string, options: IndexedDBSessionOptions = {}) {
     assertSessionId(sessionId)
@@ -71,24 +97,10 @@ export class IndexedDBSession<TItem = AgentItem> implements ReplaceableSession<T
   async getItems(limit?: number): Promise<TItem[]> {
     const count = resolveLimit(limit, this.#settings)
     if (count <= 0) return []
-    return withDatabase(this.#location, `reading session "${this.sessionId}"`, async (db) => {
-      const tx = db.transaction(['sessions', 'items'], 'readonly')
-      const record = await tx.objectStore('sessions').get(this.sessionId)
-      this.#seen = record
-      if (!record) return []
-      const ranges = lastPositions(currentBranch(record).ranges, count)
-      const items = tx.objectStore('items')
-      const chunks = await Promise.all(ranges.map((range) => items.getAll(seqBound(this.sessionId, range))))
-      const expected = ranges.reduce((sum, [start, end]) => sum + end - start, 0)
-      const found = chunks.reduce((sum, chunk) => sum + chunk.length, 0)
-      if (found !== expected) {
-        throw new StorageError(
-          `Session "${this.sessionId}" should hold ${expected} items in this window but ${found} were found; ` +
-            'the database was changed outside idb-agents.',
-        )
-      }
-      return chunks.flat().map((row) => row.item as TItem)
-    })
+    const rows = await this.#read(`reading session "${this.sessionId}"`, (tx, record) =>
+      readRows(tx, record, lastPositions(currentBranch(record).ranges, count)),
+    )
+    return (rows ?? []).map((row) => row.item as TItem)
   }
 
   async addItems(items: TItem[]): Promise<void> {
@@ -100,21 +112,20 @@ export class IndexedDBSession<TItem = AgentItem> implements ReplaceableSession<T
   }
 
   async popItem(): Promise<TItem | undefined> {
-    let removed: Promise<{ item: unknown } | undefined> | undefined
-    await this.#write(`removing the newest item of session "${this.sessionId}"`, (tx, existing, now) => {
+    let removed: unknown
+    await this.#write(`removing the newest item of session "${this.sessionId}"`, async (tx, existing, now) => {
       removed = undefined // a retried attempt must not report what an aborted one read
-      if (!existing) return undefined
-      const dropped = dropNewest(tx, existing, now)
+      const dropped = existing && (await dropNewest(tx, existing, now))
       if (!dropped) return undefined
-      removed = dropped.removed
-      return { record: existing, requests: dropped.requests }
+      removed = dropped.removed.item
+      return dropped.change
     })
-    return (await removed)?.item as TItem | undefined
+    return removed as TItem | undefined
   }
 
   async clearSession(): Promise<void> {
     await this.#write(`clearing session "${this.sessionId}"`, (tx, existing, now) =>
-      existing ? { record: existing, requests: clearBranch(tx, existing, now) } : undefined,
+      existing ? clearBranch(tx, existing, now) : undefined,
     )
   }
 
@@ -122,19 +133,98 @@ export class IndexedDBSession<TItem = AgentItem> implements ReplaceableSession<T
   async replaceItems(items: TItem[]): Promise<void> {
     const stored = toStoredItems(items)
     await this.#write(`replacing the items of session "${this.sessionId}"`, (tx, existing, now) => {
-      const cleared = existing ? clearBranch(tx, existing, now) : []
-      if (stored.length === 0) return existing ? { record: existing, requests: cleared } : undefined
+      const cleared = existing && clearBranch(tx, existing, now)
+      if (stored.length === 0) return cleared
       const appended = appendItems(tx, this.sessionId, existing, stored, now)
-      return { record: appended.record, requests: [...cleared, ...appended.requests] }
+      return { record: appended.record, requests: [...(cleared?.requests ?? []), ...appended.requests] }
     })
+  }
+
+  async getTurns(): Promise<TurnInfo[]> {
+    return listTurns(await this.#readBranch())
+  }
+
+  async findTurns(text: string): Promise<TurnMatch[]> {
+    if (typeof text !== 'string') throw new InvalidArgumentError(`findTurns expects a string, got ${typeof text}`)
+    return findInTurns(await this.#readBranch(), text)
+  }
+
+  async createBranchFromTurn(turn: number, name?: string): Promise<string> {
+    let branchId = ''
+    await this.#write(`branching session "${this.sessionId}" at turn ${turn}`, async (tx, existing, now) => {
+      assertTurn(turn, existing ? currentBranch(existing).turns : 0)
+      const forked = await forkBranch(tx, existing!, turn, name ?? `turn-${turn}`, now)
+      branchId = forked.branchId
+      return forked.change
+    })
+    return branchId
+  }
+
+  async switchToBranch(branchId: string): Promise<void> {
+    await this.#write(`switching session "${this.sessionId}" to branch "${branchId}"`, (_tx, existing, now) => {
+      if (!existing) throw new InvalidArgumentError(`Session "${this.sessionId}" has no branch "${branchId}" (it is empty)`)
+      branchOf(existing, branchId)
+      existing.currentBranchId = branchId
+      existing.updatedAt = now
+      return { record: existing, requests: [] }
+    })
+  }
+
+  async listBranches(): Promise<BranchInfo[]> {
+    const record = await this.#read(`listing branches of "${this.sessionId}"`, async (_tx, record) => record)
+    if (!record) return [{ id: 'main', name: 'main', parentId: null, forkTurn: null, itemCount: 0, turnCount: 0, current: true, createdAt: 0 }]
+    return Object.values(record.branches)
+      .sort((a, b) => a.createdAt - b.createdAt)
+      .map((branch) => toBranchInfo(record, branch))
+  }
+
+  async getCurrentBranchId(): Promise<string> {
+    const record = await this.#read(`reading session "${this.sessionId}"`, async (_tx, record) => record)
+    return record?.currentBranchId ?? 'main'
+  }
+
+  async deleteBranch(branchId: string): Promise<void> {
+    await this.#write(`deleting branch "${branchId}" of session "${this.sessionId}"`, (tx, existing, now) => {
+      if (!existing) throw new InvalidArgumentError(`Session "${this.sessionId}" has no branch "${branchId}" (it is empty)`)
+      return removeBranch(tx, existing, branchId, now)
+    })
+  }
+
+  async storeRunUsage(result: RunUsageSource): Promise<void> {
+    const usage = usageOf(result)
+    await this.#write(`recording usage in session "${this.sessionId}"`, async (tx, existing, now) => {
+      const branch = existing && currentBranch(existing)
+      const seq = branch && branch.turns > 0 ? await turnSeq(tx, existing, branch, branch.turns) : -1
+      const store = tx.objectStore('usage')
+      const before = (await store.get([this.sessionId, seq])) ?? NO_USAGE
+      const put = store.put({ sessionId: this.sessionId, seq, ...addUsage(before, usage) })
+      return existing ? { record: existing, requests: [put] } : undefined
+    })
+  }
+
+  async getSessionUsage(options: { branchId?: string } = {}): Promise<UsageTotals> {
+    const rows = await this.#read(`reading usage of "${this.sessionId}"`, async (tx, record) => {
+      if (options.branchId === undefined) return tx.objectStore('usage').getAll(sessionBound(this.sessionId))
+      const ranges = branchOf(record, options.branchId).ranges
+      const chunks = await Promise.all(ranges.map((range) => tx.objectStore('usage').getAll(seqBound(this.sessionId, range))))
+      return chunks.flat()
+    })
+    return (rows ?? []).reduce<UsageTotals>((sum, row) => addUsage(sum, row), NO_USAGE)
+  }
+
+  getTurnUsage(): Promise<Array<{ turn: number; usage: UsageTotals }>>
+  getTurnUsage(turn: number): Promise<UsageTotals | undefined>
+  async getTurnUsage(turn?: number): Promise<Array<{ turn: number; usage: UsageTotals }> | UsageTotals | undefined> {
+    const turns = await this.getTurns()
+    if (turn === undefined) return turns.flatMap((info) => (info.usage ? [{ turn: info.turn, usage: info.usage }] : []))
+    assertTurn(turn, turns.length)
+    return turns[turn - 1]!.usage
   }
 
   /** Metadata of this session, or `undefined` when nothing was ever stored in it. */
   async getInfo(): Promise<SessionInfo | undefined> {
-    return withDatabase(this.#location, `reading session "${this.sessionId}"`, async (db) => {
-      const record = await db.get('sessions', this.sessionId)
-      return record && toSessionInfo(record)
-    })
+    const record = await this.#read(`reading session "${this.sessionId}"`, async (_tx, record) => record)
+    return record && toSessionInfo(record)
   }
 
   /** Sets the title shown in session lists (see {@link listSessions}). */
@@ -142,9 +232,38 @@ export class IndexedDBSession<TItem = AgentItem> implements ReplaceableSession<T
     await renameSession(this.sessionId, title, { dbName: this.dbName, indexedDB: this.#location.factory })
   }
 
+  /** Every item of the current branch with its time and its turn's usage. */
+  async #readBranch(): Promise<TimedItem[]> {
+    const entries = await this.#read(`reading session "${this.sessionId}"`, async (tx, record) => {
+      const ranges = currentBranch(record).ranges
+      const [rows, usage] = await Promise.all([
+        readRows(tx, record, ranges),
+        tx.objectStore('usage').getAll(sessionBound(this.sessionId)),
+      ])
+      const usageBySeq = new Map(usage.map((row) => [row.seq, row]))
+      return rows.map((row) => {
+        const found = usageBySeq.get(row.seq)
+        return { item: row.item, createdAt: row.createdAt, usage: found && pickUsage(found) }
+      })
+    })
+    return entries ?? []
+  }
+
+  /** A readonly transaction that resolves to `undefined` when the session has no record. */
+  async #read<T>(action: string, read: (tx: AgentsTransaction<'readonly'>, record: SessionRecord) => Promise<T>): Promise<T | undefined> {
+    return withDatabase(this.#location, action, async (db) => {
+      const tx = db.transaction(SESSION_STORES, 'readonly')
+      tx.done.catch(() => {}) // the results are read by then; a late abort changes nothing
+      const record = await tx.objectStore('sessions').get(this.sessionId)
+      this.#seen = record
+      return record && read(tx, record)
+    })
+  }
+
   /**
-   * One readwrite transaction over the session record and its items. `mutate` issues its
-   * requests synchronously and returns the record to write back (or nothing to do).
+   * One readwrite transaction over the session record, its items and usage. `mutate`
+   * issues its requests (awaiting only IndexedDB) and returns the record to write back,
+   * or nothing to do.
    *
    * When this instance has seen the record before, the requests go out at once, beside
    * the read that checks the record is still what was seen: one round trip instead of
@@ -161,13 +280,14 @@ export class IndexedDBSession<TItem = AgentItem> implements ReplaceableSession<T
 
   /** Returns false when `assumed` turned out stale and nothing was committed. */
   async #attempt(db: AgentsDatabase, mutate: Mutation, assumed: SessionRecord | undefined): Promise<boolean> {
-    const tx = db.transaction(['sessions', 'items'], 'readwrite', { durability: this.#durability })
+    const tx = db.transaction(SESSION_STORES, 'readwrite', { durability: this.#durability })
     const sessions = tx.objectStore('sessions')
     const pending: Promise<unknown>[] = [tx.done]
+    const reading = sessions.get(this.sessionId)
+    pending.push(reading)
     try {
-      const reading = sessions.get(this.sessionId)
       const existing = assumed ? structuredClone(assumed) : await reading
-      const change = mutate(tx, existing, Date.now())
+      const change = await mutate(tx, existing, Date.now())
       if (change) pending.push(...change.requests, sessions.put(change.record))
       if (assumed && !sameRecord(await reading, assumed)) {
         abortQuietly(tx)
@@ -179,25 +299,40 @@ export class IndexedDBSession<TItem = AgentItem> implements ReplaceableSession<T
       this.#seen = change ? change.record : existing
       return true
     } catch (error) {
+      // A mutation may refuse what the stale record says (a turn that no longer exists):
+      // only the record as stored decides.
+      const stale = assumed !== undefined && !sameRecord(await reading.catch(() => undefined), assumed)
       abortQuietly(tx)
       await Promise.allSettled(pending)
       this.#seen = undefined
+      if (stale) return false
       throw error
     }
   }
 }
 
-type Mutation = (
-  tx: AgentsTransaction<'readwrite'>,
-  existing: SessionRecord | undefined,
-  now: number,
-) => { record: SessionRecord; requests: Promise<unknown>[] } | undefined
+async function readRows(tx: AgentsTransaction<'readonly'>, record: SessionRecord, ranges: Array<[number, number]>) {
+  const items = tx.objectStore('items')
+  const chunks = await Promise.all(ranges.map((range) => items.getAll(seqBound(record.id, range))))
+  const expected = ranges.reduce((sum, [start, end]) => sum + end - start, 0)
+  const found = chunks.reduce((sum, chunk) => sum + chunk.length, 0)
+  if (found !== expected) {
+    throw new StorageError(
+      `Session "${record.id}" should hold ${expected} items here but ${found} were found; the database was changed outside idb-agents.`,
+    )
+  }
+  return chunks.flat()
+}
+
+function pickUsage(row: UsageTotals): UsageTotals {
+  return { requests: row.requests, inputTokens: row.inputTokens, outputTokens: row.outputTokens, totalTokens: row.totalTokens }
+}
 
 function sameRecord(stored: SessionRecord | undefined, seen: SessionRecord): boolean {
   return stored !== undefined && JSON.stringify(stored) === JSON.stringify(seen)
 }
 
-function abortQuietly(tx: IDBTransaction | { abort(): void }): void {
+function abortQuietly(tx: { abort(): void }): void {
   try {
     tx.abort()
   } catch {

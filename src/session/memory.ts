@@ -1,6 +1,19 @@
 import type { AgentItem } from '../items.js'
 import { toStoredItems } from '../items.js'
-import { assertSessionId, resolveLimit, type ReplaceableSession, type SessionSettings } from './session.js'
+import { InvalidArgumentError } from '../errors.js'
+import {
+  assertSessionId,
+  assertTurn,
+  resolveLimit,
+  usageOf,
+  type BranchInfo,
+  type BranchingSession,
+  type ReplaceableSession,
+  type RunUsageSource,
+  type SessionSettings,
+  type UsageTrackingSession,
+} from './session.js'
+import { addUsage, findInTurns, isTurnStart, listTurns, NO_USAGE, type TimedItem, type TurnInfo, type TurnMatch, type UsageTotals } from './turns.js'
 
 /** Options of {@link MemorySession}. */
 export interface MemorySessionOptions {
@@ -8,18 +21,39 @@ export interface MemorySessionOptions {
   settings?: SessionSettings
 }
 
+/** A stored item; branches share these objects, so usage recorded on a turn is seen by all. */
+interface Entry extends TimedItem {
+  usage?: UsageTotals
+}
+
+interface Branch {
+  id: string
+  name: string
+  parentId: string | null
+  forkTurn: number | null
+  createdAt: number
+  entries: Entry[]
+}
+
+const MAIN = 'main'
+
 /**
  * A session kept in this page's memory: the twin of `SQLiteSession(id)` without a file.
  * Nothing survives a reload. Use it in tests, and as the fallback when IndexedDB is
- * unavailable (some private modes).
+ * unavailable (some private modes). It branches and records usage like
+ * {@link IndexedDBSession}, so apps can be tested against it.
  *
  * Items are copied in and out: changing an object after `addItems`, or one returned by
  * `getItems`, changes nothing stored.
  */
-export class MemorySession<TItem = AgentItem> implements ReplaceableSession<TItem> {
+export class MemorySession<TItem = AgentItem>
+  implements ReplaceableSession<TItem>, BranchingSession<TItem>, UsageTrackingSession<TItem>
+{
   readonly sessionId: string
   readonly #settings: SessionSettings | undefined
-  #items: TItem[] = []
+  readonly #branches = new Map<string, Branch>()
+  #current: Branch
+  #usageOutsideTurns: UsageTotals = NO_USAGE
 
   /**
    * @param sessionId - isolates this conversation; a random id when omitted
@@ -29,6 +63,8 @@ export class MemorySession<TItem = AgentItem> implements ReplaceableSession<TIte
     assertSessionId(sessionId)
     this.sessionId = sessionId
     this.#settings = options.settings
+    this.#current = { id: MAIN, name: MAIN, parentId: null, forkTurn: null, createdAt: Date.now(), entries: [] }
+    this.#branches.set(MAIN, this.#current)
   }
 
   async getSessionId(): Promise<string> {
@@ -38,24 +74,135 @@ export class MemorySession<TItem = AgentItem> implements ReplaceableSession<TIte
   async getItems(limit?: number): Promise<TItem[]> {
     const count = resolveLimit(limit, this.#settings)
     if (count <= 0) return []
-    const start = Math.max(0, this.#items.length - count)
-    return structuredClone(this.#items.slice(start))
+    const entries = this.#current.entries
+    return structuredClone(entries.slice(Math.max(0, entries.length - count)).map((entry) => entry.item as TItem))
   }
 
   async addItems(items: TItem[]): Promise<void> {
-    const stored = toStoredItems(items)
-    this.#items.push(...stored)
+    const now = Date.now()
+    this.#current.entries.push(...toStoredItems(items).map((item) => ({ item, createdAt: now })))
   }
 
   async popItem(): Promise<TItem | undefined> {
-    return this.#items.pop()
+    return structuredClone(this.#current.entries.pop()?.item as TItem | undefined)
   }
 
   async clearSession(): Promise<void> {
-    this.#items = []
+    this.#current.entries = []
   }
 
   async replaceItems(items: TItem[]): Promise<void> {
-    this.#items = toStoredItems(items)
+    const now = Date.now()
+    this.#current.entries = toStoredItems(items).map((item) => ({ item, createdAt: now }))
+  }
+
+  async getTurns(): Promise<TurnInfo[]> {
+    return structuredClone(listTurns(this.#current.entries))
+  }
+
+  async findTurns(text: string): Promise<TurnMatch[]> {
+    if (typeof text !== 'string') throw new InvalidArgumentError(`findTurns expects a string, got ${typeof text}`)
+    return structuredClone(findInTurns(this.#current.entries, text))
+  }
+
+  async createBranchFromTurn(turn: number, name?: string): Promise<string> {
+    const starts = this.#turnStarts()
+    assertTurn(turn, starts.length)
+    let id: string
+    do id = `branch-${Math.random().toString(36).slice(2, 8)}`
+    while (this.#branches.has(id))
+    const branch: Branch = {
+      id,
+      name: name ?? `turn-${turn}`,
+      parentId: this.#current.id,
+      forkTurn: turn,
+      createdAt: Date.now(),
+      entries: this.#current.entries.slice(0, starts[turn - 1]),
+    }
+    this.#branches.set(id, branch)
+    this.#current = branch
+    return id
+  }
+
+  async switchToBranch(branchId: string): Promise<void> {
+    this.#current = this.#branch(branchId)
+  }
+
+  async listBranches(): Promise<BranchInfo[]> {
+    return [...this.#branches.values()].map((branch) => ({
+      id: branch.id,
+      name: branch.name,
+      parentId: branch.parentId,
+      forkTurn: branch.forkTurn,
+      itemCount: branch.entries.length,
+      turnCount: branch.entries.filter((entry) => isTurnStart(entry.item)).length,
+      current: branch === this.#current,
+      createdAt: branch.createdAt,
+    }))
+  }
+
+  async getCurrentBranchId(): Promise<string> {
+    return this.#current.id
+  }
+
+  async deleteBranch(branchId: string): Promise<void> {
+    if (branchId === MAIN) {
+      throw new InvalidArgumentError(`The main branch of session "${this.sessionId}" cannot be deleted; use clearSession to empty it.`)
+    }
+    const branch = this.#branch(branchId)
+    this.#branches.delete(branchId)
+    for (const child of this.#branches.values()) if (child.parentId === branchId) child.parentId = branch.parentId
+    if (this.#current === branch) this.#current = this.#branches.get(branch.parentId ?? MAIN) ?? this.#branches.get(MAIN)!
+  }
+
+  async storeRunUsage(result: RunUsageSource): Promise<void> {
+    const usage = usageOf(result)
+    const starts = this.#turnStarts()
+    const last = starts[starts.length - 1]
+    if (last === undefined) {
+      this.#usageOutsideTurns = addUsage(this.#usageOutsideTurns, usage)
+      return
+    }
+    const entry = this.#current.entries[last]!
+    entry.usage = addUsage(entry.usage ?? NO_USAGE, usage)
+  }
+
+  async getSessionUsage(options: { branchId?: string } = {}): Promise<UsageTotals> {
+    const branches = options.branchId === undefined ? [...this.#branches.values()] : [this.#branch(options.branchId)]
+    const seen = new Set<Entry>()
+    let total = options.branchId === undefined ? this.#usageOutsideTurns : NO_USAGE
+    for (const branch of branches) {
+      for (const entry of branch.entries) {
+        if (!entry.usage || seen.has(entry)) continue
+        seen.add(entry)
+        total = addUsage(total, entry.usage)
+      }
+    }
+    return total
+  }
+
+  getTurnUsage(): Promise<Array<{ turn: number; usage: UsageTotals }>>
+  getTurnUsage(turn: number): Promise<UsageTotals | undefined>
+  async getTurnUsage(turn?: number): Promise<Array<{ turn: number; usage: UsageTotals }> | UsageTotals | undefined> {
+    const turns = listTurns(this.#current.entries)
+    if (turn === undefined) return turns.flatMap((info) => (info.usage ? [{ turn: info.turn, usage: { ...info.usage } }] : []))
+    assertTurn(turn, turns.length)
+    const usage = turns[turn - 1]!.usage
+    return usage && { ...usage }
+  }
+
+  /** Positions of the current branch's user messages. */
+  #turnStarts(): number[] {
+    return this.#current.entries.flatMap((entry, position) => (isTurnStart(entry.item) ? [position] : []))
+  }
+
+  #branch(branchId: string): Branch {
+    const branch = this.#branches.get(branchId)
+    if (!branch) {
+      throw new InvalidArgumentError(
+        `Session "${this.sessionId}" has no branch "${branchId}"; its branches are ${[...this.#branches.keys()].join(', ')}`,
+      )
+    }
+    return branch
   }
 }

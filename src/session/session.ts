@@ -1,4 +1,5 @@
 import type { AgentItem } from '../items.js'
+import type { TurnInfo, TurnMatch, UsageTotals } from './turns.js'
 import { InvalidArgumentError } from '../errors.js'
 
 /**
@@ -87,4 +88,115 @@ export interface ReplaceableSession<TItem = AgentItem> extends Session<TItem> {
 /** True when `session` implements {@link ReplaceableSession}. */
 export function isReplaceableSession<TItem>(session: Session<TItem>): session is ReplaceableSession<TItem> {
   return typeof (session as Partial<ReplaceableSession<TItem>>).replaceItems === 'function'
+}
+
+/** One branch of a session, as listed by {@link BranchingSession.listBranches}. */
+export interface BranchInfo {
+  /** Stable id; `'main'` for the branch every session starts with. */
+  id: string
+  name: string
+  /** The branch it was created from; `null` for `main`. */
+  parentId: string | null
+  /** The turn it was created from (its first own turn); `null` for `main`. */
+  forkTurn: number | null
+  /** Items the branch shows, inherited ones included. */
+  itemCount: number
+  /** Turns the branch shows. */
+  turnCount: number
+  /** Whether `getItems`/`addItems`/`popItem`/`clearSession` act on this branch. */
+  current: boolean
+  createdAt: number
+}
+
+/**
+ * A session whose history can fork: edit an earlier message and regenerate, keeping both
+ * versions (the Python SDK's AdvancedSQLiteSession). A turn starts at each user message.
+ * `getItems`, `addItems`, `popItem` and `clearSession` act on the current branch; no
+ * operation on one branch changes what another branch shows.
+ */
+export interface BranchingSession<TItem = AgentItem> extends Session<TItem> {
+  /** The turns of the current branch, oldest first. Reads the whole branch. */
+  getTurns(): Promise<TurnInfo[]>
+  /**
+   * Creates a branch holding everything before `turn` of the current branch and makes it
+   * current, ready for the edited message. Copies no history.
+   * @param turn - 1-based turn number on the current branch
+   * @param name - shown in branch lists; defaults to `turn-<turn>`
+   * @returns the new branch's id
+   */
+  createBranchFromTurn(turn: number, name?: string): Promise<string>
+  /** Makes `branchId` the current branch. */
+  switchToBranch(branchId: string): Promise<void>
+  /** Every branch of the session, oldest first. */
+  listBranches(): Promise<BranchInfo[]>
+  /** The current branch's id. */
+  getCurrentBranchId(): Promise<string>
+  /**
+   * Deletes a branch. `main` cannot be deleted. Items another branch still shows are kept;
+   * branches created from this one stay whole. Deleting the current branch makes its
+   * parent current.
+   */
+  deleteBranch(branchId: string): Promise<void>
+  /**
+   * Turns of the current branch whose user or assistant text contains `text`
+   * (case-insensitive). Reads the whole branch.
+   */
+  findTurns(text: string): Promise<TurnMatch[]>
+}
+
+/** Anything carrying a run's usage, such as the runner's `RunResult`. */
+export interface RunUsageSource {
+  usage: UsageTotals
+}
+
+/** A session that records token usage per turn. */
+export interface UsageTrackingSession<TItem = AgentItem> extends Session<TItem> {
+  /**
+   * Adds a run's usage to the newest turn of the current branch (several runs of one turn
+   * add up). The runner calls it by itself when given such a session.
+   */
+  storeRunUsage(result: RunUsageSource): Promise<void>
+  /**
+   * Usage summed over the whole session, or over the turns one branch shows.
+   * @param options.branchId - sum only this branch's turns
+   */
+  getSessionUsage(options?: { branchId?: string }): Promise<UsageTotals>
+  /** Usage of every turn of the current branch that has some. */
+  getTurnUsage(): Promise<Array<{ turn: number; usage: UsageTotals }>>
+  /** Usage of one turn of the current branch, `undefined` when none was recorded. */
+  getTurnUsage(turn: number): Promise<UsageTotals | undefined>
+}
+
+/** True when `session` implements {@link BranchingSession}. */
+export function isBranchingSession<TItem>(session: Session<TItem>): session is BranchingSession<TItem> {
+  return typeof (session as Partial<BranchingSession<TItem>>).createBranchFromTurn === 'function'
+}
+
+/** True when `session` implements {@link UsageTrackingSession}. */
+export function isUsageTrackingSession<TItem>(session: Session<TItem>): session is UsageTrackingSession<TItem> {
+  return typeof (session as Partial<UsageTrackingSession<TItem>>).storeRunUsage === 'function'
+}
+
+/** Checks a usage source and returns its totals. */
+export function usageOf(result: RunUsageSource): UsageTotals {
+  const usage = (result as Partial<RunUsageSource> | undefined)?.usage
+  const read = (key: keyof UsageTotals): number => {
+    const value = usage?.[key]
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+      throw new InvalidArgumentError(`storeRunUsage expects a run result with usage.${key} as a number >= 0, got ${String(value)}`)
+    }
+    return value
+  }
+  return { requests: read('requests'), inputTokens: read('inputTokens'), outputTokens: read('outputTokens'), totalTokens: read('totalTokens') }
+}
+
+/** Checks a turn number against the number of turns. */
+export function assertTurn(turn: number, turnCount: number): void {
+  if (!Number.isInteger(turn) || turn < 1 || turn > turnCount) {
+    throw new InvalidArgumentError(
+      turnCount === 0
+        ? `turn ${String(turn)} does not exist: the current branch has no turns yet`
+        : `turn must be an integer from 1 to ${turnCount} (the current branch's turns), got ${String(turn)}`,
+    )
+  }
 }

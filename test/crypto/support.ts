@@ -1,0 +1,40 @@
+// Helpers shared by the crypto and encrypted-session tests (node and browser).
+import type { AgentItem } from '../../src/index.js'
+
+let counter = 0
+/** A name no other test uses. */
+export const unique = (label: string): string => `${label}-${Date.now().toString(36)}-${++counter}-${Math.random().toString(36).slice(2, 8)}`
+
+/** A user message. */
+export const user = (text: string): AgentItem => ({ role: 'user', content: text })
+
+/** An AES-GCM-256 data key, non-extractable as apps should make them. */
+export const newDataKey = (): Promise<CryptoKey> => crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt'])
+
+/** The rejection of `promise`, or fails the test when it resolves. */
+export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    (value) => {
+      throw new Error(`expected a rejection, got ${JSON.stringify(value)}`)
+    },
+    (error: unknown) => error,
+  )
+}
+
+/** Flips one bit in the middle of a base64 string's bytes and re-encodes it. */
+export function flipBit(base64: string): string {
+  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))
+  bytes[bytes.length >> 1]! ^= 0x01
+  return btoa(String.fromCharCode(...bytes))
+}
+
+/** A copy of `value` as JSON text, for "contains no plaintext" checks. */
+export const dump = (value: unknown): string => JSON.stringify(value)
+
+/** Deletes an IndexedDB database, not waiting for connections still open elsewhere. */
+export function deleteDatabase(name: string): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const request = indexedDB.deleteDatabase(name)
+    request.onsuccess = request.onerror = request.onblocked = () => resolve()
+  })
+}
