@@ -81,3 +81,24 @@ it('getItems(50): 100k items / 1k sessions vs 1k items, and vs a raw idb reverse
   await deleteDatabase(big)
   await deleteDatabase(small)
 })
+
+it('createBranchFromTurn on a 10k-item session vs a 10-item one (no history is copied)', async () => {
+  const dbName = 'bench-branch'
+  await deleteDatabase(dbName)
+  const big = new IndexedDBSession('big', { dbName })
+  const small = new IndexedDBSession('small', { dbName })
+  for (let turn = 0; turn < 1000; turn += 100) {
+    await big.addItems(Array.from({ length: 100 }, (_, i) => turnOf(turn + i / 10)[i % 10]!))
+  }
+  await small.addItems(turnOf(0))
+  const bigTurn = Math.floor((await big.getTurns()).length / 2)
+  const branchAndDrop = (session: IndexedDBSession, turn: number) => async () => {
+    const branch = await session.createBranchFromTurn(turn)
+    await session.deleteBranch(branch)
+  }
+  const [bigMs, smallMs] = (await compareMs([branchAndDrop(big, bigTurn), branchAndDrop(small, 1)], 15, 10)) as [number, number]
+  report('Branching (real Chromium)', [
+    { name: 'branch + delete, 10k items vs 10 items', ours: bigMs, anchor: smallMs, anchorName: '10-item session', goal: '≤ 2×' },
+  ])
+  await deleteDatabase(dbName)
+})

@@ -5,6 +5,8 @@
 export type IdbAgentsErrorCode =
   | 'invalid_item'
   | 'invalid_argument'
+  | 'invalid_export'
+  | 'session_exists'
   | 'storage_quota'
   | 'storage_unavailable'
   | 'upgrade_blocked'
@@ -116,5 +118,33 @@ export class UpgradeBlockedError extends IdbAgentsError {
 export class StorageError extends IdbAgentsError {
   constructor(message: string, cause?: unknown) {
     super('storage_failed', message, { cause })
+  }
+}
+
+/**
+ * A session export given to `importSession` was refused: malformed, truncated, made by a
+ * newer version of idb-agents, or inconsistent. Nothing was written.
+ */
+export class InvalidExportError extends IdbAgentsError {
+  /** Every problem found, each naming where in the document it is. */
+  readonly issues: string[]
+
+  constructor(issues: string[], cause?: unknown) {
+    const shown = issues.slice(0, 5).join('; ')
+    const more = issues.length > 5 ? ` (and ${issues.length - 5} more)` : ''
+    super('invalid_export', `This file is not a session export idb-agents can import: ${shown}${more}. Nothing was imported.`, {
+      cause,
+    })
+    this.issues = issues
+  }
+}
+
+/** `importSession` found a session with the same id and was not told to replace it. Nothing was written. */
+export class SessionExistsError extends IdbAgentsError {
+  constructor(sessionId: string) {
+    super(
+      'session_exists',
+      `A session "${sessionId}" already exists. Import it under another id ({ sessionId }) or pass { replace: true } to overwrite it.`,
+    )
   }
 }

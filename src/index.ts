@@ -13,8 +13,17 @@ export type {
   UnknownItem,
 } from './items.js'
 export { toStoredItems } from './items.js'
-export type { ReplaceableSession, Session, SessionSettings } from './session/session.js'
-export { isReplaceableSession } from './session/session.js'
+export type {
+  BranchInfo,
+  BranchingSession,
+  ReplaceableSession,
+  RunUsageSource,
+  Session,
+  SessionSettings,
+  UsageTrackingSession,
+} from './session/session.js'
+export { isBranchingSession, isReplaceableSession, isUsageTrackingSession } from './session/session.js'
+export type { TurnInfo, TurnMatch, UsageTotals } from './session/turns.js'
 export { MemorySession, type MemorySessionOptions } from './session/memory.js'
 export { IndexedDBSession, type IndexedDBSessionOptions } from './session/indexeddb.js'
 export { DEFAULT_DB_NAME, type DatabaseOptions } from './session/indexeddb-connection.js'
@@ -23,7 +32,18 @@ export {
   deleteSession,
   listSessions,
   renameSession,
+  searchSessions,
   type ListSessionsOptions,
+  type SessionSearchResult,
   type SessionPage,
 } from './session/indexeddb-admin.js'
+export {
+  EXPORT_FORMAT,
+  EXPORT_VERSION,
+  exportSession,
+  importSession,
+  type ImportSessionOptions,
+  type SessionExport,
+} from './session/export.js'
 export * from './crypto/index.js'
+export * from './runner/index.js'

@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '../errors.js'
 import { toLocation, withDatabase, type DatabaseOptions } from './indexeddb-connection.js'
-import { sessionBound, toSessionInfo, type SessionInfo } from './indexeddb-records.js'
+import { currentBranch, readRows, sessionBound, toSessionInfo, type SessionInfo } from './indexeddb-records.js'
+import { findInTurns, type TurnMatch } from './turns.js'
 import { SESSION_STORES } from './indexeddb-schema.js'
 
 /** Options of {@link listSessions}. */
@@ -86,8 +87,39 @@ export async function renameSession(sessionId: string, title: string, options: D
     if (record) {
       record.title = title
       record.updatedAt = Date.now()
+      record.version = (record.version ?? 0) + 1
       await tx.store.put(record)
     }
     await tx.done
+  })
+}
+
+/** A session with turns matching a {@link searchSessions} query. */
+export interface SessionSearchResult {
+  session: SessionInfo
+  /** Matching turns of the session's current branch. */
+  matches: TurnMatch[]
+}
+
+/**
+ * Finds sessions whose current branch has user or assistant text containing `text`
+ * (case-insensitive), most recently updated first: a search box over the session list.
+ * It reads every item of the database, so it costs O(database). Items of encrypted
+ * sessions are ciphertext here and never match: search those with their
+ * `EncryptedSession.findTurns`, which decrypts.
+ */
+export async function searchSessions(text: string, options: DatabaseOptions = {}): Promise<SessionSearchResult[]> {
+  if (typeof text !== 'string') throw new InvalidArgumentError(`searchSessions expects a string, got ${typeof text}`)
+  return withDatabase(toLocation(options), 'searching sessions', async (db) => {
+    const tx = db.transaction(SESSION_STORES, 'readonly')
+    tx.done.catch(() => {})
+    const records = (await tx.objectStore('sessions').index('byUpdatedAt').getAll()).reverse()
+    const results: SessionSearchResult[] = []
+    for (const record of records) {
+      const rows = await readRows(tx, record, currentBranch(record).ranges)
+      const matches = findInTurns(rows, text)
+      if (matches.length > 0) results.push({ session: toSessionInfo(record), matches })
+    }
+    return results
   })
 }

@@ -235,3 +235,17 @@ export function removeBranch(tx: WriteTransaction, record: SessionRecord, branch
   record.updatedAt = now
   return { record, requests }
 }
+
+/** The item records at `ranges`, in order; a gap means the database was edited behind our back. */
+export async function readRows(tx: AnyTransaction, record: SessionRecord, ranges: readonly SeqRange[]): Promise<ItemRecord[]> {
+  const items = tx.objectStore('items')
+  const chunks = await Promise.all(ranges.map((range) => items.getAll(seqBound(record.id, range))))
+  const expected = ranges.reduce((sum, [start, end]) => sum + end - start, 0)
+  const found = chunks.reduce((sum, chunk) => sum + chunk.length, 0)
+  if (found !== expected) {
+    throw new StorageError(
+      `Session "${record.id}" should hold ${expected} items here but ${found} were found; the database was changed outside idb-agents.`,
+    )
+  }
+  return chunks.flat()
+}

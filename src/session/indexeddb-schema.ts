@@ -33,6 +33,8 @@ export interface SessionRecord {
   updatedAt: number
   /** The next unused item sequence number; sequence numbers are never reused while referenced. */
   nextSeq: number
+  /** Bumped by every write; lets a writer check that the record it assumed is still current. */
+  version?: number
   currentBranchId: string
   branches: Record<string, BranchRecord>
 }

@@ -1,6 +1,6 @@
 import type { AgentItem } from '../items.js'
 import { toStoredItems } from '../items.js'
-import { InvalidArgumentError, StorageError } from '../errors.js'
+import { InvalidArgumentError } from '../errors.js'
 import { toLocation, withDatabase, type DatabaseLocation, type DatabaseOptions } from './indexeddb-connection.js'
 import {
   appendItems,
@@ -13,6 +13,7 @@ import {
   seqBound,
   sessionBound,
   toBranchInfo,
+  readRows,
   toSessionInfo,
   turnSeq,
   type Change,
@@ -285,51 +286,39 @@ export class IndexedDBSession<TItem = AgentItem>
     const pending: Promise<unknown>[] = [tx.done]
     const reading = sessions.get(this.sessionId)
     pending.push(reading)
+    const assumedVersion = assumed?.version ?? 0
+    this.#seen = undefined // `assumed` may be changed in place below
+    let stale = false
     try {
-      const existing = assumed ? structuredClone(assumed) : await reading
+      const existing = assumed ?? (await reading)
+      const baseVersion = existing?.version ?? 0
       const change = await mutate(tx, existing, Date.now())
-      if (change) pending.push(...change.requests, sessions.put(change.record))
-      if (assumed && !sameRecord(await reading, assumed)) {
-        abortQuietly(tx)
-        await Promise.allSettled(pending)
-        this.#seen = undefined
-        return false
+      if (change) {
+        change.record.version = baseVersion + 1
+        pending.push(...change.requests, sessions.put(change.record))
       }
+      if (assumed) stale = (await reading)?.version !== assumedVersion || !(await reading)
+      if (stale) throw new StaleRecord()
       await Promise.all(pending)
       this.#seen = change ? change.record : existing
       return true
     } catch (error) {
-      // A mutation may refuse what the stale record says (a turn that no longer exists):
+      // A mutation may refuse what a stale record says (a turn that no longer exists):
       // only the record as stored decides.
-      const stale = assumed !== undefined && !sameRecord(await reading.catch(() => undefined), assumed)
+      if (assumed && !stale) stale = (await reading.catch(() => undefined))?.version !== assumedVersion
       abortQuietly(tx)
       await Promise.allSettled(pending)
-      this.#seen = undefined
       if (stale) return false
       throw error
     }
   }
 }
 
-async function readRows(tx: AgentsTransaction<'readonly'>, record: SessionRecord, ranges: Array<[number, number]>) {
-  const items = tx.objectStore('items')
-  const chunks = await Promise.all(ranges.map((range) => items.getAll(seqBound(record.id, range))))
-  const expected = ranges.reduce((sum, [start, end]) => sum + end - start, 0)
-  const found = chunks.reduce((sum, chunk) => sum + chunk.length, 0)
-  if (found !== expected) {
-    throw new StorageError(
-      `Session "${record.id}" should hold ${expected} items here but ${found} were found; the database was changed outside idb-agents.`,
-    )
-  }
-  return chunks.flat()
-}
+/** Thrown inside `#attempt` to abort a transaction built on a stale record. */
+class StaleRecord extends Error {}
 
 function pickUsage(row: UsageTotals): UsageTotals {
   return { requests: row.requests, inputTokens: row.inputTokens, outputTokens: row.outputTokens, totalTokens: row.totalTokens }
-}
-
-function sameRecord(stored: SessionRecord | undefined, seen: SessionRecord): boolean {
-  return stored !== undefined && JSON.stringify(stored) === JSON.stringify(seen)
 }
 
 function abortQuietly(tx: { abort(): void }): void {

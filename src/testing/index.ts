@@ -4,3 +4,4 @@ export {
   type SessionConformanceOptions,
   type SessionFactory,
 } from './conformance.js'
+export * from './runner.js'

@@ -1,0 +1,12 @@
+import { IndexedDBSession, MemorySession } from '../../src/index.js'
+import { describeBranching } from './support/branching-suite.js'
+
+const memory = new Map<string, MemorySession>()
+describeBranching('MemorySession', (id) => {
+  const session = memory.get(id) ?? new MemorySession(id)
+  memory.set(id, session)
+  return session
+})
+
+const dbName = `branching-node-${Math.random().toString(36).slice(2)}`
+describeBranching('IndexedDBSession (fake-indexeddb)', (id) => new IndexedDBSession(id, { dbName }))
