@@ -45,5 +45,6 @@ export {
   type ImportSessionOptions,
   type SessionExport,
 } from './session/export.js'
+export { onSessionsChanged, type SessionChange, type SessionChangeKind, type Unsubscribe } from './sync/changes.js'
 export * from './crypto/index.js'
 export * from './runner/index.js'

@@ -6,6 +6,7 @@ import { sessionBound, toSessionInfo, type SessionInfo } from './indexeddb-recor
 import { MAIN_BRANCH, SESSION_STORES, type BranchRecord, type ItemRecord, type SessionRecord } from './indexeddb-schema.js'
 import { assertSessionId } from './session.js'
 import { isTurnStart } from './turns.js'
+import { publishChange } from '../sync/changes.js'
 
 /** The `format` tag of a session export. */
 export const EXPORT_FORMAT = 'idb-agents/session'
@@ -237,5 +238,6 @@ export async function importSession(doc: unknown, options: ImportSessionOptions 
       throw error
     }
   })
+  publishChange({ dbName: toLocation(options).dbName, sessionId: id, kind: 'import' })
   return toSessionInfo(record)
 }

@@ -3,6 +3,7 @@ import { toLocation, withDatabase, type DatabaseOptions } from './indexeddb-conn
 import { currentBranch, readRows, sessionBound, toSessionInfo, type SessionInfo } from './indexeddb-records.js'
 import { findInTurns, type TurnMatch } from './turns.js'
 import { SESSION_STORES } from './indexeddb-schema.js'
+import { publishChange } from '../sync/changes.js'
 
 /** Options of {@link listSessions}. */
 export interface ListSessionsOptions extends DatabaseOptions {
@@ -73,6 +74,7 @@ export async function deleteSession(sessionId: string, options: DatabaseOptions 
       tx.done,
     ])
   })
+  publishChange({ dbName: toLocation(options).dbName, sessionId, kind: 'delete' })
 }
 
 /**
@@ -92,6 +94,7 @@ export async function renameSession(sessionId: string, title: string, options: D
     }
     await tx.done
   })
+  publishChange({ dbName: toLocation(options).dbName, sessionId, kind: 'rename' })
 }
 
 /** A session with turns matching a {@link searchSessions} query. */

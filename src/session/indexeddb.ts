@@ -21,6 +21,7 @@ import {
 } from './indexeddb-records.js'
 import { SESSION_STORES, type AgentsDatabase, type AgentsTransaction, type SessionRecord } from './indexeddb-schema.js'
 import { renameSession } from './indexeddb-admin.js'
+import { onSessionsChanged, publishChange, type SessionChange, type SessionChangeKind, type Unsubscribe } from '../sync/changes.js'
 import { lastPositions } from './seq-ranges.js'
 import {
   assertSessionId,
@@ -107,14 +108,14 @@ export class IndexedDBSession<TItem = AgentItem>
   async addItems(items: TItem[]): Promise<void> {
     const stored = toStoredItems(items)
     if (stored.length === 0) return
-    await this.#write(`adding ${stored.length} items to session "${this.sessionId}"`, (tx, existing, now) =>
+    await this.#write('add', `adding ${stored.length} items to session "${this.sessionId}"`, (tx, existing, now) =>
       appendItems(tx, this.sessionId, existing, stored, now),
     )
   }
 
   async popItem(): Promise<TItem | undefined> {
     let removed: unknown
-    await this.#write(`removing the newest item of session "${this.sessionId}"`, async (tx, existing, now) => {
+    await this.#write('pop', `removing the newest item of session "${this.sessionId}"`, async (tx, existing, now) => {
       removed = undefined // a retried attempt must not report what an aborted one read
       const dropped = existing && (await dropNewest(tx, existing, now))
       if (!dropped) return undefined
@@ -125,7 +126,7 @@ export class IndexedDBSession<TItem = AgentItem>
   }
 
   async clearSession(): Promise<void> {
-    await this.#write(`clearing session "${this.sessionId}"`, (tx, existing, now) =>
+    await this.#write('clear', `clearing session "${this.sessionId}"`, (tx, existing, now) =>
       existing ? clearBranch(tx, existing, now) : undefined,
     )
   }
@@ -133,7 +134,7 @@ export class IndexedDBSession<TItem = AgentItem>
   /** Replaces the current branch's history with `items` in one transaction, all or nothing. */
   async replaceItems(items: TItem[]): Promise<void> {
     const stored = toStoredItems(items)
-    await this.#write(`replacing the items of session "${this.sessionId}"`, (tx, existing, now) => {
+    await this.#write('replace', `replacing the items of session "${this.sessionId}"`, (tx, existing, now) => {
       const cleared = existing && clearBranch(tx, existing, now)
       if (stored.length === 0) return cleared
       const appended = appendItems(tx, this.sessionId, existing, stored, now)
@@ -152,7 +153,7 @@ export class IndexedDBSession<TItem = AgentItem>
 
   async createBranchFromTurn(turn: number, name?: string): Promise<string> {
     let branchId = ''
-    await this.#write(`branching session "${this.sessionId}" at turn ${turn}`, async (tx, existing, now) => {
+    await this.#write('branch', `branching session "${this.sessionId}" at turn ${turn}`, async (tx, existing, now) => {
       assertTurn(turn, existing ? currentBranch(existing).turns : 0)
       const forked = await forkBranch(tx, existing!, turn, name ?? `turn-${turn}`, now)
       branchId = forked.branchId
@@ -162,7 +163,7 @@ export class IndexedDBSession<TItem = AgentItem>
   }
 
   async switchToBranch(branchId: string): Promise<void> {
-    await this.#write(`switching session "${this.sessionId}" to branch "${branchId}"`, (_tx, existing, now) => {
+    await this.#write('branch', `switching session "${this.sessionId}" to branch "${branchId}"`, (_tx, existing, now) => {
       if (!existing) throw new InvalidArgumentError(`Session "${this.sessionId}" has no branch "${branchId}" (it is empty)`)
       branchOf(existing, branchId)
       existing.currentBranchId = branchId
@@ -185,7 +186,7 @@ export class IndexedDBSession<TItem = AgentItem>
   }
 
   async deleteBranch(branchId: string): Promise<void> {
-    await this.#write(`deleting branch "${branchId}" of session "${this.sessionId}"`, (tx, existing, now) => {
+    await this.#write('branch', `deleting branch "${branchId}" of session "${this.sessionId}"`, (tx, existing, now) => {
       if (!existing) throw new InvalidArgumentError(`Session "${this.sessionId}" has no branch "${branchId}" (it is empty)`)
       return removeBranch(tx, existing, branchId, now)
     })
@@ -193,7 +194,7 @@ export class IndexedDBSession<TItem = AgentItem>
 
   async storeRunUsage(result: RunUsageSource): Promise<void> {
     const usage = usageOf(result)
-    await this.#write(`recording usage in session "${this.sessionId}"`, async (tx, existing, now) => {
+    await this.#write('usage', `recording usage in session "${this.sessionId}"`, async (tx, existing, now) => {
       const branch = existing && currentBranch(existing)
       const seq = branch && branch.turns > 0 ? await turnSeq(tx, existing, branch, branch.turns) : -1
       const store = tx.objectStore('usage')
@@ -220,6 +221,22 @@ export class IndexedDBSession<TItem = AgentItem>
     if (turn === undefined) return turns.flatMap((info) => (info.usage ? [{ turn: info.turn, usage: info.usage }] : []))
     assertTurn(turn, turns.length)
     return turns[turn - 1]!.usage
+  }
+
+  /**
+   * Calls `listener` after every committed change to this session (items, branches,
+   * usage, title, deletion), made in this tab or in any other tab or worker of the
+   * origin. A chat view re-reads its items in the listener.
+   *
+   * @returns a function that stops the subscription
+   */
+  subscribe(listener: (change: SessionChange) => void): Unsubscribe {
+    return onSessionsChanged(
+      (change) => {
+        if (change.sessionId === this.sessionId) listener(change)
+      },
+      { dbName: this.dbName },
+    )
   }
 
   /** Metadata of this session, or `undefined` when nothing was ever stored in it. */
@@ -271,12 +288,13 @@ export class IndexedDBSession<TItem = AgentItem>
    * two. If another writer changed it meanwhile, that transaction is aborted (nothing
    * commits) and the write runs again on the record as read.
    */
-  async #write(action: string, mutate: Mutation): Promise<void> {
+  async #write(kind: SessionChangeKind, action: string, mutate: Mutation): Promise<void> {
     await withDatabase(this.#location, action, async (db) => {
       const seen = this.#seen
       if (seen && (await this.#attempt(db, mutate, seen))) return
       await this.#attempt(db, mutate, undefined)
     })
+    publishChange({ dbName: this.dbName, sessionId: this.sessionId, kind })
   }
 
   /** Returns false when `assumed` turned out stale and nothing was committed. */

@@ -52,8 +52,12 @@ describe('IndexedDBSession in real Chromium', () => {
     const workerDone = new Promise<{ ok: boolean; error?: string }>((resolve) => {
       worker.onmessage = (event) => resolve(event.data)
     })
-    worker.postMessage({ dbName, sessionId: 'shared', label: 'w', batches: 25, batchSize: 4 })
     const page = new IndexedDBSession('shared', { dbName })
+    let addsHeard = 0
+    const stop = page.subscribe((change) => {
+      if (change.kind === 'add') addsHeard += 1
+    })
+    worker.postMessage({ dbName, sessionId: 'shared', label: 'w', batches: 25, batchSize: 4 })
     await Promise.all(
       Array.from({ length: 25 }, (_, b) =>
         page.addItems(Array.from({ length: 4 }, (_, i) => user(`p${b}-${i}`))),
@@ -61,6 +65,10 @@ describe('IndexedDBSession in real Chromium', () => {
     )
     expect(await workerDone).toEqual({ ok: true })
     worker.terminate()
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    // 25 batches from this page and 25 from the worker: the worker's were heard across realms.
+    expect(addsHeard).toBe(50)
+    stop()
 
     const stored = (await page.getItems()).map((item) => (item as { content: string }).content)
     expect(stored).toHaveLength(200)

@@ -166,3 +166,32 @@ describe('IndexedDBSession', () => {
     expect((error as Error).cause).toBeInstanceOf(DOMException)
   })
 })
+
+describe('change events', () => {
+  it('tells subscribers of a session about its committed changes, and database listeners about all', async () => {
+    const dbName = freshDb()
+    const session = new IndexedDBSession('watched', { dbName })
+    const other = new IndexedDBSession('other', { dbName })
+    const seen: string[] = []
+    const all: string[] = []
+    const stop = session.subscribe((change) => seen.push(change.kind))
+    const stopAll = (await import('../../src/index.js')).onSessionsChanged((change) => all.push(`${change.sessionId}:${change.kind}`), {
+      dbName,
+    })
+    await session.addItems([user('a'), user('b')])
+    await other.addItems([user('x')])
+    await session.popItem()
+    await session.createBranchFromTurn(1)
+    await renameSession('watched', 'Title', { dbName })
+    await expect(session.addItems([{ bad: true } as never])).rejects.toBeInstanceOf(InvalidItemError)
+    await deleteSession('watched', { dbName })
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(seen).toEqual(['add', 'pop', 'branch', 'rename', 'delete'])
+    expect(all).toContain('other:add')
+    stop()
+    stopAll()
+    await session.addItems([user('after unsubscribe')])
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(seen).toHaveLength(5)
+  })
+})

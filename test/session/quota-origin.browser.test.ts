@@ -64,11 +64,14 @@ describe('IndexedDBSession at a full origin quota', () => {
     expect(await other.getItems()).toEqual([user('other session')])
   }, 120_000)
 
-  it('writes again once a full session is cleared', async ({ skip }) => {
+  it('writes again once space is freed by clearing the full session', async ({ skip }) => {
     skip(!capabilities.smallOriginQuota, lacks('smallOriginQuota'))
     const { session, other } = sessions()
+    // The same steps as the Storage Bucket test in indexeddb.browser.test.ts.
+    await session.addItems([user('first turn')])
     await other.addItems([user('other session')])
     expect((await fill(session)).error).toBeInstanceOf(StorageQuotaError)
+    expect((await session.getItems())[0]).toEqual(user('first turn'))
     await session.clearSession()
     await session.addItems([user('after freeing space')])
     expect(await session.getItems()).toEqual([user('after freeing space')])
