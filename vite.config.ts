@@ -1,14 +1,23 @@
-import { defineConfig } from 'vitest/config'
+import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config'
+import type { BrowserProviderOption } from 'vitest/node'
 import { playwright } from '@vitest/browser-playwright'
+import { firefoxPath, webkit as webkitPaths, type Engine } from './scripts/browsers.mjs'
 import { chromiumArgs, chromiumPath, chromiumProfileDir } from './scripts/chromium.mjs'
+import { firefox } from './test/support/providers/firefox.js'
+import { webkit } from './test/support/providers/webkit.js'
+import { demoPlugins } from './demo/server/plugins.js'
+import { tabCommands } from './test/support/tab-commands.js'
 
 // One file for three jobs: `vite` serves the demo (root demo/), `vite build` builds the
 // library (src/index.ts and src/testing/index.ts), `vitest` runs the node and browser projects.
 export default defineConfig(({ command, mode }) => {
-  const isTest = mode === 'test' || process.env.VITEST !== undefined
+  // `--mode demo` is the demo even inside vitest (test/demo/ starts its dev server and build).
+  const isTest = (mode === 'test' || process.env.VITEST !== undefined) && mode !== 'demo'
   const isLibraryBuild = command === 'build' && mode !== 'demo'
   return {
     root: isTest || isLibraryBuild ? '.' : 'demo',
+    // The demo's offline model, dev proxy and PWA (demo/server/plugins.ts); none for tests or the library.
+    plugins: isTest || isLibraryBuild ? [] : demoPlugins(),
     build: isLibraryBuild
       ? {
           lib: {
@@ -32,28 +41,46 @@ export default defineConfig(({ command, mode }) => {
             globalSetup: ['test/support/api-server-global-setup.ts'],
           },
         },
-        {
-          test: {
-            name: 'browser',
-            include: ['test/**/*.browser.test.ts'],
-            testTimeout: 30_000,
-            globalSetup: ['test/support/api-server-global-setup.ts'],
-            // A disk-backed profile, so IndexedDB really goes to disk (an incognito context keeps
-            // it in memory); a persistent context runs test files one after another.
-            fileParallelism: false,
-            browser: {
-              enabled: true,
-              headless: true,
-              screenshotFailures: false,
-              provider: playwright({
-                launchOptions: { executablePath: chromiumPath, args: chromiumArgs },
-                persistentContext: chromiumProfileDir,
-              }),
-              instances: [{ browser: 'chromium' }],
-            },
-          },
-        },
+        ...browserProjects(),
       ],
     },
   }
 })
+
+// The browser suite once per engine, each with its own provider (Vitest wants one provider
+// per project). Projects are named by engine (`--project firefox`); their results show as
+// `browser (firefox)`. Chromium runs beside the node project; Firefox and WebKit, whose
+// providers open one page at a time, run after it, one engine after the other.
+function browserProjects(): TestProjectInlineConfiguration[] {
+  const providers: Record<Engine, BrowserProviderOption> = {
+    // A disk-backed profile, so IndexedDB really goes to disk (an incognito context keeps it
+    // in memory); a persistent context runs test files one after another.
+    chromium: playwright({
+      launchOptions: { executablePath: chromiumPath, args: chromiumArgs },
+      persistentContext: chromiumProfileDir,
+    }),
+    // Puppeteer gives Firefox a fresh on-disk profile per run. Its temporary storage is capped
+    // at 50 MB (the pref is in KB), so the origin's quota is 10 MB and quota tests can fill it.
+    firefox: firefox({ executablePath: firefoxPath, prefs: { 'dom.quotaManager.temporaryStorage.fixedLimit': 50 * 1024 } }),
+    // MiniBrowser keeps website data in memory in automation mode.
+    webkit: webkit(webkitPaths),
+  }
+  return (Object.keys(providers) as Engine[]).map((engine) => ({
+    test: {
+      name: engine,
+      include: ['test/**/*.browser.test.ts'],
+      testTimeout: 30_000,
+      globalSetup: ['test/support/api-server-global-setup.ts'],
+      fileParallelism: false,
+      browser: {
+        enabled: true,
+        headless: true,
+        screenshotFailures: false,
+        provider: providers[engine],
+        instances: [{ browser: engine, name: `browser (${engine})` }],
+        // Issue 7 (test/sync): extra tabs and per-tab offline emulation, Playwright-side, so Chromium only.
+        ...(engine === 'chromium' ? { commands: tabCommands } : {}),
+      },
+    },
+  }))
+}

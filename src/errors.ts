@@ -20,6 +20,8 @@ export type IdbAgentsErrorCode =
   | 'tool_failed'
   | 'output_parse'
   | 'run_failed'
+  | 'compaction_failed'
+  | 'conversation_failed'
 
 /** Options every {@link IdbAgentsError} accepts. */
 export interface IdbAgentsErrorOptions {

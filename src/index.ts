@@ -46,5 +46,7 @@ export {
   type SessionExport,
 } from './session/export.js'
 export { onSessionsChanged, type SessionChange, type SessionChangeKind, type Unsubscribe } from './sync/changes.js'
+export * from './sync/index.js'
+export * from './session/long-conversations.js'
 export * from './crypto/index.js'
 export * from './runner/index.js'

@@ -4,9 +4,22 @@ import { describe, expect, it } from 'vitest'
 import { bundleSize, kb, libraryEntry, sessionsOnlyEntry, srcPath } from './runner/bundle-size.js'
 
 describe('bundle size (min + gzip)', () => {
-  it('the library entry without openai/zod stays under 25 KB', async () => {
+  // What an app pays depends on what it imports: every export is tree-shakable.
+  const uses: Array<[string, string, number]> = [
+    ['sessions + runner (IndexedDBSession, Agent, run, tool)', 'IndexedDBSession, Agent, run, tool, Runner, createOpenAIClient', 16],
+    ['sessions + encryption (IndexedDBSession, EncryptedSession, KeyStore)', 'IndexedDBSession, EncryptedSession, KeyStore', 16],
+  ]
+  for (const [use, names, ceiling] of uses) {
+    it(`${use} stays under ${ceiling} KB without openai/zod`, async () => {
+      const { gzipBytes } = await bundleSize(`export { ${names} } from ${JSON.stringify(srcPath('index.ts'))}`, ['openai', 'zod'])
+      expect(kb(gzipBytes)).toBeLessThanOrEqual(ceiling)
+    })
+  }
+
+  // Raised from 25 KB when encryption and long-conversation sessions joined the entry.
+  it('the whole library entry without openai/zod stays under 30 KB', async () => {
     const { gzipBytes } = await bundleSize(libraryEntry, ['openai', 'zod'])
-    expect(kb(gzipBytes)).toBeLessThanOrEqual(25)
+    expect(kb(gzipBytes)).toBeLessThanOrEqual(30)
   })
 
   it('an app using only sessions ships no runner, no openai and no zod classic', async () => {

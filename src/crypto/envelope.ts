@@ -2,38 +2,55 @@
 // JSON), so any Session can store it without knowing about encryption.
 import { base64ToBytes, bytesToBase64, randomBytes } from './base64.js'
 
-/** Current envelope format version. */
-export const ENVELOPE_VERSION = 1
+/** Current envelope format version: what {@link sealItem} writes. Version 1 still opens. */
+export const ENVELOPE_VERSION = 2
 
 /**
- * An encrypted item as sessions store it (format version 1):
+ * An encrypted item as sessions store it (format version 2):
  *
  * ```json
- * { "type": "encrypted", "v": 1, "kid": "3f9a0c4e5b6d7e81", "at": 1717000000000,
- *   "iv": "<12 bytes, base64>", "ct": "<AES-GCM ciphertext + 16-byte tag, base64>" }
+ * { "type": "encrypted", "v": 2, "kid": "3f9a0c4e5b6d7e81", "at": 1717000000000,
+ *   "role": "user", "iv": "<12 bytes, base64>", "ct": "<AES-GCM ciphertext + 16-byte tag, base64>" }
  * ```
  *
  * - `ct` is AES-GCM-256 over the UTF-8 JSON of the item, with a fresh random 96-bit `iv`.
  * - The additional authenticated data is the UTF-8 JSON of
- *   `["idb-agents/envelope", v, sessionId, kid, at]`: an envelope copied into another
- *   session, or with its key id or time changed, fails to decrypt.
- * - `kid` (which data key; see `dataKeyId`) and `at` (ms since epoch, used by `ttl`) are in
- *   clear, as are the order and the session id kept by the underlying session. Item content,
- *   type and role are not; the ciphertext length reveals the item's length.
+ *   `["idb-agents/envelope", v, sessionId, kid, at, role]` (`role` is `"user"` or `null`;
+ *   version 1 had no `role` element): an envelope copied into another session, or with its
+ *   key id, time or role marker changed, added or removed, fails to decrypt.
+ * - What is in clear, and why:
+ *   - `kid` (which data key; see `dataKeyId`) and `at` (ms since epoch, used by `ttl`), the
+ *     order, and the session id kept by the underlying session;
+ *   - `role: "user"`, present exactly on envelopes of user messages (absent on every other
+ *     item). A turn starts at each user message, and stores number turns when they write
+ *     (IndexedDBSession's per-item `turn`, branching from a turn, per-turn usage, import),
+ *     so they must see where turns start without the key. It reveals only "this item is a
+ *     user message", hence how many turns there are and how many items each holds.
+ * - Item content, type and every other role (assistant, system, tool calls) are not in
+ *   clear; the ciphertext length reveals the item's length.
+ *
+ * Version 1 (no `role`, AAD without the role element) is still read; its user messages
+ * do not start turns in the store until re-encrypted (`EncryptedSession.reencryptItems`).
  */
 export type EncryptedEnvelope = {
   type: 'encrypted'
   v: number
   kid: string
   at: number
+  /** `'user'` on envelopes of user messages (version 2); absent otherwise. */
+  role?: 'user'
   iv: string
   ct: string
 }
 
 /** An envelope whose fields were checked, with its binary parts decoded. */
 export interface ParsedEnvelope {
+  /** Format version: 1 or 2. */
+  v: number
   kid: string
   at: number
+  /** Whether the envelope says, in clear, that it holds a user message (version 2). */
+  userTurn: boolean
   iv: Uint8Array<ArrayBuffer>
   ct: Uint8Array<ArrayBuffer>
 }
@@ -61,36 +78,55 @@ export function parseEnvelope(item: unknown): EnvelopeParse {
   const kid = typeof item.kid === 'string' ? item.kid : undefined
   const at = typeof item.at === 'number' && Number.isFinite(item.at) ? item.at : undefined
   if (typeof item.v === 'number' && item.v > ENVELOPE_VERSION) return { kind: 'unsupported_version', kid, at }
-  if (item.v !== ENVELOPE_VERSION || kid === undefined || at === undefined) return { kind: 'malformed', kid, at }
+  const v = item.v
+  if ((v !== 1 && v !== 2) || kid === undefined || at === undefined) return { kind: 'malformed', kid, at }
+  // Version 1 never had a role; version 2 has `role: 'user'` or none.
+  if (v === 1 ? 'role' in item : 'role' in item && item.role !== 'user') return { kind: 'malformed', kid, at }
   const iv = typeof item.iv === 'string' ? base64ToBytes(item.iv) : undefined
   const ct = typeof item.ct === 'string' ? base64ToBytes(item.ct) : undefined
   if (iv === undefined || iv.length !== IV_BYTES || ct === undefined || ct.length < TAG_BYTES) {
     return { kind: 'malformed', kid, at }
   }
-  return { kind: 'envelope', envelope: { kid, at, iv, ct } }
+  return { kind: 'envelope', envelope: { v, kid, at, userTurn: v === 2 && item.role === 'user', iv, ct } }
 }
 
-function additionalData(sessionId: string, kid: string, at: number): Uint8Array<ArrayBuffer> {
-  return encoder.encode(JSON.stringify(['idb-agents/envelope', ENVELOPE_VERSION, sessionId, kid, at]))
+function additionalData(v: number, sessionId: string, kid: string, at: number, userTurn: boolean): Uint8Array<ArrayBuffer> {
+  const fields: unknown[] = ['idb-agents/envelope', v, sessionId, kid, at]
+  if (v >= 2) fields.push(userTurn ? 'user' : null)
+  return encoder.encode(JSON.stringify(fields))
+}
+
+/** True when `item` is a user message: its envelope carries `role: 'user'` in clear. */
+function startsTurn(item: unknown): boolean {
+  return typeof item === 'object' && item !== null && (item as { role?: unknown }).role === 'user'
 }
 
 /**
- * Encrypts one plain-JSON item for `sessionId` with data key `key` (id `kid`).
+ * Encrypts one plain-JSON item for `sessionId` with data key `key` (id `kid`), in the
+ * current format ({@link ENVELOPE_VERSION}); a user message's envelope carries `role: 'user'`.
  * @param at - the time written into the envelope (ms since epoch)
  */
 export async function sealItem(item: unknown, key: CryptoKey, kid: string, sessionId: string, at: number): Promise<EncryptedEnvelope> {
   const iv = randomBytes(IV_BYTES)
+  const userTurn = startsTurn(item)
   const plaintext = encoder.encode(JSON.stringify(item))
-  const ct = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: additionalData(sessionId, kid, at) }, key, plaintext)
-  return { type: 'encrypted', v: ENVELOPE_VERSION, kid, at, iv: bytesToBase64(iv), ct: bytesToBase64(new Uint8Array(ct)) }
+  const additional = additionalData(ENVELOPE_VERSION, sessionId, kid, at, userTurn)
+  const ct = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: additional }, key, plaintext)
+  const envelope: EncryptedEnvelope = { type: 'encrypted', v: ENVELOPE_VERSION, kid, at, iv: bytesToBase64(iv), ct: bytesToBase64(new Uint8Array(ct)) }
+  if (userTurn) envelope.role = 'user'
+  return envelope
 }
 
 /**
- * Decrypts an envelope of `sessionId`. Rejects (an OperationError from WebCrypto, or a
- * SyntaxError/TypeError for content that is not JSON) when it fails authentication.
+ * Decrypts an envelope of `sessionId` (format 1 or 2). Rejects (an OperationError from
+ * WebCrypto, or a SyntaxError/TypeError for content that is not JSON) when it fails
+ * authentication, and with a TypeError when a version 2 envelope's clear role marker
+ * disagrees with the item inside (only a writer holding the key could make one).
  */
 export async function openEnvelope(envelope: ParsedEnvelope, key: CryptoKey, sessionId: string): Promise<unknown> {
-  const { iv, ct, kid, at } = envelope
-  const plaintext = await crypto.subtle.decrypt({ name: 'AES-GCM', iv, additionalData: additionalData(sessionId, kid, at) }, key, ct)
-  return JSON.parse(decoder.decode(plaintext)) as unknown
+  const { v, iv, ct, kid, at, userTurn } = envelope
+  const plaintext = await crypto.subtle.decrypt({ name: 'AES-GCM', iv, additionalData: additionalData(v, sessionId, kid, at, userTurn) }, key, ct)
+  const item = JSON.parse(decoder.decode(plaintext)) as unknown
+  if (v >= 2 && startsTurn(item) !== userTurn) throw new TypeError('the envelope\'s role marker does not match the item it holds')
+  return item
 }

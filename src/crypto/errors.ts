@@ -20,7 +20,8 @@ export class WrongKeyError extends IdbAgentsError {
 
 /**
  * Why an item could not be decrypted:
- * - `authentication`: AES-GCM rejected it: changed, truncated, or copied from another session;
+ * - `authentication`: AES-GCM rejected it: changed, truncated, or copied from another session
+ *   (including a ciphertext export imported under another session id);
  * - `malformed`: it looks like an envelope but a field is missing or not valid base64;
  * - `unsupported_version`: written by a newer version of idb-agents;
  * - `plaintext_rejected`: a plain item in a session opened with `plaintext: 'reject'`.
@@ -78,7 +79,10 @@ export class DecryptionError extends IdbAgentsError {
 function explain(reason: DecryptionFailure): string {
   switch (reason) {
     case 'authentication':
-      return 'it failed authentication (it was changed, truncated, or copied from another session).'
+      return (
+        'it failed authentication: it was changed, truncated, or copied from another session. ' +
+        'An export imported under another session id fails this way: re-encrypt it for the new id with encryptSessionExport(doc, { key, sessionId }) before importSession.'
+      )
     case 'malformed':
       return 'it is an encrypted envelope with a missing or invalid field.'
     case 'unsupported_version':

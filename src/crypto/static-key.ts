@@ -35,3 +35,17 @@ export class StaticKeyProvider implements DataKeyProvider {
     return this.#id
   }
 }
+
+/**
+ * The provider for a `key` option: a {@link DataKeyProvider} as it is (a `Keyring`), or a
+ * {@link StaticKeyProvider} over a `CryptoKey`.
+ * @throws {@link InvalidArgumentError} for anything else.
+ */
+export function toKeyProvider(key: DataKeyProvider | CryptoKey): DataKeyProvider {
+  if (typeof CryptoKey !== 'undefined' && key instanceof CryptoKey) return new StaticKeyProvider(key)
+  const provider = key as Partial<DataKeyProvider> | null
+  if (typeof provider !== 'object' || provider === null || typeof provider.currentKey !== 'function' || typeof provider.keyById !== 'function') {
+    throw new InvalidArgumentError('key must be a Keyring (from KeyStore), a DataKeyProvider, or an AES-GCM-256 CryptoKey')
+  }
+  return provider as DataKeyProvider
+}

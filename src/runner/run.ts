@@ -1,5 +1,6 @@
 import type { AgentItem, FunctionCallItem, FunctionCallOutputItem } from '../items.js'
 import { IdbAgentsError } from '../errors.js'
+import { isCompactionAwareSession } from '../session/compaction-hook.js'
 import { isUsageTrackingSession, type Session, type SessionSettings } from '../session/session.js'
 import type { Agent, FinalOutput } from './agent.js'
 import { AbortError, MaxTurnsExceededError, messageOf, RunError, withSaveState } from './errors.js'
@@ -9,6 +10,7 @@ import { RunResult } from './result.js'
 import { RunContext } from './run-context.js'
 import type { EventSink } from './stream.js'
 import type { FunctionTool } from './tool.js'
+import type { PendingInputStore } from '../sync/pending-input.js'
 import type * as z4 from 'zod/v4/core'
 
 /**
@@ -35,6 +37,21 @@ export interface RunOptions<TContext = unknown> {
   sessionInputCallback?: SessionInputCallback
   /** Overrides the session's own settings for this run (e.g. a `limit` window). */
   sessionSettings?: SessionSettings
+  /**
+   * Hold the session's run lock (see `withRunLock`) for the whole run, so runs of one
+   * session in several tabs take turns instead of interleaving. Pass `false` only when you
+   * already hold the lock or serialize runs yourself.
+   * @default true
+   */
+  runLock?: boolean
+  /**
+   * Where the input is kept when the run fails with `OfflineError` before saving anything
+   * (the error is then a `PendingInputKeptError`; `retryPending` sends it later). `false`
+   * keeps nothing.
+   * @default a shared `PendingInputStore` for sessions with a `dbName` (IndexedDBSession);
+   *   nothing for others (an EncryptedSession's input is never kept in clear by default)
+   */
+  pendingInput?: PendingInputStore | false
 }
 
 /** Everything one run needs, with the model resolved. */
@@ -130,6 +147,7 @@ export async function executeRun<TContext, TOutput extends z4.$ZodType | undefin
         const finalOutput = agent.parseFinalOutput(answer ? messageText(answer) : '')
         usageStored = true
         await storeUsage(session, saved, usage)
+        await compactAfterRun(session, saved, options, plan.modelSettings, response)
         return new RunResult({ finalOutput, input, newItems, savedItems: saved, rawResponses, usage })
       }
     }
@@ -146,6 +164,27 @@ export async function executeRun<TContext, TOutput extends z4.$ZodType | undefin
  */
 async function storeUsage(session: Session | undefined, saved: readonly AgentItem[], usage: Usage): Promise<void> {
   if (session && saved.length > 0 && isUsageTrackingSession(session)) await session.storeRunUsage({ usage })
+}
+
+/**
+ * Lets a compaction-aware session compact once the run's last turn is saved. The response
+ * id is passed only when the request held the session's whole history (no `limit` window,
+ * no input callback), so `previous_response_id` compaction covers all of it.
+ */
+async function compactAfterRun<TContext>(
+  session: Session | undefined,
+  saved: readonly AgentItem[],
+  options: RunOptions<TContext>,
+  modelSettings: ModelSettings,
+  response: ModelResponse,
+): Promise<void> {
+  if (!session || saved.length === 0 || !isCompactionAwareSession(session)) return
+  const whole = options.sessionSettings?.limit === undefined && !options.sessionInputCallback
+  await session.runCompaction({
+    ...(whole && response.responseId !== undefined && { responseId: response.responseId }),
+    ...(modelSettings.store !== undefined && { store: modelSettings.store }),
+    usage: { inputTokens: response.usage.inputTokens, outputTokens: response.usage.outputTokens },
+  })
 }
 
 /** Streams one response to `emit` and returns it once complete. */

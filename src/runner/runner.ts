@@ -8,6 +8,7 @@ import { OpenAIProvider } from './models/provider.js'
 import type { RunResult } from './result.js'
 import { executeRun, type RunOptions } from './run.js'
 import { StreamedRunResult } from './stream.js'
+import { guardRun } from '../sync/run-guard.js'
 
 /** The model used when neither the agent nor the runner names one. */
 export const DEFAULT_MODEL = 'gpt-4.1'
@@ -84,8 +85,9 @@ export class Runner {
       model: await this.#model(agent.model),
       modelSettings: { ...this.#options.modelSettings, ...agent.modelSettings },
     })
-    if (stream) return new StreamedRunResult((emit) => plan().then((p) => executeRun(p, emit)))
-    return executeRun(await plan())
+    // guardRun: the session's run lock for the whole run; input kept when offline (issue 7).
+    if (stream) return new StreamedRunResult((emit) => guardRun(runOptions, input, () => plan().then((p) => executeRun(p, emit))))
+    return guardRun(runOptions, input, async () => executeRun(await plan()))
   }
 
   async #model(model: string | Model | undefined): Promise<Model> {

@@ -1,12 +1,26 @@
-import { InvalidArgumentError } from '../errors.js'
+import { InvalidArgumentError, StorageError } from '../errors.js'
 import type { AgentItem } from '../items.js'
 import { toStoredItems } from '../items.js'
 import { WrongKeyError } from '../crypto/errors.js'
-import { looksLikeEnvelope, parseEnvelope, sealItem } from '../crypto/envelope.js'
-import { inspectItems, openItems, sealItems, type OpenPolicy } from '../crypto/item-codec.js'
+import { ENVELOPE_VERSION, looksLikeEnvelope, parseEnvelope, sealItem } from '../crypto/envelope.js'
+import { decryptSessionExport } from '../crypto/export-codec.js'
+import { inspectItems, openItems, sealItems, type Inspected, type OpenPolicy } from '../crypto/item-codec.js'
 import type { DataKeyProvider } from '../crypto/keyring.js'
-import { StaticKeyProvider } from '../crypto/static-key.js'
-import { isReplaceableSession, type ReplaceableSession, type Session } from './session.js'
+import { toKeyProvider } from '../crypto/static-key.js'
+import type { DatabaseOptions } from './indexeddb-connection.js'
+import { exportSession, type SessionExport } from './export.js'
+import {
+  isBranchingSession,
+  isReplaceableSession,
+  isUsageTrackingSession,
+  type BranchInfo,
+  type BranchingSession,
+  type ReplaceableSession,
+  type RunUsageSource,
+  type Session,
+  type UsageTrackingSession,
+} from './session.js'
+import { findInTurns, isTurnStart, listTurns, type TimedItem, type TurnInfo, type TurnMatch, type UsageTotals } from './turns.js'
 
 /** Options of {@link EncryptedSession}. */
 export interface EncryptedSessionOptions {
@@ -37,10 +51,31 @@ export interface EncryptedSessionOptions {
 }
 
 /**
+ * What an {@link EncryptedSession} over `TInner` offers besides {@link Session}: branching,
+ * usage tracking and `replaceItems` exactly when `TInner` has them. The type
+ * {@link EncryptedSession.wrap} returns.
+ */
+export type EncryptedCapabilities<TInner, TItem> = (TInner extends BranchingSession<AgentItem> ? BranchingSession<TItem> : unknown) &
+  (TInner extends UsageTrackingSession<AgentItem> ? UsageTrackingSession<TItem> : unknown) &
+  (TInner extends ReplaceableSession<AgentItem> ? ReplaceableSession<TItem> : unknown)
+
+/** How many times turn reads retry when another writer changed the branch between their two reads. */
+const TURN_READ_ATTEMPTS = 3
+
+/**
  * A decorator that encrypts every item before it reaches `underlying` (any
  * {@link Session}: IndexedDBSession, MemorySession, your own) and decrypts on the way out.
  * Each item is stored as an envelope (see `EncryptedEnvelope`): AES-GCM-256, a fresh random
- * IV, bound to this session id. Order, ids and times stay in clear; content does not.
+ * IV, bound to this session id. Order, ids and times stay in clear; content does not,
+ * except that a user message's envelope says in clear that it is one (`role: 'user'`),
+ * so that the store can number turns.
+ *
+ * Branches, turns, usage and search (see {@link BranchingSession},
+ * {@link UsageTrackingSession}) are offered exactly when `underlying` offers them; check
+ * with `isBranchingSession` / `isUsageTrackingSession`, or build the session with
+ * {@link EncryptedSession.wrap} to have them in its type. Branch and usage calls pass
+ * through (they need no content); `getTurns` and `findTurns` decrypt the whole current
+ * branch. Export with `exportSession` (ciphertext) or {@link EncryptedSession.exportPlaintext}.
  *
  * - Encryption runs before the underlying session is called, so no WebCrypto await ever
  *   sits inside an IndexedDB transaction.
@@ -59,6 +94,41 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
    * underlying session implements `replaceItems` (see `isReplaceableSession`).
    */
   readonly replaceItems?: (items: TItem[]) => Promise<void>
+  /**
+   * The turns of the current branch (see {@link BranchingSession.getTurns}). Turn numbers,
+   * item counts, times and usage are the underlying session's; `userText` is decrypted.
+   * Decrypts every item of the branch (a read of the whole branch plus one AES-GCM
+   * decryption per item); expired items (`ttl`) show no text.
+   * @throws {@link DecryptionError}, {@link WrongKeyError} as `getItems()`.
+   */
+  readonly getTurns?: () => Promise<TurnInfo[]>
+  /**
+   * Turns of the current branch whose user or assistant text contains `text`
+   * (case-insensitive); see {@link BranchingSession.findTurns}. The search runs on
+   * decrypted content: it reads and decrypts every item of the branch, in memory only
+   * (nothing decrypted is stored or indexed). Expired items are not searched.
+   * @throws {@link DecryptionError}, {@link WrongKeyError} as `getItems()`.
+   */
+  readonly findTurns?: (text: string) => Promise<TurnMatch[]>
+  /** See {@link BranchingSession.createBranchFromTurn}; passes through (no content is read). */
+  readonly createBranchFromTurn?: (turn: number, name?: string) => Promise<string>
+  /** See {@link BranchingSession.switchToBranch}; passes through. */
+  readonly switchToBranch?: (branchId: string) => Promise<void>
+  /** See {@link BranchingSession.listBranches}; passes through. */
+  readonly listBranches?: () => Promise<BranchInfo[]>
+  /** See {@link BranchingSession.getCurrentBranchId}; passes through. */
+  readonly getCurrentBranchId?: () => Promise<string>
+  /** See {@link BranchingSession.deleteBranch}; passes through. */
+  readonly deleteBranch?: (branchId: string) => Promise<void>
+  /**
+   * See {@link UsageTrackingSession.storeRunUsage}; passes through, after every write made
+   * before it (so a run's usage lands on the turn its items started).
+   */
+  readonly storeRunUsage?: (result: RunUsageSource) => Promise<void>
+  /** See {@link UsageTrackingSession.getSessionUsage}; passes through. */
+  readonly getSessionUsage?: (options?: { branchId?: string }) => Promise<UsageTotals>
+  /** See {@link UsageTrackingSession.getTurnUsage}; passes through. */
+  readonly getTurnUsage?: UsageTrackingSession<TItem>['getTurnUsage']
   readonly #inner: Session<AgentItem>
   readonly #keys: DataKeyProvider
   readonly #onUndecryptable: 'throw' | 'skip'
@@ -86,12 +156,48 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
     }
     this.sessionId = underlying.sessionId
     this.#inner = underlying
-    this.#keys = key instanceof CryptoKey ? new StaticKeyProvider(key) : checkProvider(key)
+    this.#keys = toKeyProvider(key)
     this.#onUndecryptable = onUndecryptable
     this.#plaintext = plaintext
     this.#ttl = ttl
     this.#now = now
     if (isReplaceableSession(underlying)) this.replaceItems = (items) => this.#replace(underlying, items)
+    if (isBranchingSession(underlying)) {
+      this.getTurns = async () => (await this.#decryptedTurns(underlying)).map(({ info }) => info)
+      this.findTurns = (text) => this.#findTurns(underlying, text)
+      this.createBranchFromTurn = (turn, name) => this.#enqueue(() => underlying.createBranchFromTurn(turn, name))
+      this.switchToBranch = (branchId) => this.#enqueue(() => underlying.switchToBranch(branchId))
+      this.deleteBranch = (branchId) => this.#enqueue(() => underlying.deleteBranch(branchId))
+      this.listBranches = () => this.#afterWrites(() => underlying.listBranches())
+      this.getCurrentBranchId = () => this.#afterWrites(() => underlying.getCurrentBranchId())
+    }
+    if (isUsageTrackingSession(underlying)) {
+      this.storeRunUsage = (result) => this.#enqueue(() => underlying.storeRunUsage(result))
+      this.getSessionUsage = (options) => this.#afterWrites(() => underlying.getSessionUsage(options))
+      const getTurnUsage = (turn?: number) =>
+        this.#afterWrites<Array<{ turn: number; usage: UsageTotals }> | UsageTotals | undefined>(() =>
+          turn === undefined ? underlying.getTurnUsage() : underlying.getTurnUsage(turn),
+        )
+      this.getTurnUsage = getTurnUsage as UsageTrackingSession<TItem>['getTurnUsage']
+    }
+  }
+
+  /**
+   * Builds an `EncryptedSession` typed with what `underlying` offers: over an
+   * `IndexedDBSession` or `MemorySession` it is a `BranchingSession`, a
+   * `UsageTrackingSession` and a `ReplaceableSession` without a type guard. Same as
+   * `new EncryptedSession(underlying, options)` otherwise.
+   *
+   * ```ts
+   * const session = EncryptedSession.wrap(new IndexedDBSession('chat-1'), { key: keyring })
+   * await session.createBranchFromTurn(3)
+   * ```
+   */
+  static wrap<TInner extends Session<AgentItem>, TItem = AgentItem>(
+    underlying: TInner,
+    options: EncryptedSessionOptions,
+  ): EncryptedSession<TItem> & EncryptedCapabilities<TInner, TItem> {
+    return new EncryptedSession<TItem>(underlying, options) as EncryptedSession<TItem> & EncryptedCapabilities<TInner, TItem>
   }
 
   /** Resolves to {@link EncryptedSession.sessionId}. */
@@ -163,8 +269,14 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
   /**
    * Encrypts, in place, the plain items stored before encryption was turned on, keeping
    * their order (their envelopes get the current time). One atomic `replaceItems`.
+   *
+   * Like every rewrite here, it goes through the underlying `replaceItems`, which acts on
+   * the current branch only: a session with several branches is refused
+   * (`InvalidArgumentError`, nothing changed). Over IndexedDBSession and MemorySession the
+   * rewritten items get new store times and lose their per-turn usage records.
    * @returns how many items were encrypted
-   * @throws {@link InvalidArgumentError} when the underlying session has no `replaceItems`.
+   * @throws {@link InvalidArgumentError} when the underlying session has no `replaceItems`,
+   *   or has several branches.
    */
   async migratePlaintextItems(): Promise<number> {
     return this.#rewrite('migratePlaintextItems', async (raw) => {
@@ -183,11 +295,19 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
   }
 
   /**
-   * Re-encrypts every item written under an older key with the current key, keeping
-   * order and times, in one atomic `replaceItems`; used by key rotation and safe to run
-   * again after an interruption. Undecryptable items throw `DecryptionError` (nothing
-   * changed), or with `onUndecryptable: 'skip'` are kept as they are.
+   * Re-encrypts every item written under an older key, or in an older envelope format
+   * (version 1, whose user messages do not start turns in the store), with the current
+   * key and format, keeping order and envelope times, in one atomic `replaceItems`; used
+   * by key rotation and safe to run again after an interruption. Undecryptable items
+   * throw `DecryptionError` (nothing changed), or with `onUndecryptable: 'skip'` are kept
+   * as they are.
+   *
+   * Like every rewrite here, it goes through the underlying `replaceItems`, which acts on
+   * the current branch only: a session with several branches is refused
+   * (`InvalidArgumentError`, nothing changed). Over IndexedDBSession and MemorySession the
+   * rewritten items get new store times and lose their per-turn usage records.
    * @returns how many items were re-encrypted
+   * @throws {@link InvalidArgumentError} as {@link EncryptedSession.migratePlaintextItems}.
    */
   async reencryptItems(): Promise<number> {
     return this.#rewrite('reencryptItems', async (raw) => {
@@ -197,7 +317,7 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
       const next = await Promise.all(
         inspected.map(async (entry) => {
           if (entry.kind === 'failed' && this.#onUndecryptable === 'throw') throw entry.error
-          if (entry.kind !== 'item' || entry.envelope.kid === id) return entry.raw
+          if (entry.kind !== 'item' || (entry.envelope.kid === id && entry.envelope.v === ENVELOPE_VERSION)) return entry.raw
           changed++
           return sealItem(entry.item, key, id, this.sessionId, entry.envelope.at)
         }),
@@ -208,8 +328,13 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
 
   /**
    * Deletes the items older than `ttl`, in one atomic `replaceItems`.
+   *
+   * Like every rewrite here, it goes through the underlying `replaceItems`, which acts on
+   * the current branch only: a session with several branches is refused
+   * (`InvalidArgumentError`, nothing changed). Over IndexedDBSession and MemorySession the
+   * rewritten items get new store times and lose their per-turn usage records.
    * @returns how many items were deleted
-   * @throws {@link InvalidArgumentError} without a `ttl`, or when the underlying session
+   * @throws {@link InvalidArgumentError} without a `ttl`, for several branches, or when the underlying session
    *   has no `replaceItems`.
    */
   async purgeExpired(): Promise<number> {
@@ -222,6 +347,84 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
       })
       return { changed: raw.length - next.length, next }
     })
+  }
+
+  /**
+   * The session as `exportSession` exports it (every branch, times, usage) but with every
+   * item decrypted: the plaintext export, for the user holding the key. Reads and
+   * decrypts every item of every branch; nothing is skipped (an undecryptable item
+   * throws), so the document always imports whole.
+   *
+   * The result holds the conversation in clear. To move an encrypted conversation
+   * between devices, export ciphertext with `exportSession` instead and import it into a
+   * store unlocked with the same keyring (or re-encrypt it with `encryptSessionExport`).
+   *
+   * @param options - the database; defaults to the underlying `IndexedDBSession`'s
+   *   `dbName`. Pass `indexedDB` too when the session lives in a Storage Bucket.
+   * @returns `undefined` when the session was never written
+   * @throws {@link InvalidArgumentError} when the underlying session is not stored in
+   *   IndexedDB and no `dbName` is given; {@link DecryptionError}, {@link WrongKeyError}
+   *   as `getItems()`.
+   */
+  async exportPlaintext(options: DatabaseOptions = {}): Promise<SessionExport | undefined> {
+    const innerDbName = (this.#inner as { dbName?: unknown }).dbName
+    const dbName = options.dbName ?? (typeof innerDbName === 'string' ? innerDbName : undefined)
+    if (dbName === undefined) {
+      throw new InvalidArgumentError(
+        `exportPlaintext() exports from IndexedDB, but session "${this.sessionId}" is not an IndexedDBSession: pass { dbName } of the database holding it`,
+      )
+    }
+    await this.#tail
+    const doc = await exportSession(this.sessionId, { ...options, dbName })
+    return doc && decryptSessionExport(doc, { key: this.#keys })
+  }
+
+  /**
+   * The current branch's turns as the underlying session numbers them, each with its
+   * decrypted items. Two reads of the underlying (its turns, and its raw items), checked
+   * against each other and retried when another writer changed the branch in between.
+   */
+  async #decryptedTurns(inner: BranchingSession<AgentItem>): Promise<Array<{ info: TurnInfo; entries: Inspected[] }>> {
+    await this.#tail
+    for (let attempt = 1; ; attempt++) {
+      const [turns, raw] = await Promise.all([inner.getTurns(), inner.getItems(Infinity)])
+      const groups = groupByTurn(raw)
+      const consistent = groups.length === turns.length && groups.every((group, i) => group.length === turns[i]!.itemCount)
+      if (!consistent) {
+        if (attempt < TURN_READ_ATTEMPTS) continue
+        throw new StorageError(
+          `Session "${this.sessionId}" kept changing while its turns were read (another tab writing?), or its store numbers turns differently from its items. Nothing was changed; try again.`,
+        )
+      }
+      const inspected = await inspectItems(raw, this.#policy())
+      const firstOfTurns = raw.length - groups.reduce((sum, group) => sum + group.length, 0)
+      const result: Array<{ info: TurnInfo; entries: Inspected[] }> = []
+      let at = firstOfTurns
+      for (const [i, group] of groups.entries()) {
+        const entries = inspected.slice(at, at + group.length)
+        at += group.length
+        for (const entry of entries) if (entry.kind === 'failed' && this.#onUndecryptable === 'throw') throw entry.error
+        const info: TurnInfo = { ...turns[i]!, userText: listTurns(timed(entries, turns[i]!))[0]?.userText ?? '' }
+        result.push({ info, entries })
+      }
+      return result
+    }
+  }
+
+  async #findTurns(inner: BranchingSession<AgentItem>, text: string): Promise<TurnMatch[]> {
+    if (typeof text !== 'string') throw new InvalidArgumentError(`findTurns expects a string, got ${typeof text}`)
+    const matches: TurnMatch[] = []
+    for (const { info, entries } of await this.#decryptedTurns(inner)) {
+      const [match] = findInTurns(timed(entries, info), text)
+      if (match) matches.push({ ...info, snippet: match.snippet })
+    }
+    return matches
+  }
+
+  /** Runs a read after every write made before it, without holding up later calls. */
+  async #afterWrites<T>(read: () => Promise<T>): Promise<T> {
+    await this.#tail
+    return read()
   }
 
   async #replace(inner: ReplaceableSession<AgentItem>, items: TItem[]): Promise<void> {
@@ -242,6 +445,16 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
     }
     return this.#enqueue(async () => {
       await this.#verifyKey()
+      if (isBranchingSession(inner)) {
+        const branches = await inner.listBranches()
+        if (branches.length > 1) {
+          throw new InvalidArgumentError(
+            `${what}() cannot rewrite session "${this.sessionId}": it has ${branches.length} branches and replaceItems rewrites only the current one, ` +
+              'which would leave the other branches as they are (under an old key: unreadable once a rotation completes). Nothing was changed. ' +
+              'Delete the branches you no longer need (deleteBranch) and call it again.',
+          )
+        }
+      }
       // Infinity, not undefined: an underlying default window must not cut the history.
       const { changed, next } = await compute(await inner.getItems(Infinity))
       if (changed > 0) await inner.replaceItems(next as AgentItem[])
@@ -281,10 +494,26 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
   }
 }
 
-function checkProvider(key: unknown): DataKeyProvider {
-  const provider = key as Partial<DataKeyProvider> | null
-  if (typeof provider !== 'object' || provider === null || typeof provider.currentKey !== 'function' || typeof provider.keyById !== 'function') {
-    throw new InvalidArgumentError('key must be a Keyring (from KeyStore), a DataKeyProvider, or an AES-GCM-256 CryptoKey')
+/** Splits a branch's stored items into turns as the store does: at each user message (envelope or plain). Items before the first turn are left out. */
+function groupByTurn(raw: readonly unknown[]): unknown[][] {
+  const groups: unknown[][] = []
+  for (const item of raw) {
+    if (isTurnStart(item)) groups.push([])
+    groups[groups.length - 1]?.push(item)
   }
-  return provider as DataKeyProvider
+  return groups
+}
+
+/**
+ * One turn's decrypted items as `TimedItem`s for the pure turn functions: its first entry
+ * always starts the turn (a placeholder when the user message cannot be shown), failed and
+ * expired items are left out. Times are the turn's; callers keep the store's `TurnInfo`.
+ */
+function timed(entries: readonly Inspected[], info: TurnInfo): TimedItem[] {
+  const shown = (entry: Inspected | undefined): unknown =>
+    entry && (entry.kind === 'item' || entry.kind === 'plain') ? entry.item : undefined
+  const first = shown(entries[0])
+  const start = first !== undefined && isTurnStart(first) ? first : { role: 'user', content: '' }
+  const rest = entries.slice(1).map(shown).filter((item) => item !== undefined)
+  return [start, ...rest].map((item, i) => ({ item, createdAt: i === 0 ? info.startedAt : info.endedAt }))
 }

@@ -7,6 +7,7 @@ import {
   UpgradeBlockedError,
 } from '../errors.js'
 import { migrate, SCHEMA_VERSION, type AgentsDatabase } from './indexeddb-schema.js'
+import { notifyStorageUpgradeNeeded } from '../sync/upgrades.js'
 
 /** The database name used when none is given. */
 export const DEFAULT_DB_NAME = 'idb-agents'
@@ -94,7 +95,10 @@ async function open(factory: IDBFactory, dbName: string, version: number): Promi
     opening.then((late) => late.close(), () => {})
     throw openFailure(dbName, error)
   }
-  db.addEventListener('versionchange', () => void forget(factory, dbName, true))
+  db.addEventListener('versionchange', (event) => {
+    void forget(factory, dbName, true)
+    notifyStorageUpgradeNeeded({ dbName, oldVersion: event.oldVersion, newVersion: event.newVersion })
+  })
   db.addEventListener('close', () => void forget(factory, dbName, false))
   return db
 }

@@ -73,6 +73,8 @@ export class IndexedDBSession<TItem = AgentItem>
   readonly sessionId: string
   /** The database this session lives in. */
   readonly dbName: string
+  /** The IndexedDB factory holding the database, when not the global `indexedDB` (a Storage Bucket's). */
+  readonly indexedDB: IDBFactory | undefined
   readonly #location: DatabaseLocation
   readonly #settings: SessionSettings | undefined
   readonly #durability: IDBTransactionDurability
@@ -88,6 +90,7 @@ export class IndexedDBSession<TItem = AgentItem>
     this.sessionId = sessionId
     this.#location = toLocation(options)
     this.dbName = this.#location.dbName
+    this.indexedDB = options.indexedDB
     this.#settings = options.settings
     this.#durability = options.durability ?? 'default'
   }

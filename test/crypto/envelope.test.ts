@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { openEnvelope, parseEnvelope, sealItem, type EncryptedEnvelope, type ParsedEnvelope } from '../../src/crypto/envelope.js'
 import { dataKeyId } from '../../src/crypto/keys.js'
 import { toStoredItems } from '../../src/index.js'
-import { dump, flipBit, newDataKey, rejectionOf } from './support.js'
+import { dump, flipBit, newDataKey, rejectionOf, sealV1 } from './support.js'
 
 const item = { role: 'user', content: [{ type: 'input_text', text: 'my bank PIN is 4321' }] }
 
@@ -18,9 +18,14 @@ describe('envelope', () => {
     const kid = await dataKeyId(key)
     const envelope = await sealItem(item, key, kid, 's1', 1_700_000_000_000)
     expect(toStoredItems([envelope])).toEqual([envelope])
-    expect(envelope).toMatchObject({ type: 'encrypted', v: 1, kid, at: 1_700_000_000_000 })
-    expect(dump(envelope)).not.toMatch(/PIN|4321|input_text|user/)
+    expect(envelope).toMatchObject({ type: 'encrypted', v: 2, kid, at: 1_700_000_000_000, role: 'user' })
+    // A user message says so in clear (turns are numbered by the store); nothing else does.
+    expect(dump({ ...envelope, role: undefined })).not.toMatch(/PIN|4321|input_text|user/)
     expect(await openEnvelope(parsed(envelope), key, 's1')).toEqual(item)
+    const answer = { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'noted your PIN' }] }
+    const other = await sealItem(answer, key, kid, 's1', 1)
+    expect(Object.keys(other).sort()).toEqual(['at', 'ct', 'iv', 'kid', 'type', 'v'])
+    expect(dump(other)).not.toMatch(/PIN|assistant|message|output_text|user/)
   })
 
   it('uses a fresh 96-bit IV for every item', async () => {
@@ -42,6 +47,7 @@ describe('envelope', () => {
       ['at', { ...envelope, at: 999_999 }, 's1'],
       ['kid', { ...envelope, kid: 'bbbbbbbbbbbbbbbb' }, 's1'],
       ['truncated', { ...envelope, ct: btoa(atob(envelope.ct).slice(0, -4)) }, 's1'],
+      ['role marker removed', (({ role: _role, ...rest }) => rest)(envelope) as EncryptedEnvelope, 's1'],
     ]
     for (const [what, changed, sessionId] of variants) {
       const error = await rejectionOf(openEnvelope(parsed(changed), key, sessionId))
@@ -65,7 +71,28 @@ describe('envelope', () => {
     expect(parseEnvelope({ ...envelope, ct: btoa('tiny') }).kind).toBe('malformed')
     expect(parseEnvelope({ ...envelope, at: 'yesterday' }).kind).toBe('malformed')
     expect(parseEnvelope({ type: 'encrypted' }).kind).toBe('malformed')
-    expect(parseEnvelope({ ...envelope, v: 2 }).kind).toBe('unsupported_version')
+    expect(parseEnvelope({ ...envelope, v: 3 }).kind).toBe('unsupported_version')
+    expect(parseEnvelope({ ...envelope, role: 'assistant' }).kind).toBe('malformed')
+    expect(parseEnvelope({ ...envelope, v: 1 }).kind).toBe('malformed') // version 1 had no role
+  })
+})
+
+describe('envelope format versions', () => {
+  it('still opens version 1 envelopes (no role marker), which do not start turns', async () => {
+    const key = await newDataKey()
+    const old = await sealV1(item, key, 'aaaaaaaaaaaaaaaa', 's1', 5)
+    const result = parseEnvelope(old)
+    expect(result).toMatchObject({ kind: 'envelope', envelope: { v: 1, userTurn: false } })
+    expect(await openEnvelope(parsed(old), key, 's1')).toEqual(item)
+    await expect(openEnvelope(parsed(old), key, 's2')).rejects.toThrow()
+  })
+
+  it('a role marker added to a non-user envelope fails authentication', async () => {
+    const key = await newDataKey()
+    const envelope = await sealItem({ type: 'function_call', call_id: 'c', name: 'n', arguments: '{}' }, key, 'k', 's', 1)
+    expect(envelope.role).toBeUndefined()
+    const error = await rejectionOf(openEnvelope(parsed({ ...envelope, role: 'user' }), key, 's'))
+    expect((error as DOMException).name).toBe('OperationError')
   })
 })
 

@@ -38,3 +38,15 @@ export function deleteDatabase(name: string): Promise<void> {
     request.onsuccess = request.onerror = request.onblocked = () => resolve()
   })
 }
+
+/**
+ * An envelope in format version 1 (no role marker, AAD without it), as idb-agents wrote
+ * before user messages were marked: written by hand so that tests can check old data.
+ */
+export async function sealV1(item: unknown, key: CryptoKey, kid: string, sessionId: string, at: number): Promise<Record<string, unknown>> {
+  const iv = crypto.getRandomValues(new Uint8Array(12))
+  const aad = new TextEncoder().encode(JSON.stringify(['idb-agents/envelope', 1, sessionId, kid, at]))
+  const ct = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: aad }, key, new TextEncoder().encode(JSON.stringify(item))))
+  const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes))
+  return { type: 'encrypted', v: 1, kid, at, iv: b64(iv), ct: b64(ct) }
+}

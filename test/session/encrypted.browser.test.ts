@@ -24,6 +24,7 @@ interface RawRecord {
   sessionId: string
   seq: number
   createdAt: number
+  turn?: number
   item: EncryptedEnvelope
 }
 
@@ -69,6 +70,13 @@ describe('EncryptedSession over IndexedDBSession in Chromium', () => {
       expect(typeof record.createdAt).toBe('number')
       expect(record.item.type).toBe('encrypted')
     }
+    // Only the user message says, in clear, that it is one (so the store numbers turns).
+    expect(records.map((r) => [r.item.role, r.turn])).toEqual([
+      ['user', 1],
+      [undefined, undefined],
+      [undefined, undefined],
+      [undefined, undefined],
+    ])
     // Scan everything in the database, every store, not only this session's items.
     const db = await openDB(dbName)
     const everything = JSON.stringify(await Promise.all([...db.objectStoreNames].map((s) => db.getAll(s))))

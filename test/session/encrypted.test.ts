@@ -39,17 +39,21 @@ async function setup(options: { onUndecryptable?: 'throw' | 'skip'; ttl?: number
 const raw = async (inner: Session) => (await inner.getItems()) as unknown as EncryptedEnvelope[]
 
 describe('EncryptedSession', () => {
-  it('stores only envelopes: no content, role or type in clear', async () => {
+  it('stores only envelopes: no content or type in clear; only a user message says it is one', async () => {
     const { inner, session } = await setup()
     await session.addItems([
       { role: 'user', content: 'my secret diagnosis' },
       { type: 'function_call', call_id: 'call_9', name: 'lookup_patient', arguments: '{"ssn":"123-45-6789"}' },
+      { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'the diagnosis is private' }] },
     ])
     const stored = await raw(inner)
-    expect(stored).toHaveLength(2)
-    for (const envelope of stored) expect(Object.keys(envelope).sort()).toEqual(['at', 'ct', 'iv', 'kid', 'type', 'v'])
-    expect(dump(stored)).not.toMatch(/secret|diagnosis|lookup_patient|call_9|6789|function_call|user/)
-    expect(await session.getItems(1)).toEqual([{ type: 'function_call', call_id: 'call_9', name: 'lookup_patient', arguments: '{"ssn":"123-45-6789"}' }])
+    expect(stored).toHaveLength(3)
+    expect(Object.keys(stored[0]!).sort()).toEqual(['at', 'ct', 'iv', 'kid', 'role', 'type', 'v'])
+    expect(stored[0]).toMatchObject({ type: 'encrypted', v: 2, role: 'user' })
+    for (const envelope of stored.slice(1)) expect(Object.keys(envelope).sort()).toEqual(['at', 'ct', 'iv', 'kid', 'type', 'v'])
+    expect(dump(stored)).not.toMatch(/secret|diagnosis|lookup_patient|call_9|6789|function_call|assistant|message|output_text|private/)
+    expect(dump(stored.slice(1))).not.toMatch(/user/)
+    expect((await session.getItems(2))[0]).toEqual({ type: 'function_call', call_id: 'call_9', name: 'lookup_patient', arguments: '{"ssn":"123-45-6789"}' })
   })
 
   it('implements replaceItems exactly when the underlying session does', async () => {
@@ -132,7 +136,7 @@ describe('EncryptedSession with damaged items', () => {
     ['truncated ciphertext', (e) => ({ ...e, ct: btoa(atob(e.ct).slice(0, -3)) }), 'authentication'],
     ['changed time', (e) => ({ ...e, at: e.at - 1 }), 'authentication'],
     ['broken iv', (e) => ({ ...e, iv: '###' }), 'malformed'],
-    ['newer format', (e) => ({ ...e, v: 2 }), 'unsupported_version'],
+    ['newer format', (e) => ({ ...e, v: 3 }), 'unsupported_version'],
   ]
   for (const [what, change, reason] of cases) {
     it(`${what}: DecryptionError naming the item, nothing changed`, async () => {

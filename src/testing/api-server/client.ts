@@ -1,5 +1,6 @@
 // Drives the test server over HTTP. Browser-safe (fetch only), so browser tests use it too.
-import type { ScriptedTurn } from '../script.js'
+import type { ScriptedHttpError, ScriptedTurn } from '../script.js'
+import type { ConversationsRoute } from './conversations.js'
 import type { RecordedRequest } from './server.js'
 
 /** A script on the test server: its model endpoints and what they received. */
@@ -12,6 +13,11 @@ export interface ServerScript {
   requests(): Promise<RecordedRequest[]>
   /** Appends turns. */
   append(...turns: ScriptedTurn[]): Promise<void>
+  /**
+   * Makes the next calls of `route` fail with `errors`, one call each (the `openai`
+   * client retries 408/409/429/5xx, so queue one per attempt).
+   */
+  failNext(route: 'responses.compact' | ConversationsRoute, ...errors: ScriptedHttpError[]): Promise<void>
   /** Deletes the script on the server. */
   dispose(): Promise<void>
 }
@@ -36,6 +42,7 @@ export async function createServerScript(serverUrl: string, turns: ScriptedTurn[
     baseURL: created.baseURL,
     requests: () => call<RecordedRequest[]>(`${base}/requests`, 'GET'),
     append: async (...more) => void (await call(`${base}/turns`, 'POST', { turns: more })),
+    failNext: async (route, ...errors) => void (await call(`${base}/faults`, 'POST', { route, errors })),
     dispose: async () => void (await call(base, 'DELETE')),
   }
 }

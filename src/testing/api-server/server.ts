@@ -5,6 +5,9 @@ import type { AddressInfo } from 'node:net'
 import type { JsonObject, JsonValue } from '../../items.js'
 import { asReply, IdMaker, isDisconnect, isHttpError, type ScriptedHttpError, type ScriptedTurn } from '../script.js'
 import { chatWire, responsesWire, type SseEvent, type WireReply } from './wire.js'
+import { compactWire, storeResponse, type StoredResponses } from './compact.js'
+import { ConversationStore, conversationsRoute } from './conversations.js'
+import type { WireResult } from './wire-items.js'
 
 /** A request the server received on a script's model endpoints. */
 export interface RecordedRequest {
@@ -35,6 +38,11 @@ interface Script {
   turns: ScriptedTurn[]
   requests: RecordedRequest[]
   ids: IdMaker
+  /** Responses stored for `previous_response_id` (those not sent with `store: false`). */
+  responses: StoredResponses
+  conversations: ConversationStore
+  /** Scripted failures of the next calls to a route (`responses.compact`, `conversations.*`). */
+  faults: Map<string, ScriptedHttpError[]>
 }
 
 /**
@@ -46,6 +54,10 @@ interface Script {
  *   `GET /__scripts/:id/requests` lists what was received; `DELETE /__scripts/:id`.
  * - `POST /s/:id/v1/responses` and `/s/:id/v1/chat/completions`: JSON, or SSE when the body
  *   has `stream: true`. Each request takes the next turn.
+ * - `POST /s/:id/v1/responses/compact` and the `/s/:id/v1/conversations` endpoints (see
+ *   `compact.ts`, `conversations.ts`): answered from the script's state, not from turns.
+ *   `POST /__scripts/:id/faults` `{ route, errors }` makes the next calls of a route
+ *   (`'responses.compact'`, `'conversations.items.create'` …) fail with those HTTP errors.
  *
  * Every response carries CORS headers, so tests in a real browser reach it the way an
  * app reaches its proxy. Use `createServerScript()` (browser-safe) to drive it.
@@ -69,7 +81,8 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     if (parts[0] === '__scripts') {
       if (parts.length === 1 && req.method === 'POST') {
         const id = randomUUID().slice(0, 8)
-        scripts.set(id, { turns: turnsOf(body), requests: [], ids: new IdMaker(id) })
+        const ids = new IdMaker(id)
+        scripts.set(id, { turns: turnsOf(body), requests: [], ids, responses: new Map(), conversations: new ConversationStore(ids), faults: new Map() })
         return sendJson(res, 201, { id, baseURL: `${url}/s/${id}/v1` })
       }
       const script = scripts.get(parts[1] ?? '')
@@ -79,19 +92,54 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
         return sendJson(res, 200, { remaining: script.turns.length })
       }
       if (parts[2] === 'requests' && req.method === 'GET') return sendJson(res, 200, script.requests as unknown as JsonValue)
+      if (parts[2] === 'faults' && req.method === 'POST') {
+        const { route, errors } = (body ?? {}) as { route?: string; errors?: ScriptedHttpError[] }
+        if (typeof route !== 'string' || !Array.isArray(errors)) return sendJson(res, 400, { error: { message: 'faults needs { route, errors }' } })
+        script.faults.set(route, [...(script.faults.get(route) ?? []), ...errors])
+        return sendJson(res, 200, { queued: script.faults.get(route)!.length })
+      }
       if (parts.length === 2 && req.method === 'DELETE') {
         scripts.delete(parts[1] ?? '')
         return void res.writeHead(204).end()
       }
     }
-    if (parts[0] === 's' && req.method === 'POST') {
+    if (parts[0] === 's') {
       const script = scripts.get(parts[1] ?? '')
       const endpoint = '/' + parts.slice(2).join('/')
-      if (script && (endpoint === '/v1/responses' || endpoint === '/v1/chat/completions')) {
+      if (script && req.method === 'POST' && (endpoint === '/v1/responses' || endpoint === '/v1/chat/completions')) {
         return serveModel(script, endpoint, req, res, body)
+      }
+      if (script && parts[2] === 'v1') {
+        const query = new URL(req.url ?? '/', 'http://localhost').searchParams
+        const served = serveState(script, req.method ?? 'GET', parts.slice(3), query, body)
+        if (served) {
+          script.requests.push({ method: req.method ?? 'GET', path: endpoint + (query.size > 0 ? `?${query}` : ''), headers: headersOf(req), body })
+          res.setHeader('x-request-id', `req_${script.ids.tag}_${script.requests.length - 1}`)
+          res.setHeader('retry-after-ms', '1') // the client's retries of a scripted 5xx stay instant
+          return sendJson(res, served.status, served.json)
+        }
       }
     }
     sendJson(res, 404, { error: { message: `test server: no route for ${req.method} ${path}`, type: 'invalid_request_error' } })
+  }
+
+  /** Compact and Conversations requests: answered from the script's state, or a scripted fault. */
+  function serveState(script: Script, method: string, parts: string[], query: URLSearchParams, body: JsonValue): WireResult | undefined {
+    const route =
+      method === 'POST' && parts.join('/') === 'responses/compact'
+        ? 'responses.compact'
+        : parts[0] === 'conversations'
+          ? conversationsRoute(method, parts.slice(1))
+          : undefined
+    if (route === undefined) return undefined
+    const fault = script.faults.get(route)?.shift()
+    if (fault) {
+      const type = fault.status >= 500 ? 'server_error' : 'invalid_request_error'
+      return { status: fault.status, json: { error: { message: fault.message ?? `Scripted error ${fault.status}`, type, code: null, param: null } } }
+    }
+    const json = (typeof body === 'object' && body !== null && !Array.isArray(body) ? body : {}) as JsonObject
+    if (route === 'responses.compact') return compactWire(json, script.responses, script.ids)
+    return script.conversations.handle(route, parts.slice(1), query, json)
   }
 
   async function serveModel(script: Script, endpoint: string, req: IncomingMessage, res: ServerResponse, body: JsonValue) {
@@ -109,6 +157,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     const reply = asReply(turn)
     const json = (typeof body === 'object' && body !== null && !Array.isArray(body) ? body : {}) as JsonObject
     const wire: WireReply = (endpoint === '/v1/responses' ? responsesWire : chatWire)(reply, json, script.ids)
+    if (endpoint === '/v1/responses') storeResponse(script.responses, json, wire.json)
     if (json.stream !== true) return sendJson(res, 200, wire.json)
     await sendStream(res, wire.events, reply.stream?.stallAfter, reply.stream?.chunkDelayMs ?? 0)
   }

@@ -1,0 +1,144 @@
+// The demo app: wires the user switcher, vault, connection, sidebar, chat and panels.
+import './styles.css'
+import { StorageUnavailableError } from '../../src/index.js'
+import { ChatStore } from './chats/chat-store.js'
+import { resolveModel, type ResolvedModel } from './connection/model.js'
+import { fetchServerCaps, loadSettings, saveSettings, type ConnectionSettings, type ServerCaps } from './connection/settings.js'
+import { NotesStore } from './notes/notes-store.js'
+import { ChatView } from './ui/chat-view.js'
+import { ConnectionDialog } from './ui/connection-dialog.js'
+import { $, describeError } from './ui/dom.js'
+import { NotesPanel } from './ui/notes-panel.js'
+import { Sidebar } from './ui/sidebar.js'
+import { StoragePanel } from './ui/storage-panel.js'
+import { VaultView } from './ui/vault-view.js'
+import { Vault } from './vault/vault.js'
+
+const USER_KEY = 'idb-agents-demo:user'
+const lastChatKey = (user: string): string => `idb-agents-demo:${user}:last-chat`
+
+let caps: ServerCaps = { proxy: false, model: false }
+let vault = new Vault('alice')
+let chats = new ChatStore('alice', () => vault)
+let notes = new NotesStore('alice', () => vault.sealer)
+let settings: ConnectionSettings | undefined
+
+const userSelect = $<HTMLSelectElement>('user')
+const notesPanel = new NotesPanel()
+const connectionDialog = new ConnectionDialog()
+
+function currentModel(): ResolvedModel {
+  if (!settings) throw new Error('Still starting up.')
+  return resolveModel(settings, caps)
+}
+
+const chatView = new ChatView({ store: () => chats, notes: () => notes, model: currentModel })
+
+const sidebar = new Sidebar({
+  store: () => chats,
+  current: () => chatView.sessionId,
+  open: (sessionId) => void openChat(sessionId),
+  deleted: (sessionId) => {
+    if (sessionId === chatView.sessionId) void openMostRecent()
+  },
+})
+
+const storagePanel = new StoragePanel(async (doc) => {
+  const sessionId = await chats.importChat(doc)
+  await openChat(sessionId)
+  return 'Imported: the conversation is open.'
+})
+
+const vaultView = new VaultView({
+  vault: () => vault,
+  sealExisting: async () => {
+    await chats.sealAll()
+    await notes.sealAll()
+    if (settings) await saveSettings(vault.user, settings, vault.sealer)
+  },
+  changed: async () => {
+    settings = await loadSettings(vault.user, caps, vault.sealer)
+    await renderAll()
+  },
+})
+
+async function openChat(sessionId: string): Promise<void> {
+  localStorage.setItem(lastChatKey(chats.user), sessionId)
+  await chatView.show(sessionId)
+  await sidebar.refresh()
+}
+
+async function openMostRecent(): Promise<void> {
+  const list = await chats.list()
+  const last = localStorage.getItem(lastChatKey(chats.user))
+  const chosen = list.find((chat) => chat.sessionId === last) ?? list[0]
+  await openChat(chosen?.sessionId ?? chats.newSessionId())
+}
+
+function renderConnection(): void {
+  $('offline-badge').hidden = navigator.onLine
+  const button = $('connection-button')
+  button.dataset.mode = settings?.mode ?? 'offline'
+  let label: string
+  try {
+    label = currentModel().label
+  } catch (error) {
+    label = describeError(error)
+  }
+  $('connection-label').textContent = label
+  button.setAttribute('aria-label', `Connection: ${label}. Change`)
+}
+
+async function renderAll(): Promise<void> {
+  vaultView.render()
+  renderConnection()
+  if (vault.state === 'locked') {
+    chatView.close()
+    notesPanel.show(undefined)
+    return
+  }
+  notesPanel.show(notes)
+  await openMostRecent()
+}
+
+async function switchUser(user: string): Promise<void> {
+  chatView.close()
+  vault.close()
+  localStorage.setItem(USER_KEY, user)
+  userSelect.value = user
+  vault = new Vault(user)
+  await vault.load()
+  chats = new ChatStore(user, () => vault)
+  notes = new NotesStore(user, () => vault.sealer)
+  settings = await loadSettings(user, caps, vault.sealer)
+  await renderAll()
+}
+
+$('connection-button').addEventListener('click', async () => {
+  if (!settings) return
+  const saved = await connectionDialog.edit(settings, caps, vault.state === 'unlocked')
+  if (!saved) return
+  settings = saved
+  await saveSettings(vault.user, saved, vault.sealer)
+  renderConnection()
+})
+userSelect.addEventListener('change', () => void switchUser(userSelect.value))
+addEventListener('online', renderConnection)
+addEventListener('offline', renderConnection)
+
+async function boot(): Promise<void> {
+  caps = await fetchServerCaps()
+  const saved = localStorage.getItem(USER_KEY)
+  await switchUser(saved && [...userSelect.options].some((o) => o.value === saved) ? saved : 'alice')
+  await storagePanel.refresh()
+  document.body.dataset.ready = 'true'
+}
+
+boot().catch((error: unknown) => {
+  const banner = $('banner')
+  banner.hidden = false
+  banner.textContent =
+    error instanceof StorageUnavailableError
+      ? `This browser will not let the page store data (${error.message}). Private windows often do this; open a normal window.`
+      : `The app failed to start: ${describeError(error)}`
+})

@@ -1,0 +1,83 @@
+// The conversation list of the current user: open, rename, delete, search, new chat.
+// It follows changes made in any tab through onSessionsChanged.
+import { onSessionsChanged } from '../../../src/index.js'
+import { DB_NAME, type ChatStore, type ChatSummary } from '../chats/chat-store.js'
+import { $, describeError, h } from './dom.js'
+
+export interface SidebarDeps {
+  store(): ChatStore
+  current(): string | undefined
+  open(sessionId: string): void
+  /** The open conversation was deleted. */
+  deleted(sessionId: string): void
+}
+
+export class Sidebar {
+  readonly #deps: SidebarDeps
+  readonly #list = $<HTMLUListElement>('chat-list')
+  readonly #search = $<HTMLInputElement>('chat-search')
+  readonly #root = $('sidebar')
+  readonly #toggle = $<HTMLButtonElement>('menu-toggle')
+  #refreshing = Promise.resolve()
+
+  constructor(deps: SidebarDeps) {
+    this.#deps = deps
+    onSessionsChanged(() => void this.refresh(), { dbName: DB_NAME })
+    this.#search.addEventListener('input', () => void this.refresh())
+    $('new-chat').addEventListener('click', () => {
+      this.#deps.open(this.#deps.store().newSessionId())
+      this.setOpen(false)
+    })
+    this.#toggle.addEventListener('click', () => this.setOpen(!this.#root.classList.contains('open')))
+    document.addEventListener('keydown', (event) => {
+      if (event.key === 'Escape' && this.#root.classList.contains('open')) this.setOpen(false)
+    })
+  }
+
+  /** Narrow screens: the sidebar slides over the chat. */
+  setOpen(open: boolean): void {
+    this.#root.classList.toggle('open', open)
+    this.#toggle.setAttribute('aria-expanded', String(open))
+    this.#toggle.setAttribute('aria-label', open ? 'Hide conversations' : 'Show conversations')
+  }
+
+  refresh(): Promise<void> {
+    this.#refreshing = this.#refreshing.then(() => this.#refresh()).catch((error: unknown) => {
+      this.#list.replaceChildren(h('li', { class: 'empty' }, describeError(error)))
+    })
+    return this.#refreshing
+  }
+
+  async #refresh(): Promise<void> {
+    const store = this.#deps.store()
+    let chats = await store.list()
+    const query = this.#search.value.trim()
+    if (query) {
+      const found = await store.search(query)
+      chats = chats.filter((chat) => found.has(chat.sessionId))
+    }
+    if (store !== this.#deps.store()) return
+    const empty = query ? 'No conversation matches.' : 'No conversations yet.'
+    this.#list.replaceChildren(...(chats.length === 0 ? [h('li', { class: 'empty' }, empty)] : chats.map((chat) => this.#row(chat))))
+  }
+
+  #row(chat: ChatSummary): HTMLElement {
+    const current = chat.sessionId === this.#deps.current()
+    const open = h('button', { type: 'button', class: 'open', title: chat.title }, chat.title)
+    const rename = h('button', { type: 'button', class: 'act', 'aria-label': `Rename “${chat.title}”`, title: 'Rename' }, '✎')
+    const remove = h('button', { type: 'button', class: 'act', 'aria-label': `Delete “${chat.title}”`, title: 'Delete' }, '✕')
+    open.addEventListener('click', () => {
+      this.#deps.open(chat.sessionId)
+      this.setOpen(false)
+    })
+    rename.addEventListener('click', () => {
+      const title = prompt('New title', chat.title)?.trim()
+      if (title) void this.#deps.store().setTitle(chat.sessionId, title)
+    })
+    remove.addEventListener('click', () => {
+      if (!confirm(`Delete “${chat.title}” and all its versions? This cannot be undone.`)) return
+      void this.#deps.store().remove(chat.sessionId).then(() => this.#deps.deleted(chat.sessionId))
+    })
+    return h('li', { 'aria-current': current ? 'true' : undefined }, open, rename, remove)
+  }
+}

@@ -1,0 +1,65 @@
+// The offline demo model's rules and the version switcher's arithmetic, without a browser.
+import { describe, expect, test } from 'vitest'
+import type { BranchInfo } from '../../src/index.js'
+import { versionsOf } from '../../demo/src/chats/versions.js'
+import { think } from '../../demo/src/offline-model/brain.js'
+
+const tools = ['save_note', 'list_notes', 'search_notes', 'update_note', 'delete_note']
+const user = (content: string) => ({ role: 'user', content })
+const call = (text: string) => think({ input: [user(text)], tools }).toolCalls?.[0]
+
+describe('offline demo model', () => {
+  test('understands the notes commands', () => {
+    expect(call('Save a note called Groceries: milk, eggs')).toEqual({ name: 'save_note', arguments: { title: 'Groceries', content: 'milk, eggs' } })
+    expect(call('list my notes')).toEqual({ name: 'list_notes', arguments: {} })
+    expect(call('Search notes for milk?')).toEqual({ name: 'search_notes', arguments: { query: 'milk' } })
+    expect(call('Update note Groceries: bread')).toEqual({ name: 'update_note', arguments: { title: 'Groceries', content: 'bread' } })
+    expect(call('Delete the note called "Groceries"')).toEqual({ name: 'delete_note', arguments: { title: 'Groceries' } })
+  })
+
+  test('offers only the tools it was given', () => {
+    expect(think({ input: [user('list my notes')], tools: [] }).toolCalls).toBeUndefined()
+  })
+
+  test('answers from history, and after tools from their output', () => {
+    const history = [user('My favourite color is blue'), { role: 'assistant', content: 'ok' }, user("What's my favorite color?")]
+    expect(think({ input: history, tools }).text).toBe('Your favorite color is blue!')
+    expect(think({ input: [user("what's my name?")], tools }).text).toBe("You haven't told me your name yet.")
+    const afterTool = [
+      user('list my notes'),
+      { type: 'function_call', call_id: 'c1', name: 'list_notes', arguments: '{}' },
+      { type: 'function_call_output', call_id: 'c1', output: '- A: b' },
+    ]
+    expect(think({ input: afterTool, tools }).text).toBe('Here you go:\n- A: b')
+  })
+})
+
+const branch = (id: string, parentId: string | null, forkTurn: number | null, turnCount: number, createdAt: number, current = false): BranchInfo => ({
+  id,
+  name: id,
+  parentId,
+  forkTurn,
+  turnCount,
+  itemCount: turnCount * 2,
+  current,
+  createdAt,
+})
+
+describe('versions of an edited message', () => {
+  test('one version when never edited', () => {
+    expect(versionsOf([branch('main', null, null, 3, 0, true)], 2)).toBeUndefined()
+  })
+
+  test('edits of one turn are versions of it; later turns have one version each', () => {
+    const branches = [branch('main', null, null, 3, 0), branch('b1', 'main', 2, 2, 1), branch('b2', 'b1', 2, 2, 2, true)]
+    expect(versionsOf(branches, 2)).toEqual({ index: 2, targets: ['main', 'b1', 'b2'] })
+    expect(versionsOf(branches, 1)).toBeUndefined()
+  })
+
+  test('an edit after a different prefix is not a version of this turn', () => {
+    // b1 edits turn 1; b2 edits turn 2 of main. From b1, turn 2 has no sibling sharing its prefix.
+    const branches = [branch('main', null, null, 2, 0), branch('b1', 'main', 1, 2, 1, true), branch('b2', 'main', 2, 2, 2)]
+    expect(versionsOf(branches, 2)).toBeUndefined()
+    expect(versionsOf(branches, 1)).toEqual({ index: 1, targets: ['b2', 'b1'] })
+  })
+})

@@ -1,0 +1,116 @@
+// Starts the demo (dev server or production build + preview) and a real Chromium for the
+// end-to-end tests. Nothing here reaches the real OpenAI API: the dev proxy gets no key
+// unless a test gives it one and points it at the local test server.
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright'
+import { build, createServer, preview, type InlineConfig } from 'vite'
+import { chromiumArgs, chromiumMissingMessage, chromiumPath } from '../../scripts/chromium.mjs'
+
+const root = new URL('../..', import.meta.url).pathname
+export const screenshotDir = join(root, 'test-results', 'demo')
+
+function demoConfig(extra: InlineConfig = {}): InlineConfig {
+  return {
+    configFile: join(root, 'vite.config.ts'),
+    mode: 'demo',
+    // Apart from `npm run demo`'s cache: a dev server re-optimizing shared deps for another
+    // config would reload the test's page mid-test.
+    cacheDir: join(root, 'node_modules', '.cache', 'idb-agents-demo-vite'),
+    logLevel: 'error',
+    clearScreen: false,
+    ...extra,
+  }
+}
+
+export interface Running {
+  url: string
+  close(): Promise<void>
+}
+
+/** Runs `fn` with process.env changed for the duration (the config reads it when loaded). */
+async function withEnv<T>(env: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> {
+  const before = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]))
+  for (const [k, v] of Object.entries(env)) v === undefined ? delete process.env[k] : (process.env[k] = v)
+  try {
+    return await fn()
+  } finally {
+    for (const [k, v] of Object.entries(before)) v === undefined ? delete process.env[k] : (process.env[k] = v)
+  }
+}
+
+/** `npm run demo` on a free port. Without `env`, OPENAI_API_KEY is removed, so the dev proxy has no key. */
+export async function startDevServer(env: Record<string, string | undefined> = {}): Promise<Running> {
+  const server = await withEnv({ OPENAI_API_KEY: undefined, OPENAI_BASE_URL: undefined, ...env }, () =>
+    createServer(demoConfig({ server: { port: 0, strictPort: false, host: '127.0.0.1' } })),
+  )
+  await server.listen()
+  const url = server.resolvedUrls?.local[0]
+  if (!url) throw new Error('the dev server did not report its URL')
+  // Waits for dependency pre-bundling, so no test page is reloaded by it.
+  await fetch(new URL('src/main.ts', url))
+  return { url, close: () => server.close() }
+}
+
+/** `npm run build:demo` into a temporary folder, then `npm run preview:demo` on a free port. */
+export async function startProductionPreview(): Promise<Running> {
+  const outDir = await mkdtemp(join(tmpdir(), 'idb-agents-demo-build-'))
+  const overrides: InlineConfig = { build: { outDir, emptyOutDir: true } }
+  await withEnv({ OPENAI_API_KEY: undefined, OPENAI_BASE_URL: undefined }, () => build(demoConfig(overrides)))
+  const server = await withEnv({ OPENAI_API_KEY: undefined, OPENAI_BASE_URL: undefined }, () =>
+    preview(demoConfig({ ...overrides, preview: { port: 0, strictPort: false, host: '127.0.0.1' } })),
+  )
+  const url = server.resolvedUrls?.local[0]
+  if (!url) throw new Error('the preview server did not report its URL')
+  return {
+    url,
+    close: async () => {
+      await server.close()
+      await rm(outDir, { recursive: true, force: true })
+    },
+  }
+}
+
+export async function launchChromium(): Promise<Browser> {
+  const missing = chromiumMissingMessage()
+  if (missing) throw new Error(missing)
+  return chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, headless: true })
+}
+
+export async function newContext(browser: Browser, options: { width?: number; height?: number } = {}): Promise<BrowserContext> {
+  const context = await browser.newContext({
+    viewport: { width: options.width ?? 1100, height: options.height ?? 720 },
+    acceptDownloads: true,
+  })
+  // No test may reach the real API (or anything off this machine).
+  await context.route(/^https?:\/\/(?!127\.0\.0\.1|localhost)/, (route) => route.abort('blockedbyclient'))
+  return context
+}
+
+/** Opens the app and waits until it has loaded the current user's data. */
+export async function openApp(page: Page, url: string): Promise<void> {
+  await page.goto(url)
+  await page.waitForSelector('body[data-ready="true"]')
+}
+
+/** Sends a message and waits until the answer is stored and shown. */
+export async function send(page: Page, text: string): Promise<void> {
+  await page.fill('#message', text)
+  await page.press('#message', 'Enter')
+  await page.waitForSelector('#stop', { state: 'visible' }).catch(() => {})
+  await page.waitForSelector('#send', { state: 'visible' })
+  await page.waitForFunction(() => !document.querySelector('.msg.streaming'))
+}
+
+/** The texts of the chat's bubbles, in order (tool lines as their summary). */
+export async function transcript(page: Page): Promise<string[]> {
+  return page.$$eval('#messages > li', (rows) =>
+    rows.map((row) => (row.matches('.tool') ? row.querySelector('summary')?.textContent ?? '' : row.querySelector('.text')?.textContent ?? '')),
+  )
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await mkdir(screenshotDir, { recursive: true })
+  await page.screenshot({ path: join(screenshotDir, `${name}.png`) })
+}
