@@ -189,19 +189,40 @@ describe('errors over HTTP', () => {
     expect((error as Error).message).toMatch(/network layer/)
   })
 
-  it('navigator.onLine === false fails fast with OfflineError, before any request', async () => {
-    const { script, runner } = await setup(['never sent'])
+  async function whileOffline<T>(body: () => Promise<T>): Promise<T> {
     const original = Object.getOwnPropertyDescriptor(globalThis, 'navigator')
     Object.defineProperty(globalThis, 'navigator', { value: { onLine: false }, configurable: true })
     try {
-      const error = await runner.run(new Agent({ name: 'a' }), 'hi').catch((e: unknown) => e)
-      expect(error).toBeInstanceOf(OfflineError)
-      expect((error as Error).message).toMatch(/offline/)
+      return await body()
     } finally {
       if (original) Object.defineProperty(globalThis, 'navigator', original)
       else delete (globalThis as { navigator?: unknown }).navigator
     }
+  }
+
+  it('navigator.onLine === false fails fast with OfflineError, before any request to a remote server', async () => {
+    const script = await createServerScript(serverUrl, ['never sent'])
+    let fetched = 0
+    // A remote proxy; its fetch would reach the local server if the request were made.
+    const client = createOpenAIClient({
+      baseURL: 'https://models.example.test/v1',
+      fetch: (input, init) => {
+        fetched += 1
+        return fetch(String(input).replace('https://models.example.test/v1', script.baseURL), init)
+      },
+    })
+    const error = await whileOffline(() => new Runner({ client }).run(new Agent({ name: 'a' }), 'hi').catch((e: unknown) => e))
+    expect(error).toBeInstanceOf(OfflineError)
+    expect((error as Error).message).toMatch(/offline/)
+    expect(fetched).toBe(0)
     expect(await script.requests()).toEqual([])
+  })
+
+  it('still reaches a model server on this device (loopback) when the browser reports offline', async () => {
+    const { script, runner } = await setup(['answered locally'])
+    const result = await whileOffline(() => runner.run(new Agent({ name: 'a' }), 'hi'))
+    expect(result.finalOutput).toBe('answered locally')
+    expect(await script.requests()).toHaveLength(1)
   })
 })
 

@@ -119,15 +119,24 @@ describe('runner in Chromium', () => {
     expect(userTexts(await session.getItems())).toEqual(['hi'])
   })
 
-  it('navigator.onLine === false is an OfflineError before any request', async () => {
-    const { script, runner } = await proxyRunner(['never'])
+  it('navigator.onLine === false is an OfflineError before any request to a remote server', async () => {
+    const script = await createServerScript(serverUrl, ['never'])
+    let fetched = 0
+    const client = createOpenAIClient({
+      baseURL: 'https://models.example.test/v1',
+      fetch: (input, init) => {
+        fetched += 1
+        return fetch(String(input).replace('https://models.example.test/v1', script.baseURL), init)
+      },
+    })
     Object.defineProperty(navigator, 'onLine', { value: false, configurable: true })
     try {
-      await expect(runner.run(new Agent({ name: 'a' }), 'hi')).rejects.toBeInstanceOf(OfflineError)
+      await expect(new Runner({ client }).run(new Agent({ name: 'a' }), 'hi')).rejects.toBeInstanceOf(OfflineError)
     } finally {
       delete (navigator as { onLine?: boolean }).onLine
     }
     expect(navigator.onLine).toBe(true)
+    expect(fetched).toBe(0)
     expect(await script.requests()).toEqual([])
   })
 

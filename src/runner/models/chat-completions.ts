@@ -28,7 +28,7 @@ export class OpenAIChatCompletionsModel implements Model {
   }
 
   async getResponse(request: ModelRequest): Promise<ModelResponse> {
-    assertOnline()
+    assertOnline(this.#client.baseURL)
     try {
       const { data, request_id } = await this.#client.chat.completions
         .create(this.#params(request), { signal: request.signal ?? null })
@@ -43,7 +43,7 @@ export class OpenAIChatCompletionsModel implements Model {
   }
 
   async *getStreamedResponse(request: ModelRequest): AsyncGenerator<ModelStreamEvent, void, undefined> {
-    assertOnline()
+    assertOnline(this.#client.baseURL)
     try {
       const params = { ...this.#params(request), stream: true as const, stream_options: { include_usage: true } }
       const { data: stream, request_id } = await this.#client.chat.completions

@@ -6,9 +6,24 @@ export function browserIsOffline(): boolean {
   return typeof navigator !== 'undefined' && (navigator as { onLine?: boolean }).onLine === false
 }
 
-/** Throws {@link OfflineError} before a request when the browser reports itself offline. */
-export function assertOnline(): void {
-  if (browserIsOffline()) throw new OfflineError('the browser reports that it is offline (navigator.onLine is false)')
+/** A server on this device (a local model server, a dev server) is reachable with no network. */
+function isLoopback(baseURL: string): boolean {
+  try {
+    const host = new URL(baseURL, globalThis.location?.href).hostname
+    return host === 'localhost' || host === '[::1]' || host.startsWith('127.') || host.endsWith('.localhost')
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Throws {@link OfflineError} before a request when the browser reports itself offline,
+ * unless `baseURL` is on this device (a local model server still answers).
+ */
+export function assertOnline(baseURL: string): void {
+  if (browserIsOffline() && !isLoopback(baseURL)) {
+    throw new OfflineError('the browser reports that it is offline (navigator.onLine is false)')
+  }
 }
 
 /**

@@ -26,7 +26,7 @@ export class OpenAIResponsesModel implements Model {
   }
 
   async getResponse(request: ModelRequest): Promise<ModelResponse> {
-    assertOnline()
+    assertOnline(this.#client.baseURL)
     try {
       const { data, request_id } = await this.#client.responses
         .create(this.#params(request), { signal: request.signal ?? null })
@@ -38,7 +38,7 @@ export class OpenAIResponsesModel implements Model {
   }
 
   async *getStreamedResponse(request: ModelRequest): AsyncGenerator<ModelStreamEvent, void, undefined> {
-    assertOnline()
+    assertOnline(this.#client.baseURL)
     try {
       const { data: stream, request_id } = await this.#client.responses
         .create({ ...this.#params(request), stream: true }, { signal: request.signal ?? null })
