@@ -1,4 +1,5 @@
 import OpenAI from 'openai'
+import { defaultOpenAIClient } from './openai-client.js'
 import type { AgentItem } from '../items.js'
 import { CompactionError, type CompactionArgs, type CompactionMode, type ReportedUsage } from './compaction-hook.js'
 import { isUserMessage, modelSafe } from './item-groups.js'
@@ -52,7 +53,6 @@ const DEFAULT_COMPACTION_MODEL = 'gpt-4.1'
  * compaction never fails the run and never changes stored history.
  */
 export class OpenAIResponsesCompactionSession extends CompactingSession {
-  readonly #clientOption: OpenAI | undefined
   #client: OpenAI | undefined
   readonly #model: string
   readonly #mode: CompactionMode
@@ -60,7 +60,7 @@ export class OpenAIResponsesCompactionSession extends CompactingSession {
   /** @param options - the transcript's session, the client, mode and trigger */
   constructor(options: OpenAIResponsesCompactionSessionOptions) {
     super(options)
-    this.#clientOption = options.client
+    this.#client = options.client
     this.#model = options.model ?? DEFAULT_COMPACTION_MODEL
     this.#mode = options.compactionMode ?? 'auto'
   }
@@ -103,16 +103,13 @@ export class OpenAIResponsesCompactionSession extends CompactingSession {
   }
 
   #openai(): OpenAI {
-    if (this.#client) return this.#client
-    if (this.#clientOption) return (this.#client = this.#clientOption)
-    try {
-      return (this.#client = new OpenAI())
-    } catch (error) {
-      throw new CompactionError(
-        "No OpenAI client for compaction: pass one, e.g. new OpenAIResponsesCompactionSession({ underlyingSession, client: createOpenAIClient({ baseURL: '/api/openai/v1' }) }).",
-        error,
-      )
-    }
+    return (this.#client ??= defaultOpenAIClient(
+      (cause) =>
+        new CompactionError(
+          "No OpenAI client for compaction: pass one, e.g. new OpenAIResponsesCompactionSession({ underlyingSession, client: createOpenAIClient({ baseURL: '/api/openai/v1' }) }).",
+          cause,
+        ),
+    ))
   }
 }
 

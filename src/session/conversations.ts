@@ -1,4 +1,5 @@
 import OpenAI from 'openai'
+import { defaultOpenAIClient } from './openai-client.js'
 import { IdbAgentsError } from '../errors.js'
 import type { AgentItem } from '../items.js'
 import { toStoredItems } from '../items.js'
@@ -70,7 +71,6 @@ export class ConversationError extends IdbAgentsError {
  * `sessionId` is the conversation id, `''` until it exists; `getSessionId()` creates it.
  */
 export class OpenAIConversationsSession implements Session {
-  readonly #clientOption: OpenAI | undefined
   #client: OpenAI | undefined
   readonly #settings: SessionSettings | undefined
   readonly #mirror: Session | undefined
@@ -82,7 +82,7 @@ export class OpenAIConversationsSession implements Session {
 
   /** @param options - conversation id, client, settings, optional offline mirror */
   constructor(options: OpenAIConversationsSessionOptions = {}) {
-    this.#clientOption = options.client
+    this.#client = options.client
     this.#conversationId = options.conversationId
     this.#settings = options.settings
     this.#mirror = options.mirror
@@ -234,17 +234,14 @@ export class OpenAIConversationsSession implements Session {
   }
 
   #api(): OpenAI {
-    if (this.#client) return this.#client
-    if (this.#clientOption) return (this.#client = this.#clientOption)
-    try {
-      return (this.#client = new OpenAI())
-    } catch (error) {
-      throw new ConversationError(
-        "No OpenAI client for the Conversations API: pass one, e.g. new OpenAIConversationsSession({ client: createOpenAIClient({ baseURL: '/api/openai/v1' }) }).",
-        undefined,
-        error,
-      )
-    }
+    return (this.#client ??= defaultOpenAIClient(
+      (cause) =>
+        new ConversationError(
+          "No OpenAI client for the Conversations API: pass one, e.g. new OpenAIConversationsSession({ client: createOpenAIClient({ baseURL: '/api/openai/v1' }) }).",
+          undefined,
+          cause,
+        ),
+    ))
   }
 
   #exclusive<T>(task: () => Promise<T>): Promise<T> {

@@ -25,6 +25,7 @@ import {
 import { describeBranching } from './support/branching-suite.js'
 import { flipBit, newDataKey, rejectionOf, sealV1, unique, user } from '../crypto/support.js'
 import { dataKeyId } from '../../src/crypto/keys.js'
+import { PlainSession } from './support/plain-session.js'
 
 const key = await newDataKey()
 const memory = new Map<string, MemorySession>()
@@ -40,27 +41,13 @@ describeBranching('EncryptedSession over IndexedDBSession (fake-indexeddb)', (id
 const assistant = (text: string): AgentItem => ({ type: 'message', role: 'assistant', content: [{ type: 'output_text', text }] })
 const usage = (n: number) => ({ requests: 1, inputTokens: n, outputTokens: n, totalTokens: 2 * n })
 
-/** A session that stores items but has no branches, usage or replaceItems. */
-class PlainStore implements Session {
-  readonly #inner: MemorySession
-  readonly sessionId: string
-  constructor(id: string) {
-    this.#inner = new MemorySession(id)
-    this.sessionId = id
-  }
-  getSessionId = () => this.#inner.getSessionId()
-  getItems = (limit?: number) => this.#inner.getItems(limit)
-  addItems = (items: AgentItem[]) => this.#inner.addItems(items)
-  popItem = () => this.#inner.popItem()
-  clearSession = () => this.#inner.clearSession()
-}
 
 describe('EncryptedSession: branches, turns, usage', () => {
   it('offers branching and usage exactly when the underlying session does', () => {
     const over = new EncryptedSession(new MemorySession(unique('caps')), { key })
     expect(isBranchingSession(over)).toBe(true)
     expect(isUsageTrackingSession(over)).toBe(true)
-    const plain = new EncryptedSession(new PlainStore(unique('plain')), { key })
+    const plain = new EncryptedSession(new PlainSession(unique('plain')), { key })
     expect(isBranchingSession(plain)).toBe(false)
     expect(isUsageTrackingSession(plain)).toBe(false)
     expect(plain.getTurns).toBeUndefined()

@@ -5,6 +5,7 @@ import { DecryptionError, EncryptedSession, WrongKeyError, type EncryptedEnvelop
 import { InvalidArgumentError, InvalidItemError, isReplaceableSession, MemorySession, type AgentItem, type Session } from '../../src/index.js'
 import { describeSessionConformance } from '../../src/testing/index.js'
 import { dump, flipBit, newDataKey, rejectionOf, unique, user } from '../crypto/support.js'
+import { PlainSession } from './support/plain-session.js'
 
 const sharedKey = await newDataKey()
 const stores = new Map<string, MemorySession>()
@@ -14,20 +15,6 @@ describeSessionConformance('EncryptedSession over MemorySession', (id) => {
   return new EncryptedSession(inner, { key: sharedKey })
 })
 
-/** A session that stores items but cannot replace them atomically. */
-class AppendOnlySession implements Session {
-  readonly #inner: MemorySession
-  readonly sessionId: string
-  constructor(id: string) {
-    this.#inner = new MemorySession(id)
-    this.sessionId = id
-  }
-  getSessionId = () => this.#inner.getSessionId()
-  getItems = (limit?: number) => this.#inner.getItems(limit)
-  addItems = (items: AgentItem[]) => this.#inner.addItems(items)
-  popItem = () => this.#inner.popItem()
-  clearSession = () => this.#inner.clearSession()
-}
 
 async function setup(options: { onUndecryptable?: 'throw' | 'skip'; ttl?: number; now?: () => number } = {}) {
   const key = await newDataKey()
@@ -59,7 +46,7 @@ describe('EncryptedSession', () => {
   it('implements replaceItems exactly when the underlying session does', async () => {
     const { session } = await setup()
     expect(isReplaceableSession(session)).toBe(true)
-    const appendOnly = new EncryptedSession(new AppendOnlySession('a'), { key: await newDataKey() })
+    const appendOnly = new EncryptedSession(new PlainSession('a'), { key: await newDataKey() })
     expect(isReplaceableSession(appendOnly)).toBe(false)
     await expect(appendOnly.migratePlaintextItems()).rejects.toThrow(/needs an underlying session with replaceItems/)
   })
