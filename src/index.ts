@@ -17,12 +17,13 @@ export type {
   BranchInfo,
   BranchingSession,
   ReplaceableSession,
+  RewritableSession,
   RunUsageSource,
   Session,
   SessionSettings,
   UsageTrackingSession,
 } from './session/session.js'
-export { isBranchingSession, isReplaceableSession, isUsageTrackingSession } from './session/session.js'
+export { isBranchingSession, isReplaceableSession, isRewritableSession, isUsageTrackingSession } from './session/session.js'
 export type { TurnInfo, TurnMatch, UsageTotals } from './session/turns.js'
 export { MemorySession, type MemorySessionOptions } from './session/memory.js'
 export { IndexedDBSession, type IndexedDBSessionOptions } from './session/indexeddb.js'

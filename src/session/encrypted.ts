@@ -12,6 +12,7 @@ import { exportSession, type SessionExport } from './export.js'
 import {
   isBranchingSession,
   isReplaceableSession,
+  isRewritableSession,
   isUsageTrackingSession,
   type BranchInfo,
   type BranchingSession,
@@ -268,15 +269,15 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
 
   /**
    * Encrypts, in place, the plain items stored before encryption was turned on, keeping
-   * their order (their envelopes get the current time). One atomic `replaceItems`.
+   * their order (their envelopes get the current time), in one atomic step.
    *
-   * Like every rewrite here, it goes through the underlying `replaceItems`, which acts on
-   * the current branch only: a session with several branches is refused
-   * (`InvalidArgumentError`, nothing changed). Over IndexedDBSession and MemorySession the
-   * rewritten items get new store times and lose their per-turn usage records.
+   * Over a session with `rewriteItems` (IndexedDBSession, MemorySession) every item of every
+   * branch is rewritten where it is stored, in one step, keeping times, turns and usage.
+   * Otherwise it goes through `replaceItems`, which acts on the current branch only: a
+   * session with several branches is then refused (`InvalidArgumentError`, nothing changed).
    * @returns how many items were encrypted
-   * @throws {@link InvalidArgumentError} when the underlying session has no `replaceItems`,
-   *   or has several branches.
+   * @throws {@link InvalidArgumentError} when the underlying session has neither
+   *   `rewriteItems` nor `replaceItems`, or only the latter and several branches.
    */
   async migratePlaintextItems(): Promise<number> {
     return this.#rewrite('migratePlaintextItems', async (raw) => {
@@ -297,15 +298,15 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
   /**
    * Re-encrypts every item written under an older key, or in an older envelope format
    * (version 1, whose user messages do not start turns in the store), with the current
-   * key and format, keeping order and envelope times, in one atomic `replaceItems`; used
+   * key and format, keeping order and envelope times, in one atomic step; used
    * by key rotation and safe to run again after an interruption. Undecryptable items
    * throw `DecryptionError` (nothing changed), or with `onUndecryptable: 'skip'` are kept
    * as they are.
    *
-   * Like every rewrite here, it goes through the underlying `replaceItems`, which acts on
-   * the current branch only: a session with several branches is refused
-   * (`InvalidArgumentError`, nothing changed). Over IndexedDBSession and MemorySession the
-   * rewritten items get new store times and lose their per-turn usage records.
+   * Over a session with `rewriteItems` (IndexedDBSession, MemorySession) every item of every
+   * branch is rewritten where it is stored, in one step, keeping times, turns and usage.
+   * Otherwise it goes through `replaceItems`, which acts on the current branch only: a
+   * session with several branches is then refused (`InvalidArgumentError`, nothing changed).
    * @returns how many items were re-encrypted
    * @throws {@link InvalidArgumentError} as {@link EncryptedSession.migratePlaintextItems}.
    */
@@ -327,26 +328,27 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
   }
 
   /**
-   * Deletes the items older than `ttl`, in one atomic `replaceItems`.
-   *
-   * Like every rewrite here, it goes through the underlying `replaceItems`, which acts on
-   * the current branch only: a session with several branches is refused
-   * (`InvalidArgumentError`, nothing changed). Over IndexedDBSession and MemorySession the
-   * rewritten items get new store times and lose their per-turn usage records.
+   * Deletes the items older than `ttl`, in one atomic `replaceItems`. That acts on the
+   * current branch only, so a session with several branches is refused
+   * (`InvalidArgumentError`, nothing changed), and the kept items get new store times.
    * @returns how many items were deleted
    * @throws {@link InvalidArgumentError} without a `ttl`, for several branches, or when the underlying session
    *   has no `replaceItems`.
    */
   async purgeExpired(): Promise<number> {
     if (this.#ttl === undefined) throw new InvalidArgumentError('purgeExpired() needs the ttl option of EncryptedSession')
-    return this.#rewrite('purgeExpired', async (raw) => {
-      const expiredBefore = this.#policy().expiredBefore
-      const next = raw.filter((item) => {
-        const parsed = parseEnvelope(item)
-        return parsed.kind !== 'envelope' || parsed.envelope.at >= expiredBefore
-      })
-      return { changed: raw.length - next.length, next }
-    })
+    return this.#rewrite(
+      'purgeExpired',
+      async (raw) => {
+        const expiredBefore = this.#policy().expiredBefore
+        const next = raw.filter((item) => {
+          const parsed = parseEnvelope(item)
+          return parsed.kind !== 'envelope' || parsed.envelope.at >= expiredBefore
+        })
+        return { changed: raw.length - next.length, next }
+      },
+      false,
+    )
   }
 
   /**
@@ -438,19 +440,34 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
   }
 
   /** Reads the whole history, computes a new one (crypto here), then one replaceItems. */
-  async #rewrite(what: string, compute: (raw: AgentItem[]) => Promise<{ changed: number; next: unknown[] }>): Promise<number> {
+  async #rewrite(
+    what: string,
+    compute: (raw: AgentItem[]) => Promise<{ changed: number; next: unknown[] }>,
+    inPlace = true,
+  ): Promise<number> {
     const inner = this.#inner
-    if (!isReplaceableSession(inner)) {
-      throw new InvalidArgumentError(`${what}() needs an underlying session with replaceItems (IndexedDBSession and MemorySession have it), so that the rewrite is atomic`)
-    }
     return this.#enqueue(async () => {
       await this.#verifyKey()
+      // One item for one item: rewritten where it is stored, on every branch, keeping
+      // times and usage.
+      if (inPlace && isRewritableSession(inner)) {
+        let changed = 0
+        await inner.rewriteItems(async (raw) => {
+          const result = await compute(raw)
+          changed = result.changed
+          return result.next as AgentItem[]
+        })
+        return changed
+      }
+      if (!isReplaceableSession(inner)) {
+        throw new InvalidArgumentError(`${what}() needs an underlying session with rewriteItems or replaceItems (IndexedDBSession and MemorySession have both), so that the rewrite is atomic`)
+      }
       if (isBranchingSession(inner)) {
         const branches = await inner.listBranches()
         if (branches.length > 1) {
           throw new InvalidArgumentError(
             `${what}() cannot rewrite session "${this.sessionId}": it has ${branches.length} branches and replaceItems rewrites only the current one, ` +
-              'which would leave the other branches as they are (under an old key: unreadable once a rotation completes). Nothing was changed. ' +
+              'which would leave the other branches as they are. Nothing was changed. ' +
               'Delete the branches you no longer need (deleteBranch) and call it again.',
           )
         }

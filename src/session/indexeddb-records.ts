@@ -249,3 +249,23 @@ export async function readRows(tx: AnyTransaction, record: SessionRecord, ranges
   }
   return chunks.flat()
 }
+
+/**
+ * Gives `rows` (all items of the session) the turn numbers their items call for, and every
+ * branch its turn count, after items were rewritten in place.
+ */
+export function renumberTurns(record: SessionRecord, rows: ItemRecord[]): ItemRecord[] {
+  const bySeq = new Map(rows.map((row) => [row.seq, row]))
+  for (const row of rows) delete row.turn
+  for (const branch of Object.values(record.branches)) {
+    let turns = 0
+    for (const [start, end] of branch.ranges) {
+      for (let seq = start; seq < end; seq++) {
+        const row = bySeq.get(seq)
+        if (row && isTurnStart(row.item)) row.turn = ++turns
+      }
+    }
+    branch.turns = turns
+  }
+  return rows
+}

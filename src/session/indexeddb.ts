@@ -1,6 +1,6 @@
 import type { AgentItem } from '../items.js'
 import { toStoredItems } from '../items.js'
-import { InvalidArgumentError } from '../errors.js'
+import { InvalidArgumentError, StorageError } from '../errors.js'
 import { toLocation, withDatabase, type DatabaseLocation, type DatabaseOptions } from './indexeddb-connection.js'
 import {
   appendItems,
@@ -14,6 +14,7 @@ import {
   sessionBound,
   toBranchInfo,
   readRows,
+  renumberTurns,
   toSessionInfo,
   turnSeq,
   type Change,
@@ -26,11 +27,13 @@ import { lastPositions } from './seq-ranges.js'
 import {
   assertSessionId,
   assertTurn,
+  checkedRewrite,
   resolveLimit,
   usageOf,
   type BranchInfo,
   type BranchingSession,
   type ReplaceableSession,
+  type RewritableSession,
   type RunUsageSource,
   type SessionSettings,
   type UsageTrackingSession,
@@ -68,7 +71,7 @@ type Mutation = (tx: AgentsTransaction<'readwrite'>, existing: SessionRecord | u
  *   an older schema open.
  */
 export class IndexedDBSession<TItem = AgentItem>
-  implements ReplaceableSession<TItem>, BranchingSession<TItem>, UsageTrackingSession<TItem>
+  implements ReplaceableSession<TItem>, RewritableSession<TItem>, BranchingSession<TItem>, UsageTrackingSession<TItem>
 {
   readonly sessionId: string
   /** The database this session lives in. */
@@ -143,6 +146,36 @@ export class IndexedDBSession<TItem = AgentItem>
       const appended = appendItems(tx, this.sessionId, existing, stored, now)
       return { record: appended.record, requests: [...(cleared?.requests ?? []), ...appended.requests] }
     })
+  }
+
+  async rewriteItems(rewrite: (items: TItem[]) => Promise<TItem[]>): Promise<void> {
+    const action = `rewriting the items of session "${this.sessionId}"`
+    for (let attempt = 1; ; attempt++) {
+      const read = await withDatabase(this.#location, action, async (db) => {
+        const tx = db.transaction(SESSION_STORES, 'readonly')
+        tx.done.catch(() => {})
+        const [record, rows] = await Promise.all([
+          tx.objectStore('sessions').get(this.sessionId),
+          tx.objectStore('items').getAll(sessionBound(this.sessionId)),
+        ])
+        return record && { version: record.version ?? 0, rows }
+      })
+      if (!read) return
+      // Slow, async work (WebCrypto) happens here, with no transaction open.
+      const next = await checkedRewrite(read.rows.map((row) => row.item as TItem), rewrite)
+      let changed = false
+      await this.#write('replace', action, (tx, existing) => {
+        if ((existing?.version ?? 0) !== read.version) return undefined
+        changed = true
+        const store = tx.objectStore('items')
+        const rows = renumberTurns(existing!, read.rows.map((row, i) => ({ ...row, item: next[i] })))
+        return { record: existing!, requests: rows.map((row) => store.put(row)) }
+      })
+      if (changed) return
+      if (attempt === 3) {
+        throw new StorageError(`Session "${this.sessionId}" kept changing while its items were rewritten; nothing was changed. Try again.`)
+      }
+    }
   }
 
   async getTurns(): Promise<TurnInfo[]> {

@@ -4,11 +4,13 @@ import { InvalidArgumentError } from '../errors.js'
 import {
   assertSessionId,
   assertTurn,
+  checkedRewrite,
   resolveLimit,
   usageOf,
   type BranchInfo,
   type BranchingSession,
   type ReplaceableSession,
+  type RewritableSession,
   type RunUsageSource,
   type SessionSettings,
   type UsageTrackingSession,
@@ -47,7 +49,7 @@ const MAIN = 'main'
  * `getItems`, changes nothing stored.
  */
 export class MemorySession<TItem = AgentItem>
-  implements ReplaceableSession<TItem>, BranchingSession<TItem>, UsageTrackingSession<TItem>
+  implements ReplaceableSession<TItem>, RewritableSession<TItem>, BranchingSession<TItem>, UsageTrackingSession<TItem>
 {
   readonly sessionId: string
   readonly #settings: SessionSettings | undefined
@@ -94,6 +96,31 @@ export class MemorySession<TItem = AgentItem>
   async replaceItems(items: TItem[]): Promise<void> {
     const now = Date.now()
     this.#current.entries = toStoredItems(items).map((item) => ({ item, createdAt: now }))
+  }
+
+  async rewriteItems(rewrite: (items: TItem[]) => Promise<TItem[]>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const snapshot = [...this.#branches.values()].map((branch) => ({ branch, entries: [...branch.entries] }))
+      const entries = [...new Set(snapshot.flatMap((branch) => branch.entries))]
+      const next = await checkedRewrite(structuredClone(entries.map((entry) => entry.item as TItem)), rewrite)
+      const unchanged =
+        snapshot.length === this.#branches.size &&
+        snapshot.every(
+          ({ branch, entries: before }) =>
+            this.#branches.get(branch.id) === branch &&
+            branch.entries.length === before.length &&
+            branch.entries.every((entry, i) => entry === before[i]),
+        )
+      if (unchanged) {
+        entries.forEach((entry, i) => {
+          entry.item = next[i]
+        })
+        return
+      }
+      if (attempt === 3) {
+        throw new InvalidArgumentError(`Session "${this.sessionId}" kept changing while its items were rewritten; nothing was changed. Try again.`)
+      }
+    }
   }
 
   async getTurns(): Promise<TurnInfo[]> {

@@ -1,5 +1,6 @@
 import type { AgentItem } from '../items.js'
 import type { TurnInfo, TurnMatch, UsageTotals } from './turns.js'
+import { toStoredItems } from '../items.js'
 import { InvalidArgumentError } from '../errors.js'
 
 /**
@@ -199,4 +200,40 @@ export function assertTurn(turn: number, turnCount: number): void {
         : `turn must be an integer from 1 to ${turnCount} (the current branch's turns), got ${String(turn)}`,
     )
   }
+}
+
+/**
+ * A session whose stored items can be rewritten in place — every item of every branch,
+ * keeping order, branches, times and usage — as encryption key rotation needs.
+ */
+export interface RewritableSession<TItem = AgentItem> extends Session<TItem> {
+  /**
+   * Hands every stored item of every branch (each once, oldest first) to `rewrite` and
+   * stores what it returns in their place, all or nothing. `rewrite` may be slow and async
+   * (WebCrypto): it runs before any transaction opens, and when another writer changes the
+   * session meanwhile it runs again on the new items.
+   *
+   * @param rewrite - returns one item per item given, in the same order (turns are numbered
+   *   again from the results)
+   * @throws {@link InvalidArgumentError} when `rewrite` returns a different number of
+   *   items; `InvalidItemError` for non-JSON results. Nothing is changed then.
+   */
+  rewriteItems(rewrite: (items: TItem[]) => Promise<TItem[]>): Promise<void>
+}
+
+/** True when `session` implements {@link RewritableSession}. */
+export function isRewritableSession<TItem>(session: Session<TItem>): session is RewritableSession<TItem> {
+  return typeof (session as Partial<RewritableSession<TItem>>).rewriteItems === 'function'
+}
+
+/** Runs a {@link RewritableSession.rewriteItems} callback and checks its result: as many items, plain JSON. */
+export async function checkedRewrite<TItem>(items: TItem[], rewrite: (items: TItem[]) => Promise<TItem[]>): Promise<TItem[]> {
+  const next = await rewrite(items)
+  if (!Array.isArray(next) || next.length !== items.length) {
+    throw new InvalidArgumentError(
+      `rewriteItems: the rewrite returned ${Array.isArray(next) ? next.length : 'no'} items for ${items.length}; it must return one per item. Nothing was changed.`,
+    )
+  }
+  const stored = toStoredItems(next)
+  return stored
 }

@@ -76,15 +76,15 @@ describe('rotateDataKey', () => {
     const inners = await sessions(2, keyring)
     const oldKid = keyring.currentKeyId
     const failing = inners[1]!
-    const replace = failing.replaceItems.bind(failing)
-    failing.replaceItems = async () => {
+    const rewrite = failing.rewriteItems.bind(failing)
+    failing.rewriteItems = async () => {
       throw new Error('quota exceeded')
     }
     await expect(rotateDataKey(keyring, open(inners, keyring))).rejects.toThrow('quota exceeded')
     expect(await kids(failing)).toEqual([oldKid, oldKid])
     expect(keyring.keyIds).toContain(oldKid)
     expect(await open(inners, await reload())[1]!.getItems()).toEqual([user('s1 a'), user('s1 b')])
-    failing.replaceItems = replace
+    failing.rewriteItems = rewrite
     await rotateDataKey(keyring, open(inners, keyring))
     expect(keyring.keyIds).toEqual([keyring.currentKeyId])
     expect(await open(inners, keyring)[1]!.getItems()).toEqual([user('s1 a'), user('s1 b')])

@@ -148,19 +148,34 @@ describe('EncryptedSession: branches, turns, usage', () => {
     expect(await session.reencryptItems()).toBe(0)
   })
 
-  it('refuses to rewrite (migrate, re-encrypt, purge) a session with several branches, changing nothing', async () => {
+  it('migrates and re-encrypts every branch in place, keeping turns, times and usage; purge refuses several branches', async () => {
     const inner = new IndexedDBSession(unique('rewrite'), { dbName })
+    await inner.addItems([user('q1'), assistant('a1'), user('q2'), assistant('a2')])
+    await inner.storeRunUsage({ usage: usage(3) })
+    const branch = await inner.createBranchFromTurn(2)
+    await inner.addItems([user('q2b'), assistant('a2b')])
+    const plainMain = await (async () => {
+      await inner.switchToBranch('main')
+      return inner.getItems()
+    })()
+    const turnsBefore = await inner.getTurns()
+    const usageBefore = await inner.getSessionUsage()
+
     const session = EncryptedSession.wrap(inner, { key })
-    await session.addItems([user('q1'), assistant('a1'), user('q2'), assistant('a2')])
-    const branch = await session.createBranchFromTurn(2)
-    await session.addItems([user('q2b')])
-    const before = await exportSession(inner.sessionId, { dbName })
-    const error = await rejectionOf(session.reencryptItems())
+    expect(await session.migratePlaintextItems()).toBe(6)
+    const raw = (await exportSession(inner.sessionId, { dbName }))!.items.map((row) => row.item as { type?: string })
+    expect(raw.every((item) => item.type === 'encrypted')).toBe(true)
+    expect(await session.getItems()).toEqual(plainMain)
+    expect(await session.getTurns()).toEqual(turnsBefore)
+    expect(await inner.getSessionUsage()).toEqual(usageBefore)
+    await session.switchToBranch(branch)
+    expect(await session.getItems()).toEqual([user('q1'), assistant('a1'), user('q2b'), assistant('a2b')])
+    expect(await session.reencryptItems()).toBe(0)
+
+    const expiring = EncryptedSession.wrap(inner, { key, ttl: 1000 })
+    const error = await rejectionOf(expiring.purgeExpired())
     expect(error).toBeInstanceOf(InvalidArgumentError)
     expect((error as Error).message).toMatch(/2 branches .* Nothing was changed/)
-    expect(await exportSession(inner.sessionId, { dbName })).toEqual({ ...before, exportedAt: expect.any(Number) })
-    await session.deleteBranch(branch)
-    expect(await session.reencryptItems()).toBe(0)
   })
 })
 

@@ -48,7 +48,7 @@ describe('EncryptedSession', () => {
     expect(isReplaceableSession(session)).toBe(true)
     const appendOnly = new EncryptedSession(new PlainSession('a'), { key: await newDataKey() })
     expect(isReplaceableSession(appendOnly)).toBe(false)
-    await expect(appendOnly.migratePlaintextItems()).rejects.toThrow(/needs an underlying session with replaceItems/)
+    await expect(appendOnly.migratePlaintextItems()).rejects.toThrow(/needs an underlying session with rewriteItems or replaceItems/)
   })
 
   it('replaceItems swaps the history atomically; a bad batch keeps the old one', async () => {
@@ -228,7 +228,7 @@ describe('EncryptedSession over plain history', () => {
   it('a migration that fails to store leaves the plain history as it was', async () => {
     const inner = new MemorySession(unique('plain-fail'))
     await inner.addItems([user('plain')])
-    inner.replaceItems = async () => {
+    inner.rewriteItems = async () => {
       throw new Error('disk full')
     }
     const session = new EncryptedSession(inner, { key: await newDataKey() })

@@ -3,8 +3,10 @@
 import { describe, expect, it } from 'vitest'
 import {
   InvalidArgumentError,
+  isRewritableSession,
   type AgentItem,
   type BranchingSession,
+  type RewritableSession,
   type UsageTrackingSession,
 } from '../../../src/index.js'
 
@@ -14,7 +16,11 @@ export type HistorySession = BranchingSession<AgentItem> & UsageTrackingSession<
  * @param open - returns a session object for an id; called again with the same id to
  *   simulate a reload (IndexedDB) or to get the same object back (memory)
  */
-export function describeBranching(name: string, open: (sessionId: string) => HistorySession): void {
+export function describeBranching(
+  name: string,
+  open: (sessionId: string) => HistorySession,
+  options: { rewritable?: boolean } = {},
+): void {
   let counter = 0
   const fresh = () => open(`branching-${Date.now().toString(36)}-${++counter}`)
   const user = (text: string): AgentItem => ({ role: 'user', content: text })
@@ -158,6 +164,59 @@ export function describeBranching(name: string, open: (sessionId: string) => His
       await expect(session.storeRunUsage({ usage: { requests: -1 } } as never)).rejects.toBeInstanceOf(InvalidArgumentError)
       expect(await session.getSessionUsage()).toEqual({ requests: 5, inputTokens: 131, outputTokens: 66, totalTokens: 197 })
     })
+
+    if (options.rewritable) {
+      const rewritable = (session: HistorySession): HistorySession & RewritableSession<AgentItem> => {
+        if (!isRewritableSession(session)) throw new Error(`${name} does not implement rewriteItems`)
+        return session
+      }
+
+      it('rewrites every item of every branch in place, keeping branches, times and usage', async () => {
+        const session = rewritable(await sixTurns())
+        await session.storeRunUsage({ usage: { requests: 1, inputTokens: 2, outputTokens: 3, totalTokens: 5 } })
+        const branch = await session.createBranchFromTurn(4)
+        await session.addItems(turn('4b'))
+        const turnsBefore = await session.getTurns()
+        let calls = 0
+        const shout = async (items: AgentItem[]) => {
+          calls += 1
+          return items.map((item) => ('role' in item && typeof item.content === 'string' ? { ...item, content: item.content.toUpperCase() } : item))
+        }
+        await session.rewriteItems(shout)
+        expect(calls).toBe(1)
+        expect(texts(await session.getItems()).slice(-2)).toEqual(['QUESTION 4B', 'answer 4b'])
+        expect((await session.getTurns()).map(({ userText, ...rest }) => [userText, rest])).toEqual(
+          turnsBefore.map(({ userText, ...rest }) => [userText.toUpperCase(), rest]),
+        )
+        await session.switchToBranch('main')
+        expect(texts(await session.getItems())[0]).toBe('BE BRIEF.')
+        expect(await session.getTurnUsage(6)).toEqual({ requests: 1, inputTokens: 2, outputTokens: 3, totalTokens: 5 })
+        expect((await session.listBranches()).map((b) => b.id)).toEqual(['main', branch])
+
+        await expect(session.rewriteItems(async (items) => items.slice(1))).rejects.toBeInstanceOf(InvalidArgumentError)
+        await expect(session.rewriteItems(async (items) => items.map(() => ({ type: 'x', f: () => 1 }) as never))).rejects.toThrow(
+          /not JSON/,
+        )
+        expect(texts(await session.getItems())[0]).toBe('BE BRIEF.')
+      })
+
+      it('runs a rewrite again when the session changes while it works, and numbers turns from the result', async () => {
+        const session = rewritable(fresh())
+        await session.addItems([user('one'), { type: 'note', text: 'becomes a user message' } as AgentItem])
+        let calls = 0
+        await session.rewriteItems(async (items) => {
+          calls += 1
+          if (calls === 1) await session.addItems([assistant('added meanwhile')])
+          return items.map((item) => ('type' in item && item.type === 'note' ? user('two') : item))
+        })
+        expect(calls).toBe(2)
+        expect(texts(await session.getItems())).toEqual(['one', 'two', 'added meanwhile'])
+        expect((await session.getTurns()).map((t) => [t.turn, t.userText, t.itemCount])).toEqual([
+          [1, 'one', 1],
+          [2, 'two', 2],
+        ])
+      })
+    }
 
     it('finds turns by user or assistant text, case-insensitively, on the current branch only', async () => {
       const session = await sixTurns()
