@@ -22,8 +22,6 @@ export type Inspected =
   | { kind: 'expired'; raw: unknown; envelope: ParsedEnvelope }
   | { kind: 'failed'; raw: unknown; error: DecryptionError }
 
-const KEY_ID = /^[0-9a-f]{16}$/
-
 /**
  * Decrypts a window of stored items, in parallel, and classifies each. Never throws a
  * {@link DecryptionError} (failures are returned), but throws {@link WrongKeyError} when
@@ -34,7 +32,7 @@ export async function inspectItems(raw: readonly unknown[], policy: OpenPolicy):
   const parsed = raw.map((item) => parseEnvelope(item))
   const keys = new Map<string, CryptoKey>()
   for (const entry of parsed) {
-    if (entry.kind !== 'envelope' || !KEY_ID.test(entry.envelope.kid) || keys.has(entry.envelope.kid)) continue
+    if (entry.kind !== 'envelope' || keys.has(entry.envelope.kid)) continue
     if (entry.envelope.at < policy.expiredBefore) continue
     const key = await policy.keys.keyById(entry.envelope.kid)
     if (key === undefined) {

@@ -483,7 +483,7 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
     if (this.#verified) return
     const [newest] = await this.#inner.getItems(1)
     const parsed = parseEnvelope(newest)
-    if (parsed.kind === 'envelope' && /^[0-9a-f]{16}$/.test(parsed.envelope.kid) && (await this.#keys.keyById(parsed.envelope.kid)) === undefined) {
+    if (parsed.kind === 'envelope' && (await this.#keys.keyById(parsed.envelope.kid)) === undefined) {
       throw new WrongKeyError(
         `Session "${this.sessionId}" was encrypted with key ${parsed.envelope.kid}, which this keyring does not hold. ` +
           'Nothing was written; unlock the key store this session was written with.',

@@ -3,7 +3,7 @@ import { InvalidExportError, SessionExistsError } from '../errors.js'
 import { toStoredItems } from '../items.js'
 import { toLocation, withDatabase, type DatabaseOptions } from './indexeddb-connection.js'
 import { sessionBound, toSessionInfo, type SessionInfo } from './indexeddb-records.js'
-import { MAIN_BRANCH, SESSION_STORES, type BranchRecord, type ItemRecord, type SessionRecord } from './indexeddb-schema.js'
+import { MAIN_BRANCH, newEtag, SESSION_STORES, type BranchRecord, type ItemRecord, type SessionRecord } from './indexeddb-schema.js'
 import { assertSessionId } from './session.js'
 import { isTurnStart } from './turns.js'
 import { publishChange } from '../sync/changes.js'
@@ -219,7 +219,7 @@ export async function importSession(doc: unknown, options: ImportSessionOptions 
     try {
       const existing = await tx.objectStore('sessions').get(id)
       if (existing && !options.replace) throw new SessionExistsError(id)
-      record.version = (existing?.version ?? 0) + 1
+      record.etag = newEtag()
       pending.push(
         tx.objectStore('items').delete(sessionBound(id)),
         tx.objectStore('usage').delete(sessionBound(id)),

@@ -2,7 +2,7 @@ import { InvalidArgumentError } from '../errors.js'
 import { toLocation, withDatabase, type DatabaseOptions } from './indexeddb-connection.js'
 import { currentBranch, readRows, sessionBound, toSessionInfo, type SessionInfo } from './indexeddb-records.js'
 import { findInTurns, type TurnMatch } from './turns.js'
-import { SESSION_STORES } from './indexeddb-schema.js'
+import { newEtag, SESSION_STORES } from './indexeddb-schema.js'
 import { publishChange } from '../sync/changes.js'
 
 /** Options of {@link listSessions}. */
@@ -85,12 +85,13 @@ export async function renameSession(sessionId: string, title: string, options: D
   if (typeof title !== 'string') throw new InvalidArgumentError(`title must be a string, got ${typeof title}`)
   await withDatabase(toLocation(options), `renaming session "${sessionId}"`, async (db) => {
     const tx = db.transaction('sessions', 'readwrite')
+    tx.done.catch(() => {}) // awaited below; a failing put must not leave it unhandled
     const record = await tx.store.get(sessionId)
     if (record) {
       record.title = title
       record.updatedAt = Date.now()
-      record.version = (record.version ?? 0) + 1
-      await tx.store.put(record)
+      record.etag = newEtag()
+      await Promise.all([tx.store.put(record), tx.done])
     }
     await tx.done
   })

@@ -33,8 +33,11 @@ export interface SessionRecord {
   updatedAt: number
   /** The next unused item sequence number; sequence numbers are never reused while referenced. */
   nextSeq: number
-  /** Bumped by every write; lets a writer check that the record it assumed is still current. */
-  version?: number
+  /**
+   * New on every write, never reused (a deleted and recreated session gets new ones too):
+   * lets a writer check that the record it assumed is still the one stored.
+   */
+  etag?: string
   currentBranchId: string
   branches: Record<string, BranchRecord>
 }
@@ -158,4 +161,9 @@ export function newSessionRecord(id: string, now: number): SessionRecord {
       [MAIN_BRANCH]: { id: MAIN_BRANCH, name: MAIN_BRANCH, parentId: null, forkAt: 0, createdAt: now, ranges: [], turns: 0 },
     },
   }
+}
+
+/** A fresh {@link SessionRecord.etag}. */
+export function newEtag(): string {
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`
 }

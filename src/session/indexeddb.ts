@@ -20,7 +20,7 @@ import {
   type Change,
   type SessionInfo,
 } from './indexeddb-records.js'
-import { SESSION_STORES, type AgentsDatabase, type AgentsTransaction, type SessionRecord } from './indexeddb-schema.js'
+import { newEtag, SESSION_STORES, type AgentsDatabase, type AgentsTransaction, type SessionRecord } from './indexeddb-schema.js'
 import { renameSession } from './indexeddb-admin.js'
 import { onSessionsChanged, publishChange, type SessionChange, type SessionChangeKind, type Unsubscribe } from '../sync/changes.js'
 import { lastPositions } from './seq-ranges.js'
@@ -158,14 +158,14 @@ export class IndexedDBSession<TItem = AgentItem>
           tx.objectStore('sessions').get(this.sessionId),
           tx.objectStore('items').getAll(sessionBound(this.sessionId)),
         ])
-        return record && { version: record.version ?? 0, rows }
+        return record && { etag: record.etag, rows }
       })
       if (!read) return
       // Slow, async work (WebCrypto) happens here, with no transaction open.
       const next = await checkedRewrite(read.rows.map((row) => row.item as TItem), rewrite)
       let changed = false
       await this.#write('replace', action, (tx, existing) => {
-        if ((existing?.version ?? 0) !== read.version) return undefined
+        if (!existing || existing.etag !== read.etag) return undefined
         changed = true
         const store = tx.objectStore('items')
         const rows = renumberTurns(existing!, read.rows.map((row, i) => ({ ...row, item: next[i] })))
@@ -340,18 +340,17 @@ export class IndexedDBSession<TItem = AgentItem>
     const pending: Promise<unknown>[] = [tx.done]
     const reading = sessions.get(this.sessionId)
     pending.push(reading)
-    const assumedVersion = assumed?.version ?? 0
+    const assumedEtag = assumed?.etag
     this.#seen = undefined // `assumed` may be changed in place below
     let stale = false
     try {
       const existing = assumed ?? (await reading)
-      const baseVersion = existing?.version ?? 0
       const change = await mutate(tx, existing, Date.now())
       if (change) {
-        change.record.version = baseVersion + 1
+        change.record.etag = newEtag()
         pending.push(...change.requests, sessions.put(change.record))
       }
-      if (assumed) stale = (await reading)?.version !== assumedVersion || !(await reading)
+      if (assumed) stale = (await reading)?.etag !== assumedEtag || !(await reading)
       if (stale) throw new StaleRecord()
       await Promise.all(pending)
       this.#seen = change ? change.record : existing
@@ -359,7 +358,7 @@ export class IndexedDBSession<TItem = AgentItem>
     } catch (error) {
       // A mutation may refuse what a stale record says (a turn that no longer exists):
       // only the record as stored decides.
-      if (assumed && !stale) stale = (await reading.catch(() => undefined))?.version !== assumedVersion
+      if (assumed && !stale) stale = (await reading.catch(() => undefined))?.etag !== assumedEtag
       abortQuietly(tx)
       await Promise.allSettled(pending)
       if (stale) return false

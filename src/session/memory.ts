@@ -91,6 +91,7 @@ export class MemorySession<TItem = AgentItem>
 
   async clearSession(): Promise<void> {
     this.#current.entries = []
+    if (this.#current.id === MAIN) this.#usageOutsideTurns = NO_USAGE
   }
 
   async replaceItems(items: TItem[]): Promise<void> {

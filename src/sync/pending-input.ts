@@ -136,14 +136,14 @@ export class PendingInputStore {
   claim(seen: PendingInput, claim: PendingClaim): Promise<PendingInput | undefined> {
     return this.#use('claiming pending input', async (db) => {
       const tx = db.transaction('pending', 'readwrite')
+      tx.done.catch(() => {}) // awaited below; a failing request must not leave it unhandled
       const current = await tx.store.get(seen.id)
       if (!current || current.state !== seen.state || current.claim?.owner !== seen.claim?.owner || current.claim?.at !== seen.claim?.at) {
         await tx.done
         return undefined
       }
       const claimed: PendingInput = { ...current, state: 'sending', claim }
-      await tx.store.put(claimed)
-      await tx.done
+      await Promise.all([tx.store.put(claimed), tx.done])
       return claimed
     })
   }
@@ -152,10 +152,11 @@ export class PendingInputStore {
   release(id: number, owner: string): Promise<void> {
     return this.#use('releasing pending input', async (db) => {
       const tx = db.transaction('pending', 'readwrite')
+      tx.done.catch(() => {}) // awaited below; a failing request must not leave it unhandled
       const current = await tx.store.get(id)
       if (current?.claim?.owner === owner) {
         const { claim: _claim, ...rest } = current
-        await tx.store.put({ ...rest, state: 'pending' })
+        await Promise.all([tx.store.put({ ...rest, state: 'pending' }), tx.done])
       }
       await tx.done
     })
@@ -202,7 +203,11 @@ export class PendingInputStore {
           const store = database.createObjectStore('pending', { keyPath: 'id', autoIncrement: true })
           store.createIndex('bySession', ['scope', 'sessionId'])
         },
-        blocked: () => reject(new UpgradeBlockedError(dbName)),
+        blocked: () => {
+          forget()
+          void db.then((late) => late.close(), () => {})
+          reject(new UpgradeBlockedError(dbName))
+        },
         blocking: (oldVersion, newVersion) => {
           forget()
           void db.then((open) => open.close())

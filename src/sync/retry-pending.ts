@@ -90,7 +90,8 @@ export async function retryPending<TContext, TOutput extends z4.$ZodType | undef
             continue
           }
         }
-        const historyLength = (await session.getItems()).length
+        // The whole history, not a settings.limit window: the claim records where the input will land.
+        const historyLength = (await session.getItems(Infinity)).length
         const claimed = await store.claim(entry, { owner: owner(), at: Date.now(), historyLength })
         if (!claimed) continue // another tab got it first (only possible without Web Locks)
         let result: RunResult<FinalOutput<TOutput>>
@@ -125,7 +126,7 @@ function claimAbandoned(entry: PendingInput, staleClaimMs: number): boolean {
 async function landedInHistory(session: Session, entry: PendingInput): Promise<boolean> {
   const at = entry.claim?.historyLength
   if (at === undefined) return false
-  const history = await session.getItems()
+  const history = await session.getItems(Infinity)
   const landed = history.slice(at, at + entry.input.length)
   return landed.length === entry.input.length && landed.every((item, i) => sameJson(item, entry.input[i]))
 }

@@ -236,3 +236,23 @@ describe('EncryptedSession over plain history', () => {
     expect(await inner.getItems()).toEqual([user('plain')])
   })
 })
+
+describe('EncryptedSession with an app-managed key provider', () => {
+  it('reads what it wrote whatever the key ids look like, and refuses a provider without the key before writing', async () => {
+    const key = await newDataKey()
+    const provider = {
+      currentKey: async () => ({ id: 'app-key-1', key }),
+      keyById: async (id: string) => (id === 'app-key-1' ? key : undefined),
+    }
+    const inner = new MemorySession(unique('app-keys'))
+    const session = new EncryptedSession(inner, { key: provider })
+    await session.addItems([user('hello')])
+    expect(await session.getItems()).toEqual([user('hello')])
+
+    const other = { currentKey: async () => ({ id: 'app-key-2', key: await newDataKey() }), keyById: async () => undefined }
+    const wrong = new EncryptedSession(inner, { key: other })
+    expect(await rejectionOf(wrong.addItems([user('must not land')]))).toBeInstanceOf(WrongKeyError)
+    expect(await rejectionOf(wrong.getItems())).toBeInstanceOf(WrongKeyError)
+    expect(await inner.getItems()).toHaveLength(1)
+  })
+})

@@ -130,6 +130,17 @@ describe('IndexedDBSession', () => {
     expect(await session.getItems()).toEqual([])
   })
 
+  it('notices a session deleted and recreated by someone else before writing on its old view of it', async () => {
+    const name = freshDb()
+    const a = new IndexedDBSession('recreated', { dbName: name })
+    await a.addItems(['1', '2', '3'].map(user))
+    await deleteSession('recreated', { dbName: name })
+    await new IndexedDBSession('recreated', { dbName: name }).addItems([user('new life')])
+    await a.addItems([user('from the old tab')])
+    expect(await a.getItems()).toEqual([user('new life'), user('from the old tab')])
+    expect(await new IndexedDBSession('recreated', { dbName: name }).getItems(1)).toEqual([user('from the old tab')])
+  })
+
   it('reads a window after pops and adds interleave', async () => {
     const session = new IndexedDBSession('interleave', { dbName: freshDb() })
     await session.addItems(['1', '2', '3'].map(user))

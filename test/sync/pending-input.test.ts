@@ -160,6 +160,24 @@ describe('retryPending sends each input once', () => {
     expect(await store.list({ sessionId, dbName })).toEqual([])
   })
 
+  it('finds an input a closed tab already saved even when the session reads a limited window by default', async () => {
+    const sessionId = `s${++n}`
+    const model = new ScriptedModel(['a1', 'a2', 'must not be asked'])
+    const agent = new Agent({ name: 'A', model })
+    const { store } = fresh(sessionId)
+    const session = new IndexedDBSession(sessionId, { dbName, settings: { limit: 2 } })
+    await run(agent, 'first', { session })
+    await run(agent, 'second', { session })
+    const record = await store.add({ sessionId, dbName }, [user('third')])
+    const claimed = await retryPendingClaimAsDeadTab(store, record, session)
+    expect(claimed).toBeDefined()
+    await session.addItems([user('third'), { role: 'assistant', content: 'the dead tab got this' }])
+    const sent = await retryPending(agent, session, { store })
+    expect(sent).toMatchObject([{ alreadySent: true }])
+    expect(model.requests).toHaveLength(2)
+    expect(userTexts(await session.getItems(Infinity))).toEqual(['first', 'second', 'third'])
+  })
+
   it('a tab that closed mid-send, before anything was saved: sent once, not lost', async () => {
     const sessionId = `s${++n}`
     const model = new ScriptedModel(['earlier', 'now sent'])
@@ -224,3 +242,8 @@ describe('retryPending sends each input once', () => {
     expect(userTexts(await session.getItems())).toEqual(['queued'])
   })
 })
+
+/** Claims `record` as a tab would just before sending: at the session's whole history length. */
+async function retryPendingClaimAsDeadTab(store: PendingInputStore, record: PendingInput, session: IndexedDBSession) {
+  return store.claim(record, { owner: 'closed-tab', at: 0, historyLength: (await session.getItems(Infinity)).length })
+}

@@ -1,8 +1,8 @@
-// Many tabs in real Chromium: real pages of one browser context (test/support/tab-commands.ts)
-// beside this test's own page. Change events, the run lock (Web Locks), concurrent writes,
-// offline input with a closed tab and the `online` event, and schema upgrades.
+// Many tabs in each engine: real pages of the test page's browser (test/support/tab-commands.ts,
+// one driver per engine) beside this test's own page. Change events, the run lock (Web Locks),
+// concurrent writes, offline input with a closed tab and the `online` event, and schema upgrades.
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest'
-import { commands, server } from 'vitest/browser'
+import { commands } from 'vitest/browser'
 import type { AgentItem } from '../../src/items.js'
 import { Agent } from '../../src/runner/agent.js'
 import { createOpenAIClient, OpenAIProvider } from '../../src/runner/models/provider.js'
@@ -15,15 +15,12 @@ import { onStorageUpgradeNeeded, type StorageUpgradeEvent } from '../../src/sync
 import { createServerScript } from '../../src/testing/api-server/client.js'
 import type { ScriptedTurn } from '../../src/testing/script.js'
 import { expectWholeTurns, userTexts } from '../runner/helpers.js'
+import { capabilities, lacks } from '../support/capabilities.js'
 import type { TabTarget } from './fixtures/tab.js'
 
 const serverUrl = inject('apiServerUrl')
 const dbName = `tabs-${crypto.randomUUID()}`
 const pendingDb = `tabs-pending-${crypto.randomUUID()}`
-// Only the Playwright provider (Chromium) can open a second page; the Firefox and WebKit
-// providers drive one page at a time.
-const noSecondTab = server.provider !== 'playwright'
-const skipNote = noSecondTab ? ` (skipped: the ${server.browser} test provider opens one page at a time, so there is no second tab)` : ''
 
 const open: string[] = []
 async function openTab(): Promise<string> {
@@ -69,7 +66,7 @@ function first<T>(listen: (callback: (value: T) => void) => () => void, ms = 5_0
   })
 }
 
-describe.skipIf(noSecondTab)(`two tabs${skipNote}`, () => {
+describe('two tabs', () => {
   it('uses Web Locks here', () => {
     expect(runLockMode()).toBe('web-locks')
   })
@@ -160,8 +157,9 @@ describe.skipIf(noSecondTab)(`two tabs${skipNote}`, () => {
   })
 })
 
-describe.skipIf(noSecondTab)(`offline tab${skipNote}`, () => {
-  it('offline send, tab closed, a new tab goes online: the message is sent once and the history is whole', async () => {
+describe('offline tab', () => {
+  it('offline send, tab closed, a new tab goes online: the message is sent once and the history is whole', async ({ skip }) => {
+    skip(!capabilities.tabOffline, lacks('tabOffline'))
     const t = await target(['Got your message.'])
     const tab = await openTab()
     await commands.setTabOffline(tab, true)
@@ -201,7 +199,7 @@ describe.skipIf(noSecondTab)(`offline tab${skipNote}`, () => {
   })
 })
 
-describe.skipIf(noSecondTab)(`schema upgrade from another tab${skipNote}`, () => {
+describe('schema upgrade from another tab', () => {
   it('closes this tab\'s connection so the upgrade goes through, and tells the app to reload', async () => {
     const upgradeDb = `tabs-upgrade-${crypto.randomUUID()}`
     const session = new IndexedDBSession('s', { dbName: upgradeDb })
