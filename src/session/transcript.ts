@@ -111,11 +111,20 @@ export abstract class CompactingSession implements CompactionAwareSession {
     return this.sessionId
   }
 
-  /** The model-facing history: the newest `limit` items of the compacted view (all when omitted). */
+  /**
+   * The model-facing history: the newest `limit` items of the compacted view (all when
+   * omitted). An empty transcript (cleared or deleted, perhaps by another tab) has no
+   * compacted view: one left behind is dropped, never sent.
+   */
   async getItems(limit?: number): Promise<AgentItem[]> {
     if (resolveLimit(limit, undefined) <= 0) return []
     const view = await this.#view.getItems(limit)
-    return view.length > 0 ? view : this.#transcript.getItems(limit)
+    if (view.length === 0) return this.#transcript.getItems(limit)
+    if ((await this.#transcript.getItems(1)).length === 0) {
+      await this.#exclusive(() => this.#view.clearSession())
+      return []
+    }
+    return view
   }
 
   /**
@@ -126,18 +135,27 @@ export abstract class CompactingSession implements CompactionAwareSession {
     return this.#transcript.getItems(limit)
   }
 
-  /** Appends to the transcript and, once compacted, to the view; all or nothing. */
+  /**
+   * Appends to the transcript (the source of truth) and then, once compacted, to the view.
+   * If the view cannot take them, it is dropped: the model is then sent the transcript
+   * until the next compaction, never a view that misses messages.
+   */
   async addItems(items: AgentItem[]): Promise<void> {
     const stored = toStoredItems(items)
     if (stored.length === 0) return
     await this.#exclusive(async () => {
-      if (!(await this.#viewActive())) return this.#transcript.addItems(stored)
-      await this.#view.addItems(stored)
+      await this.#transcript.addItems(stored)
+      if (!(await this.#viewActive())) return
       try {
-        await this.#transcript.addItems(stored)
+        await this.#view.addItems(stored)
       } catch (error) {
-        await this.#undoViewAdd(stored.length)
-        throw error
+        await this.#view.clearSession().catch((clearError: unknown) => {
+          throw new CompactionError(
+            `The messages were saved, but the compacted view could not take them (${describe(error)}) nor be dropped (${describe(clearError)}). ` +
+              'Reload before sending more.',
+            clearError,
+          )
+        })
       }
     })
   }
@@ -255,15 +273,6 @@ export abstract class CompactingSession implements CompactionAwareSession {
     return (await this.#view.getItems(1)).length > 0
   }
 
-  /** Takes back the `count` items just added to the view; drops the view if that fails. */
-  async #undoViewAdd(count: number): Promise<void> {
-    try {
-      for (let i = 0; i < count; i++) await this.#view.popItem()
-    } catch {
-      await this.#view.clearSession().catch(() => {})
-    }
-  }
-
   #exclusive<T>(task: () => Promise<T>): Promise<T> {
     const run = this.#writes.then(task, task)
     this.#writes = run.catch(() => {})
@@ -274,7 +283,8 @@ export abstract class CompactingSession implements CompactionAwareSession {
 /** The default store of the compacted view (see {@link CompactingSessionOptions.viewSession}). */
 function defaultView(underlying: Session): Session {
   if (underlying instanceof IndexedDBSession) {
-    return new IndexedDBSession(underlying.sessionId, { dbName: `${underlying.dbName}${COMPACTED_VIEW_DB_SUFFIX}` })
+    const options = { dbName: `${underlying.dbName}${COMPACTED_VIEW_DB_SUFFIX}` }
+    return new IndexedDBSession(underlying.sessionId, underlying.indexedDB ? { ...options, indexedDB: underlying.indexedDB } : options)
   }
   return new MemorySession(underlying.sessionId)
 }

@@ -142,6 +142,43 @@ export function describeCompaction(name: string, options: CompactionSuiteOptions
       expect(bodyOf((await compactRequests(s))[0]!).input).toHaveLength(6)
     })
 
+    it('never sends the compacted view of a conversation whose transcript was cleared (or deleted) meanwhile', async () => {
+      const s = await script()
+      const transcript = fresh()
+      const session = new OpenAIResponsesCompactionSession({ underlyingSession: transcript, client: clientOf(s) })
+      await history(session, 3)
+      await session.runCompaction({ force: true })
+      expect((await session.getItems()).some((item) => item.type === 'compaction')).toBe(true)
+      await transcript.clearSession() // another tab, or deleteSession, empties the conversation
+      expect(await session.getItems()).toEqual([])
+      await session.addItems([user('A new conversation')])
+      expect(await session.getItems()).toEqual([user('A new conversation')])
+    })
+
+    it('drops the view, keeping the transcript whole, when the view cannot take new items', async () => {
+      const s = await script()
+      const inner = new MemorySession('failing-view')
+      let failAdds = false
+      const view: Session = {
+        sessionId: inner.sessionId,
+        getSessionId: () => inner.getSessionId(),
+        getItems: (limit) => inner.getItems(limit),
+        addItems: async (items) => {
+          if (failAdds) throw new Error('view store is full')
+          await inner.addItems(items)
+        },
+        popItem: () => inner.popItem(),
+        clearSession: () => inner.clearSession(),
+      }
+      const session = new OpenAIResponsesCompactionSession({ underlyingSession: fresh(), viewSession: view, client: clientOf(s) })
+      await history(session, 3)
+      await session.runCompaction({ force: true })
+      failAdds = true
+      await session.addItems([user('Question 4'), assistant('Reply 4')])
+      expect(userTexts(await session.getTranscript())).toEqual(['Question 1', 'Question 2', 'Question 3', 'Question 4'])
+      expect(await session.getItems()).toEqual(await session.getTranscript())
+    })
+
     it('a failed compact call leaves transcript and view untouched, forced or after a run', async () => {
       const s = await script(['first', 'second', 'third'])
       const errors: CompactionError[] = []
