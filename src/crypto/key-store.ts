@@ -103,7 +103,7 @@ export class KeyStore {
       }
       throw storageError(`Cannot create the keyring in key store "${this.name}"`, error)
     }
-    return openKeyring(this.#db, this.name, record, { kek, wrappedKey, kind: 'passphrase' })
+    return this.#track(await openKeyring(this.#db, this.name, record, { kek, wrappedKey, kind: 'passphrase' }))
   }
 
   /**
@@ -120,7 +120,7 @@ export class KeyStore {
     const record = await readKeyring(this.#db, this.name)
     const { salt, iterations, wrappedKey } = record.passphrase
     const kek = await derivePassphraseKey(passphrase, decodeSalt(salt, this.name), iterations)
-    return openKeyring(this.#db, this.name, record, { kek, wrappedKey, kind: 'passphrase' })
+    return this.#track(await openKeyring(this.#db, this.name, record, { kek, wrappedKey, kind: 'passphrase' }))
   }
 
   /**
@@ -140,7 +140,7 @@ export class KeyStore {
     if (device === undefined) return undefined
     const { key, wrappedKey } = checkDeviceRecord(device, this.name)
     if (keyring === undefined) throw new KeyStoreError('not_found', `Key store "${this.name}" holds no keyring.`)
-    return openKeyring(this.#db, this.name, checkKeyringRecord(keyring, this.name), { kek: key, wrappedKey, kind: 'device' })
+    return this.#track(await openKeyring(this.#db, this.name, checkKeyringRecord(keyring, this.name), { kek: key, wrappedKey, kind: 'device' }))
   }
 
   /**
@@ -155,8 +155,22 @@ export class KeyStore {
     }
   }
 
-  /** Closes the database connection. */
+  /** Keyrings this store unlocked: their change listeners end with the store. */
+  readonly #keyrings = new Set<Keyring>()
+
+  #track(keyring: Keyring): Keyring {
+    this.#keyrings.add(keyring)
+    return keyring
+  }
+
+  #closeKeyrings(): void {
+    for (const keyring of this.#keyrings) keyring.close()
+    this.#keyrings.clear()
+  }
+
+  /** Closes the database connection; keyrings it unlocked keep their keys but stop following other tabs' key changes. */
   close(): void {
+    this.#closeKeyrings()
     this.#db.close()
   }
 
@@ -165,6 +179,7 @@ export class KeyStore {
    * unreadable for good: use it to wipe a lost or shared device.
    */
   async destroy(): Promise<void> {
+    this.#closeKeyrings()
     this.#db.close()
     try {
       await deleteDB(this.name)
