@@ -230,13 +230,13 @@ export class IndexedDBSession<TItem = AgentItem>
 
   async storeRunUsage(result: RunUsageSource): Promise<void> {
     const usage = usageOf(result)
-    await this.#write('usage', `recording usage in session "${this.sessionId}"`, async (tx, existing, now) => {
-      const branch = existing && currentBranch(existing)
-      const seq = branch && branch.turns > 0 ? await turnSeq(tx, existing, branch, branch.turns) : -1
+    await this.#write('usage', `recording usage in session "${this.sessionId}"`, async (tx, existing) => {
+      if (!existing) return undefined // nothing stored, no turn to record it on
+      const branch = currentBranch(existing)
+      const seq = branch.turns > 0 ? await turnSeq(tx, existing, branch, branch.turns) : -1
       const store = tx.objectStore('usage')
       const before = (await store.get([this.sessionId, seq])) ?? NO_USAGE
-      const put = store.put({ sessionId: this.sessionId, seq, ...addUsage(before, usage) })
-      return existing ? { record: existing, requests: [put] } : undefined
+      return { record: existing, requests: [store.put({ sessionId: this.sessionId, seq, ...addUsage(before, usage) })] }
     })
   }
 

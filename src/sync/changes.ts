@@ -31,19 +31,20 @@ function isChange(data: unknown): data is SessionChange {
   return typeof change?.dbName === 'string' && typeof change.sessionId === 'string' && typeof change.kind === 'string'
 }
 
-let publisher: { name: string; channel: BroadcastChannel } | undefined
+const publishers = new Map<string, BroadcastChannel>()
 
 /** Tells every subscriber of `change.dbName` (all tabs and workers) about a committed change. */
 export function publishChange(change: SessionChange): void {
   if (typeof BroadcastChannel === 'undefined') return
   const name = channelName(change.dbName)
-  if (publisher?.name !== name) {
-    publisher?.channel.close()
-    publisher = { name, channel: new BroadcastChannel(name) }
+  let channel = publishers.get(name)
+  if (!channel) {
+    channel = new BroadcastChannel(name)
     // In Node an open channel would keep the process alive; browsers have no unref.
-    ;(publisher.channel as { unref?: () => void }).unref?.()
+    ;(channel as { unref?: () => void }).unref?.()
+    publishers.set(name, channel)
   }
-  publisher.channel.postMessage(change)
+  channel.postMessage(change)
 }
 
 /**
