@@ -6,7 +6,9 @@ import { chromiumArgs, chromiumPath, chromiumProfileDir } from './scripts/chromi
 import { firefox } from './test/support/providers/firefox.js'
 import { webkit } from './test/support/providers/webkit.js'
 import { demoPlugins } from './demo/server/plugins.js'
-import { tabCommands } from './test/support/tab-commands.js'
+import { firefoxTabs } from './test/support/providers/firefox-tabs.js'
+import { playwrightTabs } from './test/support/providers/playwright-tabs.js'
+import { webkitTabs } from './test/support/providers/webkit-tabs.js'
 
 // One file for three jobs: `vite` serves the demo (root demo/), `vite build` builds the
 // library (src/index.ts and src/testing/index.ts), `vitest` runs the node and browser projects.
@@ -65,6 +67,9 @@ function browserProjects(): TestProjectInlineConfiguration[] {
     // MiniBrowser keeps website data in memory in automation mode.
     webkit: webkit(webkitPaths),
   }
+  // Issue 7 (test/sync): extra tabs and per-tab offline emulation, one driver per provider
+  // behind the same commands (test/support/tab-commands.ts).
+  const tabCommands = { chromium: playwrightTabs, firefox: firefoxTabs, webkit: webkitTabs } satisfies Record<Engine, unknown>
   return (Object.keys(providers) as Engine[]).map((engine) => ({
     test: {
       name: engine,
@@ -78,8 +83,7 @@ function browserProjects(): TestProjectInlineConfiguration[] {
         screenshotFailures: false,
         provider: providers[engine],
         instances: [{ browser: engine, name: `browser (${engine})` }],
-        // Issue 7 (test/sync): extra tabs and per-tab offline emulation, Playwright-side, so Chromium only.
-        ...(engine === 'chromium' ? { commands: tabCommands } : {}),
+        commands: tabCommands[engine],
       },
     },
   }))

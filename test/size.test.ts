@@ -16,10 +16,11 @@ describe('bundle size (min + gzip)', () => {
     })
   }
 
-  // Raised from 25 KB when encryption and long-conversation sessions joined the entry.
-  it('the whole library entry without openai/zod stays under 30 KB', async () => {
+  // Raised from 25 KB when encryption and long-conversation sessions joined the entry, and
+  // to 32 KB with multi-tab sync and in-place rewrites (30.1 KB measured then).
+  it('the whole library entry without openai/zod stays under 32 KB', async () => {
     const { gzipBytes } = await bundleSize(libraryEntry, ['openai', 'zod'])
-    expect(kb(gzipBytes)).toBeLessThanOrEqual(30)
+    expect(kb(gzipBytes)).toBeLessThanOrEqual(32)
   })
 
   it('an app using only sessions ships no runner, no openai and no zod classic', async () => {

@@ -48,7 +48,7 @@ async function reload(page: Page): Promise<void> {
 const sidebarTitles = (page: Page) => page.$$eval('#chat-list .open', (buttons) => buttons.map((b) => b.textContent))
 const noteTitles = (page: Page) => page.$$eval('#notes-list strong', (rows) => rows.map((r) => r.textContent))
 
-describe('demo on the dev server, offline demo model', { timeout: 60_000 }, () => {
+describe('demo on the dev server, offline demo model', { timeout: 90_000 }, () => {
   test('defaults to the offline model when the server has no key; a multi-turn chat survives a reload; the connection panel', async () => {
     const { page } = await freshApp()
     await expect.poll(() => page.textContent('#connection-label')).toBe('Offline demo model (dev server)')

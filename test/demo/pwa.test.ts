@@ -17,7 +17,7 @@ afterAll(async () => {
   await server?.close()
 })
 
-describe('demo production build', { timeout: 30_000 }, () => {
+describe('demo production build', { timeout: 90_000 }, () => {
   test('is installable: manifest with icons, a service worker in control', async () => {
     const context = await newContext(browser)
     const page = await context.newPage()

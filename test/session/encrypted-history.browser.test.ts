@@ -132,14 +132,14 @@ describe('EncryptedSession history in Chromium', () => {
 
   it('the runner records usage per turn on an encrypted session', async () => {
     const model = new ScriptedModel([
-      { toolCalls: [{ name: 'save_note', arguments: { title: 'Gate code', content: '4711' } }], usage: { inputTokens: 10, outputTokens: 1, totalTokens: 11 } },
+      { toolCalls: [{ name: 'save_note', arguments: { title: 'Gate code', content: '9382-x' } }], usage: { inputTokens: 10, outputTokens: 1, totalTokens: 11 } },
       { text: 'Saved.', usage: { inputTokens: 20, outputTokens: 2, totalTokens: 22 } },
-      { text: 'The gate code is 4711.', usage: { inputTokens: 30, outputTokens: 3, totalTokens: 33 } },
+      { text: 'The gate code is 9382-x.', usage: { inputTokens: 30, outputTokens: 3, totalTokens: 33 } },
     ])
     const context: NotesContext = { userId: 'bob', notes: [] }
     const id = unique('runner')
     const open = () => EncryptedSession.wrap(new IndexedDBSession(id, { dbName }), { key: keyring })
-    await run(notesAgent(model), 'Remember the gate code 4711', { session: open(), context })
+    await run(notesAgent(model), 'Remember the gate code 9382-x', { session: open(), context })
     await run(notesAgent(model), 'What is the gate code?', { session: open(), context })
     const session = open()
     expect(await session.getTurnUsage()).toEqual([
@@ -148,6 +148,6 @@ describe('EncryptedSession history in Chromium', () => {
     ])
     expect((await session.findTurns('gate code is')).map((m) => m.turn)).toEqual([2])
     const { text } = await everything(dbName)
-    for (const secret of ['4711', 'Gate code', 'save_note']) expect(text).not.toContain(secret)
+    for (const secret of ['9382-x', 'Gate code', 'save_note']) expect(text).not.toContain(secret)
   })
 })

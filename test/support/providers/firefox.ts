@@ -2,8 +2,10 @@
 // BiDi. Playwright's Firefox is a patched build it downloads, and geckodriver is neither in
 // Debian nor downloadable here; puppeteer-core talks BiDi to a stock Firefox with no driver.
 //
-// It only opens the page Vitest asks for: the tests talk to Vitest over its own WebSocket, so
-// no commands (userEvent, screenshots) are provided. Files run one after another in one page.
+// It opens the page Vitest asks for; files run one after another in that page. The tests talk
+// to Vitest over its own WebSocket, so no built-in commands (userEvent, screenshots) are
+// provided; custom commands get the browser and the test page (`FirefoxCommandsContext`),
+// which the tab commands use (firefox-tabs.ts).
 import { defineBrowserProvider } from '@vitest/browser'
 import { launch, type Browser, type Page } from 'puppeteer-core'
 import type { BrowserProvider, BrowserProviderOption } from 'vitest/node'
@@ -13,6 +15,14 @@ export interface FirefoxProviderOptions {
   executablePath: string
   /** Extra about:config preferences for the fresh profile. */
   prefs?: Record<string, unknown>
+}
+
+/** What a custom command gets besides Vitest's own context (see `getCommandsContext`). */
+export type FirefoxCommandsContext = {
+  /** The running Firefox. */
+  browser: Browser
+  /** The page Vitest runs this session's tests in. */
+  page: Page
 }
 
 export function firefox(options: FirefoxProviderOptions): BrowserProviderOption {
@@ -29,12 +39,15 @@ class FirefoxProvider implements BrowserProvider {
   // One page at a time: Vitest then runs this engine after the parallel ones, not beside them.
   readonly supportsParallelism = false
   private browser: Promise<Browser> | undefined
+  private launched: Browser | undefined
   private readonly pages = new Map<string, Page>()
 
   constructor(private readonly options: FirefoxProviderOptions) {}
 
-  getCommandsContext(): Record<string, unknown> {
-    return {}
+  getCommandsContext(sessionId: string): FirefoxCommandsContext {
+    const page = this.pages.get(sessionId)
+    if (!this.launched || !page) throw new Error(`Firefox has no page for session ${sessionId}`)
+    return { browser: this.launched, page }
   }
 
   async openPage(sessionId: string, url: string): Promise<void> {
@@ -46,7 +59,7 @@ class FirefoxProvider implements BrowserProvider {
       headless: true,
       extraPrefsFirefox: this.options.prefs ?? {},
     })
-    const browser = await this.browser
+    const browser = (this.launched = await this.browser)
     let page = this.pages.get(sessionId)
     if (!page) {
       page = await browser.newPage()
@@ -58,6 +71,7 @@ class FirefoxProvider implements BrowserProvider {
   async close(): Promise<void> {
     const launching = this.browser
     this.browser = undefined
+    this.launched = undefined
     this.pages.clear()
     if (!launching) return
     const browser = await launching.catch(() => undefined)

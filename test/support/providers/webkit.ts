@@ -5,12 +5,14 @@
 // Facts it is built on (WebKitGTK 2.50):
 // - WebKitWebDriver accepts only browserName 'MiniBrowser' with `webkitgtk:browserOptions`
 //   naming the binary and `--automation`, and speaks classic WebDriver (not BiDi), so the
-//   four HTTP calls needed here are made with fetch rather than through a client library.
+//   few HTTP calls needed here are made with fetch rather than through a client library.
 // - MiniBrowser has no headless mode; without a display in the driver's environment the
 //   session request hangs. Xvfb -displayfd picks a free display and reports it when ready.
 // - MiniBrowser in automation mode keeps website data in an ephemeral (in-memory) store.
 //
-// Like the Firefox provider, it only opens the page Vitest asks for; files run one at a time.
+// Like the Firefox provider, it opens the page Vitest asks for; files run one at a time in it.
+// Custom commands get the WebDriver session (`WebKitCommandsContext`), which the tab commands
+// use to open and drive more windows (webkit-tabs.ts).
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createServer } from 'node:net'
 import { defineBrowserProvider } from '@vitest/browser'
@@ -31,39 +33,75 @@ export function webkit(options: WebKitProviderOptions): BrowserProviderOption {
   })
 }
 
+/** What a custom command gets besides Vitest's own context (see `getCommandsContext`). */
+export type WebKitCommandsContext = {
+  webdriver: WebDriverSession
+}
+
+/**
+ * The one WebDriver session, shared by the provider and the commands. Classic WebDriver has
+ * one current window per session, so whatever switches windows runs inside `exclusive`
+ * and switches back to `testWindow` before it ends.
+ */
+export class WebDriverSession {
+  private queue: Promise<unknown> = Promise.resolve()
+
+  constructor(
+    readonly endpoint: string,
+    readonly id: string,
+    /** The handle of the window Vitest runs the tests in. */
+    readonly testWindow: string,
+  ) {}
+
+  /** One command of this session; `path` is relative to `/session/{id}`. */
+  send(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<unknown> {
+    return webdriver(this.endpoint, method, `/session/${this.id}${path}`, body)
+  }
+
+  /** Runs `work` after everything queued before it, and before anything queued after it. */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work, work)
+    this.queue = run.catch(() => undefined)
+    return run
+  }
+}
+
 interface Running {
   xvfb: ChildProcess
   driver: ChildProcess
-  endpoint: string
-  sessionId: string
+  session: WebDriverSession
 }
 
 class WebKitProvider implements BrowserProvider {
   readonly name = 'webkitgtk-webdriver'
   readonly supportsParallelism = false
   private running: Promise<Running> | undefined
+  private session: WebDriverSession | undefined
   // Children die with this process even if close() is never reached (a crash, process.exit).
   private readonly killAll = () => this.children.forEach((child) => child.kill('SIGKILL'))
   private readonly children = new Set<ChildProcess>()
 
   constructor(private readonly options: WebKitProviderOptions) {}
 
-  getCommandsContext(): Record<string, unknown> {
-    return {}
+  getCommandsContext(): WebKitCommandsContext {
+    if (!this.session) throw new Error('WebKit has no WebDriver session yet')
+    return { webdriver: this.session }
   }
 
   async openPage(_sessionId: string, url: string): Promise<void> {
-    const { endpoint, sessionId } = await (this.running ??= this.start())
-    await webdriver(endpoint, 'POST', `/session/${sessionId}/url`, { url })
+    const { session } = await (this.running ??= this.start())
+    this.session = session
+    await session.exclusive(() => session.send('POST', '/url', { url }))
   }
 
   async close(): Promise<void> {
     const starting = this.running
     this.running = undefined
+    this.session = undefined
     if (starting) {
       const running = await starting.catch(() => undefined)
-      // Deleting the session closes MiniBrowser; then the driver and Xvfb go.
-      if (running) await webdriver(running.endpoint, 'DELETE', `/session/${running.sessionId}`).catch(() => undefined)
+      // Deleting the session closes MiniBrowser (every window); then the driver and Xvfb go.
+      if (running) await running.session.send('DELETE', '').catch(() => undefined)
     }
     await Promise.all([...this.children].map(stop))
     process.off('exit', this.killAll)
@@ -90,7 +128,8 @@ class WebKitProvider implements BrowserProvider {
         },
       },
     })) as { sessionId: string }
-    return { xvfb, driver, endpoint, sessionId: session.sessionId }
+    const testWindow = (await webdriver(endpoint, 'GET', `/session/${session.sessionId}/window`)) as string
+    return { xvfb, driver, session: new WebDriverSession(endpoint, session.sessionId, testWindow) }
   }
 
   private spawn(command: string, args: string[], options: Parameters<typeof spawn>[2]): ChildProcess {
@@ -106,7 +145,7 @@ class WebKitProvider implements BrowserProvider {
 }
 
 /** One classic WebDriver command; a WebDriver error becomes a thrown Error. */
-async function webdriver(endpoint: string, method: 'POST' | 'DELETE', path: string, body?: unknown): Promise<unknown> {
+async function webdriver(endpoint: string, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<unknown> {
   const response = await fetch(endpoint + path, {
     method,
     headers: { 'content-type': 'application/json' },
