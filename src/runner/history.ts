@@ -1,4 +1,5 @@
 import type { AgentItem, FunctionCallItem, FunctionCallOutputItem, MessageItem } from '../items.js'
+import { modelSafe } from '../session/item-groups.js'
 
 /** What `run()` accepts as input: a user message, or items (possibly `[]` to resume). */
 export type RunInput = string | AgentItem[]
@@ -38,39 +39,9 @@ export function messageText(item: MessageItem): string {
  *   #929), which the API rejects.
  *
  * Only what is sent is filtered; the session keeps every item (PITFALLS.md). Returns
- * `items` itself when nothing needs dropping, so the common case allocates nothing.
+ * `items` itself when nothing needs dropping, so the common case allocates nothing. The
+ * rule lives with the sessions (`modelSafe`), which apply it too.
  */
 export function dropOrphans(items: readonly AgentItem[]): AgentItem[] {
-  const calls = new Set<string>()
-  const outputs = new Set<string>()
-  for (const item of items) {
-    if (isFunctionCall(item)) calls.add(item.call_id)
-    else if (isFunctionCallOutput(item)) outputs.add(item.call_id)
-  }
-  const keep = new Array<boolean>(items.length)
-  let dropped = false
-  // Walk backwards so each reasoning item knows whether model output follows it.
-  let modelOutputFollows = false
-  for (let i = items.length - 1; i >= 0; i--) {
-    const item = items[i] as AgentItem
-    let kept = true
-    if (isFunctionCall(item)) kept = outputs.has(item.call_id)
-    else if (isFunctionCallOutput(item)) kept = calls.has(item.call_id)
-    else if (item.type === 'reasoning') kept = modelOutputFollows
-    keep[i] = kept
-    if (!kept) {
-      dropped = true
-      continue
-    }
-    if (item.type === 'reasoning') continue
-    modelOutputFollows = isFunctionCall(item) || isAssistantMessage(item) || isOtherModelOutput(item)
-  }
-  return dropped ? items.filter((_, i) => keep[i]) : (items as AgentItem[])
-}
-
-const inputOnlyTypes = new Set(['message', 'function_call_output', 'compaction', 'item_reference'])
-
-/** Hosted-tool calls and other typed outputs the model produces (not inputs). */
-function isOtherModelOutput(item: AgentItem): boolean {
-  return typeof item.type === 'string' && !inputOnlyTypes.has(item.type) && !('role' in item)
+  return modelSafe(items)
 }

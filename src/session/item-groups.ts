@@ -1,7 +1,6 @@
-// Pure helpers over stored items shared by the compaction and Conversations sessions: which
-// items belong together (a reasoning item and what follows it, a tool call and its output)
-// and which ones the API would refuse on their own. `session/` must not import `runner/`,
-// so this is its own small copy of the rules the runner's `dropOrphans` also follows.
+// Pure helpers over stored items shared by the runner and the compaction and Conversations
+// sessions: which items belong together (a reasoning item and what follows it, a tool call
+// and its output) and which ones the API would refuse on their own.
 
 function field(item: unknown, key: string): unknown {
   return typeof item === 'object' && item !== null ? (item as Record<string, unknown>)[key] : undefined
@@ -71,7 +70,8 @@ function filterUnpaired<TItem>(items: readonly TItem[], pairCalls: boolean): TIt
     kept.push(item)
     if (type !== 'reasoning') outputFollows = isModelOutput(item)
   }
-  return kept.reverse()
+  // Nothing dropped: hand back the input itself, so the common case allocates nothing.
+  return kept.length === items.length ? (items as TItem[]) : kept.reverse()
 }
 
 /**
