@@ -23,7 +23,11 @@ export default defineConfig(({ command, mode }) => {
     build: isLibraryBuild
       ? {
           lib: {
-            entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts' },
+            entry: {
+              index: 'src/index.ts',
+              'testing/index': 'src/testing/index.ts',
+              'testing/api-server/index': 'src/testing/api-server/index.ts',
+            },
             formats: ['es'],
           },
           rollupOptions: { external: [/^idb(\/|$)/, /^openai(\/|$)/, /^zod(\/|$)/, /^vitest(\/|$)/, /^node:/] },
