@@ -1,7 +1,7 @@
 // The demo app: wires the user switcher, vault, connection, sidebar, chat and panels.
 import './styles.css'
-import { StorageUnavailableError } from '../../src/index.js'
-import { ChatStore } from './chats/chat-store.js'
+import { listSessions, StorageUnavailableError } from '../../src/index.js'
+import { ChatStore, DB_NAME } from './chats/chat-store.js'
 import { resolveModel, type ResolvedModel } from './connection/model.js'
 import { fetchServerCaps, loadSettings, saveSettings, type ConnectionSettings, type ServerCaps } from './connection/settings.js'
 import { NotesStore } from './notes/notes-store.js'
@@ -22,6 +22,8 @@ let vault = new Vault('alice')
 let chats = new ChatStore('alice', () => vault)
 let notes = new NotesStore('alice', () => vault.sealer)
 let settings: ConnectionSettings | undefined
+/** True when the browser allows no IndexedDB (some private windows): chats and notes live in memory. */
+let inMemory = false
 
 const userSelect = $<HTMLSelectElement>('user')
 const notesPanel = new NotesPanel()
@@ -107,9 +109,9 @@ async function switchUser(user: string): Promise<void> {
   localStorage.setItem(USER_KEY, user)
   userSelect.value = user
   vault = new Vault(user)
-  await vault.load()
-  chats = new ChatStore(user, () => vault)
-  notes = new NotesStore(user, () => vault.sealer)
+  if (!inMemory) await vault.load()
+  chats = new ChatStore(user, () => vault, { inMemory })
+  notes = new NotesStore(user, () => vault.sealer, { inMemory })
   settings = await loadSettings(user, caps, vault.sealer)
   await renderAll()
 }
@@ -126,10 +128,34 @@ userSelect.addEventListener('change', () => void switchUser(userSelect.value))
 addEventListener('online', renderConnection)
 addEventListener('offline', renderConnection)
 
+/** Without IndexedDB the app still works, in memory, and says plainly that nothing is kept. */
+function fallBackToMemory(error: StorageUnavailableError): void {
+  inMemory = true
+  const banner = $('banner')
+  banner.hidden = false
+  banner.dataset.kind = 'memory'
+  banner.textContent =
+    'This window does not let the page store data (private windows often do this), so history will not be kept: ' +
+    'chats and notes work, but are gone when you reload or close the page. Open a normal window to keep them.'
+  console.warn(`Storage unavailable, keeping chats in memory: ${error.message}`)
+  const vaultButton = $<HTMLButtonElement>('vault-button')
+  vaultButton.disabled = true
+  vaultButton.title = 'The vault needs storage, which this window does not allow.'
+  $<HTMLButtonElement>('import').disabled = true
+}
+
 async function boot(): Promise<void> {
   caps = await fetchServerCaps()
   const saved = localStorage.getItem(USER_KEY)
-  await switchUser(saved && [...userSelect.options].some((o) => o.value === saved) ? saved : 'alice')
+  const user = saved && [...userSelect.options].some((o) => o.value === saved) ? saved : 'alice'
+  // Probe with the library, which names the failure (the vault's key store would only throw a TypeError).
+  try {
+    await listSessions({ dbName: DB_NAME, limit: 1 })
+  } catch (error) {
+    if (!(error instanceof StorageUnavailableError)) throw error
+    fallBackToMemory(error)
+  }
+  await switchUser(user)
   await storagePanel.refresh()
   document.body.dataset.ready = 'true'
 }
@@ -137,8 +163,5 @@ async function boot(): Promise<void> {
 boot().catch((error: unknown) => {
   const banner = $('banner')
   banner.hidden = false
-  banner.textContent =
-    error instanceof StorageUnavailableError
-      ? `This browser will not let the page store data (${error.message}). Private windows often do this; open a normal window.`
-      : `The app failed to start: ${describeError(error)}`
+  banner.textContent = `The app failed to start: ${describeError(error)}`
 })

@@ -4,7 +4,7 @@
 // transaction: callers compute wrapped keys first (see PITFALLS.md).
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction } from 'idb'
 import * as z from 'zod/mini'
-import { UpgradeBlockedError } from '../errors.js'
+import { StorageUnavailableError, UpgradeBlockedError } from '../errors.js'
 import { KeyStoreError } from './errors.js'
 import { MIN_PBKDF2_ITERATIONS } from './passphrase.js'
 
@@ -65,6 +65,9 @@ const keyringShape = z.object({
 
 /** Opens (creating on first use) the key store database `name`. */
 export function openKeyDatabase(name: string): Promise<KeyStoreDatabase> {
+  if (typeof indexedDB === 'undefined' || indexedDB === null) {
+    return Promise.reject(new StorageUnavailableError('this environment has no indexedDB, so keys cannot be kept'))
+  }
   return new Promise((resolve, reject) => {
     let settled = false
     openDB<KeyStoreSchema>(name, KEY_DB_VERSION, {

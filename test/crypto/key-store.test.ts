@@ -3,7 +3,7 @@
 import { openDB } from 'idb'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EncryptedSession, KeyStore, KeyStoreError, MIN_PBKDF2_ITERATIONS, WrongKeyError, type Keyring } from '../../src/crypto/index.js'
-import { InvalidArgumentError, MemorySession } from '../../src/index.js'
+import { InvalidArgumentError, MemorySession, StorageUnavailableError } from '../../src/index.js'
 import { rejectionOf, unique, user } from './support.js'
 
 const PASSPHRASE = 'correct horse battery staple'
@@ -124,5 +124,18 @@ describe('KeyStore', () => {
     const reopened = await KeyStore.open(name2)
     expect((await reopened.unlock(PASSPHRASE)).currentKeyId).toBe(ring2.currentKeyId)
     await reopened.destroy()
+  })
+})
+
+describe('KeyStore without IndexedDB', () => {
+  it('is a StorageUnavailableError, as for sessions', async () => {
+    const original = globalThis.indexedDB
+    // @ts-expect-error simulating a private mode without IndexedDB
+    delete globalThis.indexedDB
+    try {
+      await expect(KeyStore.open('no-idb')).rejects.toBeInstanceOf(StorageUnavailableError)
+    } finally {
+      globalThis.indexedDB = original
+    }
   })
 })

@@ -2,7 +2,7 @@
 import { describe, expect, test } from 'vitest'
 import type { BranchInfo } from '../../src/index.js'
 import { versionsOf } from '../../demo/src/chats/versions.js'
-import { think } from '../../demo/src/offline-model/brain.js'
+import { SUMMARIZE_REQUEST, think } from '../../demo/src/offline-model/brain.js'
 
 const tools = ['save_note', 'list_notes', 'search_notes', 'update_note', 'delete_note']
 const user = (content: string) => ({ role: 'user', content })
@@ -31,6 +31,25 @@ describe('offline demo model', () => {
       { type: 'function_call_output', call_id: 'c1', output: '- A: b' },
     ]
     expect(think({ input: afterTool, tools }).text).toBe('Here you go:\n- A: b')
+  })
+
+  test('summarizes for compaction (only when offered no tools), and answers from a summary', () => {
+    const conversation = [
+      'Summary of the earlier conversation:',
+      'The user wrote 2 messages before this summary.',
+      'They told me:',
+      '- my favorite color is blue',
+      'User: My favorite color is green',
+      'Assistant: Got it!',
+      'User: Save a note called A: b',
+      'Tool call save_note({"title":"A","content":"b"})',
+    ].join('\n')
+    const request = user(`${SUMMARIZE_REQUEST}\n\n${conversation}`)
+    const summary = think({ input: [request], tools: [] }).text
+    expect(summary).toBe('The user wrote 4 messages before this summary.\nThey told me:\n- my favorite color is green\nTools used: save_note.')
+    expect(think({ input: [request], tools }).text).not.toBe(summary)
+    const compacted = [{ role: 'system', content: `Summary of the earlier conversation:\n${summary}` }, user("What's my favorite color?")]
+    expect(think({ input: compacted, tools }).text).toBe('Your favorite color is green!')
   })
 })
 

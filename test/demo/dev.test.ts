@@ -30,13 +30,18 @@ afterAll(async () => {
   await server?.close()
 })
 
-/** A fresh browser profile (its own IndexedDB) with the app open. */
-async function freshApp(): Promise<{ context: BrowserContext; page: Page }> {
+/**
+ * A fresh browser profile (its own IndexedDB) with the app open.
+ * @param options.query - appended to the app's URL (`?compactAfter=4`)
+ * @param options.init - runs in the page before the app's scripts
+ */
+async function freshApp(options: { query?: string; init?: () => void } = {}): Promise<{ context: BrowserContext; page: Page }> {
   const context = await newContext(browser)
   contexts.push(context)
+  if (options.init) await context.addInitScript(options.init)
   const page = await context.newPage()
   page.on('dialog', (dialog) => void dialog.accept())
-  await openApp(page, server.url)
+  await openApp(page, `${server.url}${options.query ?? ''}`)
   return { context, page }
 }
 
@@ -223,6 +228,70 @@ describe('demo on the dev server, offline demo model', { timeout: 90_000 }, () =
     ])
     await page.click('#messages li[data-turn="1"] button[aria-label="Next version"]')
     await expect.poll(() => (transcript(page)).then((rows) => rows.at(-1))).toBe('Your favorite color is purple!')
+  })
+
+  test('compaction: a long chat is summarized for the model; the marker shows where, the chat shows everything; edits branch off it', async () => {
+    // Compact once 4 items could be folded; the newest 2 turns are kept verbatim.
+    const { page } = await freshApp({ query: '?compactAfter=4' })
+    await send(page, 'My favorite color is blue')
+    await send(page, 'Hello')
+    expect(await page.$('#messages li.compacted')).toBeNull()
+    await send(page, 'Save a note called Groceries: milk') // 3 items: call, output, answer
+    const marker = page.locator('#messages li.compacted')
+    await expect.poll(() => marker.count()).toBe(1)
+    expect(await marker.getAttribute('role')).toBe('note')
+    expect(await marker.textContent()).toContain('Earlier messages were summarized for the model')
+    // The marker sits before the two turns the model still sees verbatim; nothing is hidden.
+    expect(await page.$eval('#messages li.compacted + li', (row) => row.textContent)).toContain('Hello')
+    const shown = (await transcript(page)).filter((row) => row !== '')
+    expect(shown.slice(0, 2)).toEqual(['My favorite color is blue', "Got it! I'll remember that your favorite color is blue."])
+    // The model is sent the summary (the folded first turn lives only there) and still knows.
+    await send(page, "What's my favorite color?")
+    expect((await transcript(page)).at(-1)).toBe('Your favorite color is blue!')
+    await marker.locator('summary').click()
+    expect(await marker.locator('pre').textContent()).toContain('my favorite color is blue')
+    await screenshot(page, '08-compaction-marker')
+    await reload(page)
+    await expect.poll(() => page.locator('#messages li.compacted').count()).toBe(1)
+    expect((await transcript(page)).filter((row) => row !== '')).toHaveLength(9)
+
+    // Editing branches the transcript; compaction follows the main path only, so the branch has no marker.
+    await page.click('#messages li.msg.user[data-turn="2"] button[aria-label="Edit message"]')
+    await page.fill('#messages li.msg.user textarea', 'My favorite color is green')
+    await page.click('#messages li.msg.user button.primary')
+    await page.waitForSelector('#send', { state: 'visible' })
+    await expect.poll(() => transcript(page)).toEqual([
+      'My favorite color is blue',
+      "Got it! I'll remember that your favorite color is blue.",
+      'My favorite color is green',
+      "Got it! I'll remember that your favorite color is green.",
+    ])
+    await send(page, "What's my favorite color?")
+    expect((await transcript(page)).at(-1)).toBe('Your favorite color is green!')
+    await page.click('#messages li[data-turn="2"] button[aria-label="Previous version"]')
+    await expect.poll(() => page.locator('#messages li.compacted').count()).toBe(1)
+    expect((await transcript(page)).at(-1)).toBe('Your favorite color is blue!')
+  })
+
+  test('private window: without IndexedDB the app runs in memory and says history will not be kept', async () => {
+    const { page } = await freshApp({
+      init: () => Object.defineProperty(globalThis, 'indexedDB', { get: () => undefined, configurable: true }),
+    })
+    const banner = page.locator('#banner')
+    expect(await banner.isVisible()).toBe(true)
+    expect(await banner.textContent()).toContain('history will not be kept')
+    expect(await page.isDisabled('#vault-button')).toBe(true)
+    await send(page, 'My favorite color is teal')
+    await send(page, "What's my favorite color?")
+    expect((await transcript(page)).at(-1)).toBe('Your favorite color is teal!')
+    await send(page, 'Save a note called Private: not kept')
+    await expect.poll(() => noteTitles(page)).toEqual(['Private'])
+    await expect.poll(() => sidebarTitles(page)).toEqual(['My favorite color is teal'])
+    await screenshot(page, '09-private-window')
+    await reload(page)
+    expect(await banner.isVisible()).toBe(true)
+    expect(await page.$$('#messages li.msg')).toHaveLength(0)
+    expect(await noteTitles(page)).toEqual([])
   })
 
   test('a second tab shows new messages live', async () => {

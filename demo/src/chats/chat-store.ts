@@ -1,9 +1,13 @@
 // A user's conversations: IndexedDB sessions whose ids start with the user's name (the
 // seed's "session ID per user"), all in one database. With the vault on, each session is
-// wrapped in an EncryptedSession and titles are sealed.
+// wrapped in an EncryptedSession and titles are sealed. Where the browser allows no
+// IndexedDB (some private windows), `inMemory` keeps conversations in MemorySessions
+// for the life of the page instead.
 import {
+  COMPACTED_VIEW_DB_SUFFIX,
   EncryptedSession,
   IndexedDBSession,
+  MemorySession,
   deleteSession,
   exportSession,
   importSession,
@@ -19,6 +23,8 @@ import { itemText } from '../offline-model/brain.js'
 import type { TextSealer } from '../vault/sealer.js'
 
 export const DB_NAME = 'idb-agents-demo'
+/** Where the compacted, model-facing views of the conversations are kept (a cache). */
+const VIEW_DB_NAME = `${DB_NAME}${COMPACTED_VIEW_DB_SUFFIX}`
 
 export interface ChatSummary {
   sessionId: string
@@ -26,10 +32,32 @@ export interface ChatSummary {
   updatedAt: number
 }
 
-/** A conversation: `session` for the runner (encrypting when the vault is on), `raw` for branches. */
+/**
+ * A conversation: `session` is the transcript (encrypting when the vault is on), `raw`
+ * the store under it (branches), `view` where compaction keeps the model-facing history.
+ */
 export interface OpenChat {
-  raw: IndexedDBSession
+  raw: IndexedDBSession | MemorySession
   session: Session
+  view: Session
+}
+
+interface MemoryChat {
+  raw: MemorySession
+  view: MemorySession
+  title?: string
+  updatedAt: number
+}
+
+/** Conversations of the page when nothing can be stored (all users, by session id). */
+const memoryChats = new Map<string, MemoryChat>()
+const memoryListeners = new Set<() => void>()
+const memoryChanged = (): void => memoryListeners.forEach((listener) => listener())
+
+/** Calls `listener` when an in-memory conversation was titled, used or deleted (stored ones announce themselves). */
+export function onMemoryChatsChanged(listener: () => void): () => void {
+  memoryListeners.add(listener)
+  return () => memoryListeners.delete(listener)
 }
 
 export interface VaultKeys {
@@ -39,11 +67,14 @@ export interface VaultKeys {
 
 export class ChatStore {
   readonly user: string
+  /** True when conversations live in this page's memory only (no IndexedDB). */
+  readonly inMemory: boolean
   readonly #keys: () => VaultKeys
 
-  constructor(user: string, keys: () => VaultKeys) {
+  constructor(user: string, keys: () => VaultKeys, options: { inMemory?: boolean } = {}) {
     this.user = user
     this.#keys = keys
+    this.inMemory = options.inMemory ?? false
   }
 
   get prefix(): string {
@@ -55,14 +86,36 @@ export class ChatStore {
   }
 
   open(sessionId: string): OpenChat {
+    if (this.inMemory) {
+      const chat = this.#memory(sessionId)
+      return { raw: chat.raw, session: chat.raw, view: chat.view }
+    }
     const raw = new IndexedDBSession(sessionId, { dbName: DB_NAME })
+    const viewStore = new IndexedDBSession(sessionId, { dbName: VIEW_DB_NAME })
     const { keyring } = this.#keys()
-    return { raw, session: keyring ? new EncryptedSession(raw, { key: keyring }) : raw }
+    if (!keyring) return { raw, session: raw, view: viewStore }
+    return { raw, session: new EncryptedSession(raw, { key: keyring }), view: new EncryptedSession(viewStore, { key: keyring }) }
+  }
+
+  /** Marks an in-memory conversation as just used (stored ones keep their own time). */
+  touch(sessionId: string): void {
+    const chat = memoryChats.get(sessionId)
+    if (!chat) return
+    chat.updatedAt = Date.now()
+    memoryChanged()
   }
 
   /** The user's conversations, most recent first. */
   async list(): Promise<ChatSummary[]> {
     const chats: ChatSummary[] = []
+    if (this.inMemory) {
+      for (const [sessionId, chat] of memoryChats) {
+        if (sessionId.startsWith(this.prefix) && (await chat.raw.getItems(1)).length > 0) {
+          chats.push({ sessionId, title: chat.title ?? 'New chat', updatedAt: chat.updatedAt })
+        }
+      }
+      return chats.sort((a, b) => b.updatedAt - a.updatedAt)
+    }
     let cursor: string | undefined
     do {
       const page = await listSessions({ dbName: DB_NAME, limit: 100, ...(cursor !== undefined && { cursor }) })
@@ -77,16 +130,26 @@ export class ChatStore {
 
   /** The conversation's title, `undefined` while it has none (or was never stored). */
   async titleOf(sessionId: string): Promise<string | undefined> {
-    const info = await this.open(sessionId).raw.getInfo()
+    if (this.inMemory) return memoryChats.get(sessionId)?.title
+    const info = await new IndexedDBSession(sessionId, { dbName: DB_NAME }).getInfo()
     return info?.title ? this.#title(sessionId, info.title) : undefined
   }
 
   async setTitle(sessionId: string, title: string): Promise<void> {
+    if (this.inMemory) {
+      this.#memory(sessionId).title = title
+      return memoryChanged()
+    }
     await renameSession(sessionId, await this.#keys().sealer.seal(title, `title:${sessionId}`), { dbName: DB_NAME })
   }
 
   async remove(sessionId: string): Promise<void> {
+    if (this.inMemory) {
+      memoryChats.delete(sessionId)
+      return memoryChanged()
+    }
     await deleteSession(sessionId, { dbName: DB_NAME })
+    await deleteSession(sessionId, { dbName: VIEW_DB_NAME }) // else an import under this id would meet a stale view
   }
 
   /** Ids of the conversations whose title or messages contain `text`. */
@@ -95,7 +158,7 @@ export class ChatStore {
     const found = new Set<string>()
     const chats = await this.list()
     for (const chat of chats) if (chat.title.toLowerCase().includes(needle)) found.add(chat.sessionId)
-    if (!this.#keys().keyring) {
+    if (!this.#keys().keyring && !this.inMemory) {
       for (const result of await searchSessions(needle, { dbName: DB_NAME })) found.add(result.session.sessionId)
       return found
     }
@@ -108,6 +171,7 @@ export class ChatStore {
   }
 
   async exportChat(sessionId: string): Promise<SessionExport | undefined> {
+    if (this.inMemory) throw new Error('Export needs storage, which this window does not allow.')
     return exportSession(sessionId, { dbName: DB_NAME })
   }
 
@@ -117,8 +181,9 @@ export class ChatStore {
    * @returns the id it was stored under
    */
   async importChat(doc: unknown): Promise<string> {
+    if (this.inMemory) throw new Error('Import needs storage, which this window does not allow.')
     const exportedId = (doc as Partial<SessionExport> | null)?.session?.id ?? ''
-    const taken = exportedId.startsWith(this.prefix) && (await this.open(exportedId).raw.getInfo()) !== undefined
+    const taken = exportedId.startsWith(this.prefix) && (await new IndexedDBSession(exportedId, { dbName: DB_NAME }).getInfo()) !== undefined
     const sessionId = exportedId.startsWith(this.prefix) && !taken ? exportedId : this.newSessionId()
     await importSession(doc, { dbName: DB_NAME, sessionId })
     return sessionId
@@ -137,7 +202,15 @@ export class ChatStore {
       }
       await raw.switchToBranch(current)
       await this.setTitle(chat.sessionId, chat.title)
+      // The compacted view is a cache: drop the clear one, the next compaction writes it sealed.
+      await deleteSession(chat.sessionId, { dbName: VIEW_DB_NAME })
     }
+  }
+
+  #memory(sessionId: string): MemoryChat {
+    let chat = memoryChats.get(sessionId)
+    if (!chat) memoryChats.set(sessionId, (chat = { raw: new MemorySession(sessionId), view: new MemorySession(sessionId), updatedAt: Date.now() }))
+    return chat
   }
 
   async #title(sessionId: string, stored: string | undefined): Promise<string> {

@@ -1,6 +1,7 @@
 // Notes per user in their own IndexedDB database (the seed's solution kept them in a list
 // in memory and lost them on restart). Title and content are one sealed body, so with the
-// vault on nothing readable is stored.
+// vault on nothing readable is stored. Where the browser allows no IndexedDB (some
+// private windows), `inMemory` keeps them in this page's memory instead.
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb'
 import type { TextSealer } from '../vault/sealer.js'
 
@@ -42,6 +43,20 @@ function db(): Promise<IDBPDatabase<NotesSchema>> {
   return database
 }
 
+/** The part of the notes database the store uses; a Map stands in for it without IndexedDB. */
+interface NotesBackend {
+  getAllFromIndex(store: 'notes', index: 'byUser', user: string): Promise<NoteRecord[]>
+  put(store: 'notes', record: NoteRecord): Promise<unknown>
+  delete(store: 'notes', key: [string, string]): Promise<void>
+}
+
+const memoryNotes = new Map<string, NoteRecord>()
+const memoryBackend: NotesBackend = {
+  getAllFromIndex: async (_store, _index, user) => [...memoryNotes.values()].filter((record) => record.user === user),
+  put: async (_store, record) => void memoryNotes.set(JSON.stringify([record.user, record.id]), record),
+  delete: async (_store, key) => void memoryNotes.delete(JSON.stringify(key)),
+}
+
 /** Calls `listener` when another tab (or this one) changed `user`'s notes. */
 export function onNotesChanged(user: string, listener: () => void): () => void {
   const channel = new BroadcastChannel(CHANNEL)
@@ -62,15 +77,17 @@ const same = (a: string, b: string): boolean => a.trim().toLowerCase() === b.tri
 export class NotesStore {
   readonly user: string
   readonly #sealer: () => TextSealer
+  readonly #db: () => Promise<NotesBackend>
 
   /** @param sealer - the vault's current sealer (read at each call: the vault can lock) */
-  constructor(user: string, sealer: () => TextSealer) {
+  constructor(user: string, sealer: () => TextSealer, options: { inMemory?: boolean } = {}) {
     this.user = user
     this.#sealer = sealer
+    this.#db = options.inMemory ? async () => memoryBackend : db
   }
 
   async list(): Promise<Note[]> {
-    const records = await (await db()).getAllFromIndex('notes', 'byUser', this.user)
+    const records = await (await this.#db()).getAllFromIndex('notes', 'byUser', this.user)
     const notes = await Promise.all(records.map((record) => this.#open(record)))
     return notes.sort((a, b) => a.createdAt - b.createdAt)
   }
@@ -104,7 +121,7 @@ export class NotesStore {
   /** @throws when there is no such note */
   async remove(title: string): Promise<Note> {
     const note = await this.#existing(title)
-    await (await db()).delete('notes', [this.user, note.id])
+    await (await this.#db()).delete('notes', [this.user, note.id])
     announce(this.user)
     return note
   }
@@ -123,7 +140,7 @@ export class NotesStore {
 
   async #put(note: Note, notify = true): Promise<void> {
     const body = await this.#sealer().seal(JSON.stringify({ title: note.title, content: note.content }), `note:${this.user}`)
-    await (await db()).put('notes', { user: this.user, id: note.id, createdAt: note.createdAt, updatedAt: note.updatedAt, body })
+    await (await this.#db()).put('notes', { user: this.user, id: note.id, createdAt: note.createdAt, updatedAt: note.updatedAt, body })
     if (notify) announce(this.user)
   }
 

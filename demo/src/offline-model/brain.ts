@@ -23,6 +23,13 @@ export function itemText(value: unknown): string {
 
 const isUser = (item: unknown): boolean => asItem(item).role === 'user'
 
+/** First line of the request the demo's compaction sends to have the oldest turns summarized. */
+export const SUMMARIZE_REQUEST = 'Summarize this conversation so you can continue it:'
+/** First line of a summary item in the history (the library's SUMMARY_PREFIX). */
+const SUMMARY_PREFIX = 'Summary of the earlier conversation:'
+const isSummary = (item: unknown): boolean => asItem(item).role !== 'user' && itemText(item).startsWith(SUMMARY_PREFIX)
+const FACT = /\bmy ([a-z][a-z ]{0,40}?) (?:is|are) ([^.!?\n]+)/gi
+
 interface Rule {
   pattern: RegExp
   tool: string
@@ -60,8 +67,8 @@ const rules: Rule[] = [
 function recallFact(history: unknown[], subject: string): string | undefined {
   const wanted = normalise(subject)
   for (const item of [...history].reverse()) {
-    if (!isUser(item)) continue
-    for (const match of itemText(item).matchAll(/\bmy ([a-z][a-z ]{0,40}?) (?:is|are) ([^.!?\n]+)/gi)) {
+    if (!isUser(item) && !isSummary(item)) continue
+    for (const match of itemText(item).matchAll(FACT)) {
       if (normalise(match[1] ?? '') === wanted) return clean(match[2])
     }
   }
@@ -85,11 +92,40 @@ const HELP =
   '“List my notes”, “Search notes for milk”, “Update note Groceries: bread”, “Delete note Groceries”, ' +
   '“My favorite color is blue” and later “What\'s my favorite color?”.'
 
+/**
+ * The summary of a conversation rendered as lines ("User: …", "Assistant: …", "Tool call
+ * name(args)", an earlier summary): what the user said about themselves (newest wins),
+ * how many messages they wrote, which tools ran. Short and deterministic.
+ */
+function summarize(conversation: string): string {
+  const facts = new Map<string, string>()
+  const tools = new Set<string>()
+  let messages = 0
+  for (const line of conversation.split('\n')) {
+    const earlier = line.match(/^The user wrote (\d+) messages/)
+    if (earlier) messages += Number(earlier[1])
+    if (line.startsWith('User: ')) messages++
+    const tool = line.match(/^Tool call (\w+)\(/)
+    if (tool) tools.add(tool[1] ?? '')
+    const used = line.match(/^Tools used: (.+)\.$/)
+    if (used) for (const name of (used[1] ?? '').split(', ')) tools.add(name)
+    if (line.startsWith('User: ') || line.startsWith('- ')) {
+      for (const match of line.matchAll(FACT)) facts.set(normalise(match[1] ?? ''), `my ${match[1]} is ${clean(match[2])}`)
+    }
+  }
+  const lines = [`The user wrote ${messages} messages before this summary.`]
+  if (facts.size > 0) lines.push('They told me:', ...[...facts.values()].map((fact) => `- ${fact}`))
+  if (tools.size > 0) lines.push(`Tools used: ${[...tools].join(', ')}.`)
+  return lines.join('\n')
+}
+
 /** Decides the next model turn for `request`. Deterministic: the same input gives the same reply. */
 export function think(request: BrainRequest): ScriptedReply {
   const input = request.input
   const lastUser = input.findLastIndex(isUser)
   const userText = lastUser >= 0 ? itemText(input[lastUser]).trim() : ''
+  // The compaction's request (never the chat's: the chat always offers the notes tools).
+  if (request.tools.length === 0 && userText.startsWith(SUMMARIZE_REQUEST)) return { text: summarize(userText.slice(SUMMARIZE_REQUEST.length)) }
   const afterUser = input.slice(lastUser + 1).map(asItem)
 
   // Second request of a turn: the tools have answered; report what they said.

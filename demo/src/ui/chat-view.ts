@@ -1,8 +1,18 @@
 // The chat pane: shows one conversation, streams new answers into it, edits an earlier
 // message into a new branch, switches versions, exports, and follows other tabs.
-import { run, type AgentItem, type BranchInfo, type FunctionCallItem, type RunStreamEvent } from '../../../src/index.js'
+import {
+  isSummaryItem,
+  run,
+  SUMMARY_PREFIX,
+  type AgentItem,
+  type BranchInfo,
+  type FunctionCallItem,
+  type RunStreamEvent,
+  type SummarizingCompactionSession,
+} from '../../../src/index.js'
 import { notesAgent } from '../agent.js'
 import type { ChatStore, OpenChat } from '../chats/chat-store.js'
+import { compactingSession } from '../chats/compaction.js'
 import { versionsOf } from '../chats/versions.js'
 import type { ResolvedModel } from '../connection/model.js'
 import type { NotesStore } from '../notes/notes-store.js'
@@ -27,6 +37,15 @@ const EXAMPLES = [
 
 const TITLE_LENGTH = 60
 
+/** Compaction applies on the main path only: the compacted view follows one branch. */
+const MAIN_BRANCH = 'main'
+
+/** Where the model-facing history starts in the transcript, and the summary before it. */
+interface CompactionPoint {
+  index: number
+  summary: string
+}
+
 interface PendingTool {
   line: HTMLElement
   call: FunctionCallItem
@@ -40,6 +59,8 @@ export class ChatView {
   readonly #send = $<HTMLButtonElement>('send')
   readonly #stop = $<HTMLButtonElement>('stop')
   #chat: OpenChat | undefined
+  /** The chat's session with compaction: the runner's session on the main path. */
+  #compacting: SummarizingCompactionSession | undefined
   #running: AbortController | undefined
   #unsubscribe: (() => void) | undefined
   #rendering = Promise.resolve()
@@ -68,11 +89,15 @@ export class ChatView {
   async show(sessionId: string): Promise<void> {
     this.#running?.abort()
     this.#unsubscribe?.()
-    this.#chat = this.#deps.store().open(sessionId)
+    const chat = (this.#chat = this.#deps.store().open(sessionId))
+    this.#compacting = compactingSession(chat.session, chat.view, () => this.#deps.model().model)
     $('session-id').textContent = sessionId
-    this.#unsubscribe = this.#chat.raw.subscribe(() => {
-      if (!this.#running) void this.render()
-    })
+    this.#unsubscribe =
+      'subscribe' in chat.raw
+        ? chat.raw.subscribe(() => {
+            if (!this.#running) void this.render()
+          })
+        : undefined
     this.#setStatus('')
     await this.render()
   }
@@ -81,6 +106,7 @@ export class ChatView {
     this.#running?.abort()
     this.#unsubscribe?.()
     this.#chat = undefined
+    this.#compacting = undefined
   }
 
   /** Re-reads the conversation from storage; renders run one after another. */
@@ -94,16 +120,34 @@ export class ChatView {
     if (!chat) return
     const items = await chat.session.getItems()
     const branches = items.length > 0 ? await chat.raw.listBranches() : []
+    const compacted = items.length > 0 ? await this.#compactionPoint(items) : undefined
     const title = await this.#ensureTitle(items)
     if (chat !== this.#chat) return
     $('chat-title').textContent = title ?? 'New chat'
-    $<HTMLButtonElement>('export').disabled = items.length === 0
-    this.#list.replaceChildren(...(items.length === 0 ? [this.#hint()] : this.#rows(items, branches)))
+    $<HTMLButtonElement>('export').disabled = items.length === 0 || this.#deps.store().inMemory
+    this.#list.replaceChildren(...(items.length === 0 ? [this.#hint()] : this.#rows(items, branches, compacted)))
     this.#scroll()
   }
 
-  #rows(items: AgentItem[], branches: BranchInfo[]): HTMLElement[] {
+  /**
+   * Where the model-facing history was compacted: the view is [summary, ...the newest
+   * items of the transcript verbatim], so it starts that many items from the end.
+   */
+  async #compactionPoint(items: AgentItem[]): Promise<CompactionPoint | undefined> {
+    const chat = this.#chat
+    const compacting = this.#compacting
+    if (!chat || !compacting || (await chat.raw.getCurrentBranchId()) !== MAIN_BRANCH) return undefined
+    const view = await compacting.getItems()
+    if (view.length === 0 || !isSummaryItem(view[0])) return undefined
+    const index = items.length - (view.length - 1)
+    const first = view[1]
+    if (index <= 0 || (first !== undefined && itemText(first) !== itemText(items[index]))) return undefined
+    return { index, summary: itemText(view[0]).slice(SUMMARY_PREFIX.length).trim() }
+  }
+
+  #rows(items: AgentItem[], branches: BranchInfo[], compacted: CompactionPoint | undefined): HTMLElement[] {
     return renderItems(items, {
+      ...(compacted && { compacted }),
       versions: (turn) => versionsOf(branches, turn),
       edit: (turn, text) => void this.#edit(turn, text),
       switchTo: (branchId) => void this.#switchTo(branchId),
@@ -157,8 +201,10 @@ export class ChatView {
     const tools = new Map<string, PendingTool>()
     try {
       const notes = this.#deps.notes()
+      this.#deps.store().touch(chat.raw.sessionId)
+      const onMain = (await chat.raw.getCurrentBranchId()) === MAIN_BRANCH
       const stream = await run(notesAgent(resolved.model), text, {
-        session: chat.session,
+        session: onMain && this.#compacting ? this.#compacting : chat.session,
         context: { userId: notes.user, notes },
         stream: true,
         signal: controller.signal,
@@ -209,7 +255,12 @@ export class ChatView {
   async #export(): Promise<void> {
     const chat = this.#chat
     if (!chat) return
-    const doc = await this.#deps.store().exportChat(chat.raw.sessionId)
+    let doc
+    try {
+      doc = await this.#deps.store().exportChat(chat.raw.sessionId)
+    } catch (error) {
+      return this.#setStatus(describeError(error), true)
+    }
     if (!doc) return
     const name = `${($('chat-title').textContent ?? 'chat').replace(/[^\w-]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'chat'}.json`
     const url = URL.createObjectURL(new Blob([JSON.stringify(doc, null, 2)], { type: 'application/json' }))

@@ -1,5 +1,6 @@
 // Renders stored items as chat rows: user and assistant bubbles (copy; edit and a version
-// switcher on user messages), and tool calls as one compact line each.
+// switcher on user messages), tool calls as one compact line each, and a marker where the
+// model-facing history was compacted.
 import type { AgentItem } from '../../../src/index.js'
 import { itemText } from '../offline-model/brain.js'
 import type { TurnVersions } from '../chats/versions.js'
@@ -9,6 +10,8 @@ export interface MessageActions {
   versions(turn: number): TurnVersions | undefined
   edit(turn: number, text: string): void
   switchTo(branchId: string): void
+  /** Set when the model is sent a summary instead of the items before `index`. */
+  compacted?: { index: number; summary: string }
 }
 
 type Item = AgentItem & Record<string, unknown>
@@ -18,12 +21,27 @@ export function renderItems(items: AgentItem[], actions: MessageActions): HTMLEl
   for (const item of items as Item[]) if (item.type === 'function_call_output') outputs.set(String(item.call_id), outputText(item.output))
   const rows: HTMLElement[] = []
   let turn = 0
-  for (const item of items as Item[]) {
+  for (const [index, item] of (items as Item[]).entries()) {
+    if (index === actions.compacted?.index) rows.push(compactionMarker(actions.compacted.summary))
     if (item.role === 'user') rows.push(userBubble(itemText(item), ++turn, actions))
     else if (item.role === 'assistant') rows.push(assistantBubble(itemText(item)))
     else if (item.type === 'function_call') rows.push(toolLine(String(item.name), String(item.arguments ?? ''), outputs.get(String(item.call_id))))
   }
   return rows
+}
+
+/** Shown where the model's history begins after compaction; the summary it got opens below. */
+function compactionMarker(summary: string): HTMLElement {
+  return h(
+    'li',
+    { class: 'compacted', role: 'note', 'aria-label': 'Earlier messages were summarized for the model' },
+    h(
+      'details',
+      {},
+      h('summary', {}, h('span', { class: 'badge' }, 'summary'), ' Earlier messages were summarized for the model. They stay here and on this device.'),
+      h('pre', {}, summary),
+    ),
+  )
 }
 
 function outputText(output: unknown): string {

@@ -1,7 +1,7 @@
 // The conversation list of the current user: open, rename, delete, search, new chat.
 // It follows changes made in any tab through onSessionsChanged.
 import { onSessionsChanged } from '../../../src/index.js'
-import { DB_NAME, type ChatStore, type ChatSummary } from '../chats/chat-store.js'
+import { DB_NAME, onMemoryChatsChanged, type ChatStore, type ChatSummary } from '../chats/chat-store.js'
 import { $, describeError, h } from './dom.js'
 
 export interface SidebarDeps {
@@ -23,6 +23,7 @@ export class Sidebar {
   constructor(deps: SidebarDeps) {
     this.#deps = deps
     onSessionsChanged(() => void this.refresh(), { dbName: DB_NAME })
+    onMemoryChatsChanged(() => void this.refresh())
     this.#search.addEventListener('input', () => void this.refresh())
     $('new-chat').addEventListener('click', () => {
       this.#deps.open(this.#deps.store().newSessionId())
