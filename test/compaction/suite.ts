@@ -51,6 +51,21 @@ export function gatedFetch(match: (url: string) => boolean) {
   return { fetch: fetchFn, reached, release }
 }
 
+/** A session without replaceItems over `inner` whose addItems throws `message` while `refuse()` says so. */
+function refusingAdds(inner: Session, refuse: () => boolean, message: string): Session {
+  return {
+    sessionId: inner.sessionId,
+    getSessionId: () => inner.getSessionId(),
+    getItems: (limit) => inner.getItems(limit),
+    addItems: async (items) => {
+      if (refuse()) throw new Error(message)
+      await inner.addItems(items)
+    },
+    popItem: () => inner.popItem(),
+    clearSession: () => inner.clearSession(),
+  }
+}
+
 async function history(session: Session, turns: number): Promise<void> {
   for (let i = 1; i <= turns; i++) await session.addItems([user(`Question ${i}`), assistant(`Reply ${i}`)])
 }
@@ -61,7 +76,6 @@ export function describeCompaction(name: string, options: CompactionSuiteOptions
   const clientOf = (s: ServerScript, fetchFn?: typeof fetch) =>
     createOpenAIClient({ baseURL: s.baseURL, maxRetries: 0, ...(fetchFn && { fetch: fetchFn }) })
   const compactRequests = async (s: ServerScript) => (await s.requests()).filter((r) => r.path === '/v1/responses/compact')
-  const silent = () => {}
 
   describe(`${name}: OpenAIResponsesCompactionSession`, () => {
     it('keeps a 60-turn conversation under the token budget, the runner going on after each compaction, the transcript whole', async () => {
@@ -159,17 +173,7 @@ export function describeCompaction(name: string, options: CompactionSuiteOptions
       const s = await script()
       const inner = new MemorySession('failing-view')
       let failAdds = false
-      const view: Session = {
-        sessionId: inner.sessionId,
-        getSessionId: () => inner.getSessionId(),
-        getItems: (limit) => inner.getItems(limit),
-        addItems: async (items) => {
-          if (failAdds) throw new Error('view store is full')
-          await inner.addItems(items)
-        },
-        popItem: () => inner.popItem(),
-        clearSession: () => inner.clearSession(),
-      }
+      const view = refusingAdds(inner, () => failAdds, 'view store is full')
       const session = new OpenAIResponsesCompactionSession({ underlyingSession: fresh(), viewSession: view, client: clientOf(s) })
       await history(session, 3)
       await session.runCompaction({ force: true })
@@ -272,17 +276,7 @@ export function describeCompaction(name: string, options: CompactionSuiteOptions
       const s = await script()
       const inner = new MemorySession()
       let failAdds = 0
-      const plain: Session = {
-        sessionId: inner.sessionId,
-        getSessionId: () => inner.getSessionId(),
-        getItems: (limit) => inner.getItems(limit),
-        addItems: async (items) => {
-          if (failAdds > 0 && failAdds-- > 0) throw new Error('write refused')
-          await inner.addItems(items)
-        },
-        popItem: () => inner.popItem(),
-        clearSession: () => inner.clearSession(),
-      }
+      const plain = refusingAdds(inner, () => failAdds > 0 && failAdds-- > 0, 'write refused')
       const session = new OpenAIResponsesCompactionSession({ underlyingSession: fresh(), viewSession: plain, client: clientOf(s) })
       await history(session, 3)
       await session.runCompaction({ force: true })

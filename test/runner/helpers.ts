@@ -1,6 +1,8 @@
 // Shared helpers of the runner tests (node and browser).
+import type OpenAI from 'openai'
 import { expect } from 'vitest'
 import type { AgentItem } from '../../src/items.js'
+import { createOpenAIClient } from '../../src/runner/models/provider.js'
 import type { Session } from '../../src/session/session.js'
 
 /** Wraps a session and records every addItems batch. */
@@ -69,4 +71,21 @@ export interface Note {
 export interface NotesContext {
   userId: string
   notes: Note[]
+}
+
+/**
+ * An `openai` client for a remote-looking proxy (not loopback) whose requests would reach
+ * `localBaseURL`; `fetched()` counts the requests it made.
+ */
+export function remoteClientCounting(localBaseURL: string): { client: OpenAI; fetched: () => number } {
+  let count = 0
+  const remote = 'https://models.example.test/v1'
+  const client = createOpenAIClient({
+    baseURL: remote,
+    fetch: (input, init) => {
+      count += 1
+      return fetch(String(input).replace(remote, localBaseURL), init)
+    },
+  })
+  return { client, fetched: () => count }
 }

@@ -8,7 +8,7 @@ import { Runner } from '../../src/runner/runner.js'
 import { MemorySession } from '../../src/session/memory.js'
 import { createServerScript, type ServerScript } from '../../src/testing/api-server/client.js'
 import type { ScriptedTurn } from '../../src/testing/script.js'
-import { assistantTexts, expectWholeTurns, RecordingSession, userTexts, withoutIds } from './helpers.js'
+import { assistantTexts, expectWholeTurns, RecordingSession, userTexts, remoteClientCounting, withoutIds } from './helpers.js'
 import { notesAgent } from './notes.js'
 
 const serverUrl = inject('apiServerUrl')
@@ -202,19 +202,12 @@ describe('errors over HTTP', () => {
 
   it('navigator.onLine === false fails fast with OfflineError, before any request to a remote server', async () => {
     const script = await createServerScript(serverUrl, ['never sent'])
-    let fetched = 0
     // A remote proxy; its fetch would reach the local server if the request were made.
-    const client = createOpenAIClient({
-      baseURL: 'https://models.example.test/v1',
-      fetch: (input, init) => {
-        fetched += 1
-        return fetch(String(input).replace('https://models.example.test/v1', script.baseURL), init)
-      },
-    })
+    const { client, fetched } = remoteClientCounting(script.baseURL)
     const error = await whileOffline(() => new Runner({ client }).run(new Agent({ name: 'a' }), 'hi').catch((e: unknown) => e))
     expect(error).toBeInstanceOf(OfflineError)
     expect((error as Error).message).toMatch(/offline/)
-    expect(fetched).toBe(0)
+    expect(fetched()).toBe(0)
     expect(await script.requests()).toEqual([])
   })
 

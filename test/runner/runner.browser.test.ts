@@ -9,7 +9,7 @@ import { Runner } from '../../src/runner/runner.js'
 import { IndexedDBSession } from '../../src/session/indexeddb.js'
 import { createServerScript } from '../../src/testing/api-server/client.js'
 import type { ScriptedTurn } from '../../src/testing/script.js'
-import { assistantTexts, expectWholeTurns, userTexts, withoutIds } from './helpers.js'
+import { assistantTexts, expectWholeTurns, userTexts, remoteClientCounting, withoutIds } from './helpers.js'
 import { notesAgent } from './notes.js'
 
 const serverUrl = inject('apiServerUrl')
@@ -121,14 +121,7 @@ describe('runner in Chromium', () => {
 
   it('navigator.onLine === false is an OfflineError before any request to a remote server', async () => {
     const script = await createServerScript(serverUrl, ['never'])
-    let fetched = 0
-    const client = createOpenAIClient({
-      baseURL: 'https://models.example.test/v1',
-      fetch: (input, init) => {
-        fetched += 1
-        return fetch(String(input).replace('https://models.example.test/v1', script.baseURL), init)
-      },
-    })
+    const { client, fetched } = remoteClientCounting(script.baseURL)
     Object.defineProperty(navigator, 'onLine', { value: false, configurable: true })
     try {
       await expect(new Runner({ client }).run(new Agent({ name: 'a' }), 'hi')).rejects.toBeInstanceOf(OfflineError)
@@ -136,7 +129,7 @@ describe('runner in Chromium', () => {
       delete (navigator as { onLine?: boolean }).onLine
     }
     expect(navigator.onLine).toBe(true)
-    expect(fetched).toBe(0)
+    expect(fetched()).toBe(0)
     expect(await script.requests()).toEqual([])
   })
 
