@@ -12,9 +12,9 @@ import {
   type ModelResponse as SdkModelResponse,
 } from '@openai/agents'
 import { expect, it } from 'vitest'
-import type { AgentItem } from '../src/items.js'
+import type { AgentItem } from '../src/items/items.js'
 import { Agent } from '../src/runner/agent.js'
-import type { Model, ModelResponse } from '../src/runner/model.js'
+import type { Model, ModelResponse } from '../src/model/model.js'
 import { run } from '../src/runner/runner.js'
 import { MemorySession } from '../src/session/memory.js'
 

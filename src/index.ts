@@ -11,8 +11,8 @@ export type {
   MessageItem,
   ReasoningItem,
   UnknownItem,
-} from './items.js'
-export { toStoredItems } from './items.js'
+} from './items/items.js'
+export { toStoredItems } from './items/items.js'
 export type {
   BranchInfo,
   BranchingSession,
@@ -26,9 +26,9 @@ export type {
 export { isBranchingSession, isReplaceableSession, isRewritableSession, isUsageTrackingSession } from './session/session.js'
 export type { TurnInfo, TurnMatch, UsageTotals } from './session/turns.js'
 export { MemorySession, type MemorySessionOptions } from './session/memory.js'
-export { IndexedDBSession, type IndexedDBSessionOptions } from './session/indexeddb.js'
-export { DEFAULT_DB_NAME, type DatabaseOptions } from './session/indexeddb-connection.js'
-export type { SessionInfo } from './session/indexeddb-records.js'
+export { IndexedDBSession, type IndexedDBSessionOptions } from './idb/indexeddb-session.js'
+export { DEFAULT_DB_NAME, type DatabaseOptions } from './idb/database.js'
+export type { SessionInfo } from './idb/records.js'
 export {
   deleteSession,
   listSessions,
@@ -37,7 +37,7 @@ export {
   type ListSessionsOptions,
   type SessionSearchResult,
   type SessionPage,
-} from './session/indexeddb-admin.js'
+} from './idb/admin.js'
 export {
   EXPORT_FORMAT,
   EXPORT_VERSION,
@@ -45,8 +45,8 @@ export {
   importSession,
   type ImportSessionOptions,
   type SessionExport,
-} from './session/export.js'
-export { onSessionsChanged, type SessionChange, type SessionChangeKind, type Unsubscribe } from './sync/changes.js'
+} from './idb/export.js'
+export { onSessionsChanged, type SessionChange, type SessionChangeKind, type Unsubscribe } from './idb/changes.js'
 export * from './sync/index.js'
 export * from './session/long-conversations.js'
 export * from './crypto/index.js'

@@ -1,9 +1,9 @@
 import * as z from 'zod/mini'
 import type * as z4 from 'zod/v4/core'
 import { InvalidArgumentError } from '../errors.js'
-import { OutputParseError } from './errors.js'
+import { OutputParseError } from '../model/errors.js'
 import { jsonSchemaOf, strictProblem } from './json-schema.js'
-import type { Model, ModelSettings, OutputSchema } from './model.js'
+import type { Model, ModelSettings, OutputSchema } from '../model/model.js'
 import type { RunContext } from './run-context.js'
 import type { FunctionTool } from './tool.js'
 

@@ -10,8 +10,8 @@ export {
   ToolError,
   type ModelHttpErrorOptions,
   type RunSaveState,
-} from './errors.js'
-export { dropOrphans, type RunInput } from './history.js'
+} from '../model/errors.js'
+export { dropOrphans, type RunInput } from './input.js'
 export {
   Usage,
   type Model,
@@ -23,19 +23,19 @@ export {
   type OutputSchema,
   type RequestUsage,
   type ToolDefinition,
-} from './model.js'
-export { OpenAIChatCompletionsModel } from './models/chat-completions.js'
+} from '../model/model.js'
+export { OpenAIChatCompletionsModel } from '../openai/chat-completions-model.js'
 export {
   createOpenAIClient,
   OpenAIProvider,
   PROXY_PLACEHOLDER_API_KEY,
   type OpenAIClientOptions,
   type OpenAIProviderOptions,
-} from './models/provider.js'
-export { OpenAIResponsesModel } from './models/responses.js'
+} from '../openai/provider.js'
+export { OpenAIResponsesModel } from '../openai/responses-model.js'
 export { RunResult, type RunOutcome } from './result.js'
 export { RunContext } from './run-context.js'
-export type { RunOptions, SessionInputCallback } from './run.js'
+export type { RunOptions, SessionInputCallback } from './loop.js'
 export {
   DEFAULT_MODEL,
   run,

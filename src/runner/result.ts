@@ -1,5 +1,5 @@
-import type { AgentItem } from '../items.js'
-import type { ModelResponse, Usage } from './model.js'
+import type { AgentItem } from '../items/items.js'
+import type { ModelResponse, Usage } from '../model/model.js'
 
 /** What a finished run produced. */
 export interface RunOutcome<TOutput> {

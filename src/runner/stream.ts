@@ -1,5 +1,5 @@
-import type { AgentItem, FunctionCallItem, FunctionCallOutputItem } from '../items.js'
-import type { ModelResponse } from './model.js'
+import type { AgentItem, FunctionCallItem, FunctionCallOutputItem } from '../items/items.js'
+import type { ModelResponse } from '../model/model.js'
 import type { RunResult } from './result.js'
 
 /**

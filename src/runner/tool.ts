@@ -1,9 +1,9 @@
 import * as z from 'zod/mini'
 import type * as z4 from 'zod/v4/core'
 import { InvalidArgumentError } from '../errors.js'
-import { messageOf, ToolError } from './errors.js'
+import { messageOf, ToolError } from '../model/errors.js'
 import { jsonSchemaOf, strictProblem } from './json-schema.js'
-import type { ToolDefinition } from './model.js'
+import type { ToolDefinition } from '../model/model.js'
 import type { RunContext } from './run-context.js'
 
 /** Details of the call a tool is answering. */

@@ -8,7 +8,7 @@ export {
   type CompactionMode,
   type CompactionResult,
   type ReportedUsage,
-} from './compaction-hook.js'
+} from '../compaction/compaction-error.js'
 export {
   anyTrigger,
   itemCountTrigger,
@@ -17,9 +17,9 @@ export {
   type CompactionTrigger,
   type CompactionTriggerContext,
   type TokenBudgetTriggerOptions,
-} from './compaction-triggers.js'
-export { COMPACTED_VIEW_DB_SUFFIX, CompactingSession, type CompactedPrefix, type CompactingSessionOptions } from './transcript.js'
-export { OpenAIResponsesCompactionSession, type OpenAIResponsesCompactionSessionOptions } from './compaction.js'
+} from '../compaction/triggers.js'
+export { COMPACTED_VIEW_DB_SUFFIX, CompactingSession, type CompactedPrefix, type CompactingSessionOptions } from '../compaction/compacting-session.js'
+export { OpenAIResponsesCompactionSession, type OpenAIResponsesCompactionSessionOptions } from '../openai/responses-compaction-session.js'
 export {
   chatSummarizer,
   isSummaryItem,
@@ -29,5 +29,5 @@ export {
   type Summarizer,
   type SummarizingCompactionSessionOptions,
   type SummaryText,
-} from './summarizing-compaction.js'
-export { ConversationError, OpenAIConversationsSession, type OpenAIConversationsSessionOptions } from './conversations.js'
+} from '../compaction/summarizing-session.js'
+export { ConversationError, OpenAIConversationsSession, type OpenAIConversationsSessionOptions } from '../openai/conversations-session.js'

@@ -1,5 +1,5 @@
-import type { AgentItem } from '../items.js'
-import { toStoredItems } from '../items.js'
+import type { AgentItem } from '../items/items.js'
+import { toStoredItems } from '../items/items.js'
 import { InvalidArgumentError } from '../errors.js'
 import {
   assertSessionId,

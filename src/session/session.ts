@@ -1,6 +1,6 @@
-import type { AgentItem } from '../items.js'
+import type { AgentItem } from '../items/items.js'
 import type { TurnInfo, TurnMatch, UsageTotals } from './turns.js'
-import { toStoredItems } from '../items.js'
+import { toStoredItems } from '../items/items.js'
 import { InvalidArgumentError } from '../errors.js'
 
 /**

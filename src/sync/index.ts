@@ -8,14 +8,14 @@ export {
   type PendingInputDB,
   type PendingInputStoreOptions,
   type PendingTarget,
-} from './pending-input.js'
-export { PendingInputKeptError } from './run-guard.js'
+} from '../idb/pending-input.js'
+export { PendingInputKeptError } from '../runner/run-guard.js'
 export {
   retryPending,
   retryPendingWhenOnline,
   type PendingSent,
   type RetryPendingOptions,
   type RetryWhenOnlineOptions,
-} from './retry-pending.js'
+} from '../runner/retry-pending.js'
 export { requestPersistentStorage, storageStatus, type StorageStatus } from './storage-health.js'
-export { onStorageUpgradeNeeded, type StorageUpgradeEvent } from './upgrades.js'
+export { onStorageUpgradeNeeded, type StorageUpgradeEvent } from '../idb/upgrades.js'

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { InvalidItemError } from '../errors.js'
-import type { AgentItem } from '../items.js'
+import type { AgentItem } from '../items/items.js'
 import type { Session } from '../session/session.js'
 
 /** Options of {@link describeSessionConformance}. */

@@ -1,5 +1,5 @@
-import { ModelHttpError, OfflineError } from '../runner/errors.js'
-import type { Model, ModelRequest, ModelResponse, ModelStreamEvent } from '../runner/model.js'
+import { ModelHttpError, OfflineError } from '../model/errors.js'
+import type { Model, ModelRequest, ModelResponse, ModelStreamEvent } from '../model/model.js'
 import { asReply, IdMaker, isDisconnect, isHttpError, replyItems, replyUsage, textDeltas, type ScriptedTurn } from './script.js'
 
 /** Computes the turn for a request; `index` counts this model's requests from 0. */

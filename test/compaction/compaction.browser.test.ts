@@ -1,9 +1,9 @@
 // The compaction suite in a real browser: real IndexedDB for transcript and view, the
 // openai client reaching the local API server cross-origin as through a proxy.
 import { afterAll, inject } from 'vitest'
-import { disconnect } from '../../src/session/indexeddb-connection.js'
-import { IndexedDBSession } from '../../src/session/indexeddb.js'
-import { COMPACTED_VIEW_DB_SUFFIX } from '../../src/session/transcript.js'
+import { disconnect } from '../../src/idb/database.js'
+import { IndexedDBSession } from '../../src/idb/indexeddb-session.js'
+import { COMPACTED_VIEW_DB_SUFFIX } from '../../src/compaction/compacting-session.js'
 import { describeCompaction } from './suite.js'
 
 const dbName = `compaction-browser-${Math.random().toString(36).slice(2)}`

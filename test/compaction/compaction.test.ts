@@ -1,5 +1,5 @@
 import { inject } from 'vitest'
-import { IndexedDBSession } from '../../src/session/indexeddb.js'
+import { IndexedDBSession } from '../../src/idb/indexeddb-session.js'
 import { MemorySession } from '../../src/session/memory.js'
 import { describeCompaction } from './suite.js'
 

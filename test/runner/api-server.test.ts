@@ -1,8 +1,8 @@
 // The test server itself: control endpoints, isolation between scripts, CORS, exhaustion.
 import { describe, expect, inject, it } from 'vitest'
 import { Agent } from '../../src/runner/agent.js'
-import { ModelHttpError } from '../../src/runner/errors.js'
-import { createOpenAIClient } from '../../src/runner/models/provider.js'
+import { ModelHttpError } from '../../src/model/errors.js'
+import { createOpenAIClient } from '../../src/openai/provider.js'
 import { Runner } from '../../src/runner/runner.js'
 import { createServerScript } from '../../src/testing/api-server/client.js'
 

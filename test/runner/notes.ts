@@ -1,7 +1,7 @@
 // The notes agent from the seed's exercise (save/list/search with a context object).
 import { z } from 'zod'
 import { Agent } from '../../src/runner/agent.js'
-import type { Model } from '../../src/runner/model.js'
+import type { Model } from '../../src/model/model.js'
 import type { RunContext } from '../../src/runner/run-context.js'
 import { tool } from '../../src/runner/tool.js'
 import type { NotesContext } from './helpers.js'

@@ -1,12 +1,12 @@
 // The runner in real Chromium: the openai client reaches the local API server cross-origin
 // (CORS), as an app reaches its proxy, and history lives in real IndexedDB.
 import { afterAll, describe, expect, inject, it } from 'vitest'
-import type { JsonObject } from '../../src/items.js'
+import type { JsonObject } from '../../src/items/items.js'
 import { Agent } from '../../src/runner/agent.js'
-import { AbortError, ModelHttpError, OfflineError } from '../../src/runner/errors.js'
-import { createOpenAIClient, OpenAIProvider } from '../../src/runner/models/provider.js'
+import { AbortError, ModelHttpError, OfflineError } from '../../src/model/errors.js'
+import { createOpenAIClient, OpenAIProvider } from '../../src/openai/provider.js'
 import { Runner } from '../../src/runner/runner.js'
-import { IndexedDBSession } from '../../src/session/indexeddb.js'
+import { IndexedDBSession } from '../../src/idb/indexeddb-session.js'
 import { createServerScript } from '../../src/testing/api-server/client.js'
 import type { ScriptedTurn } from '../../src/testing/script.js'
 import { assistantTexts, expectWholeTurns, userTexts, remoteClientCounting, withoutIds } from './helpers.js'

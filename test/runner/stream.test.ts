@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { AgentItem } from '../../src/items.js'
-import { AbortError } from '../../src/runner/errors.js'
+import type { AgentItem } from '../../src/items/items.js'
+import { AbortError } from '../../src/model/errors.js'
 import { run } from '../../src/runner/runner.js'
 import type { RunStreamEvent } from '../../src/runner/stream.js'
 import { MemorySession } from '../../src/session/memory.js'

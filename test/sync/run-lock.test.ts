@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import { MemorySession } from '../../src/session/memory.js'
 import { Agent } from '../../src/runner/agent.js'
-import { AbortError } from '../../src/runner/errors.js'
+import { AbortError } from '../../src/model/errors.js'
 import { run } from '../../src/runner/runner.js'
 import { isRunLocked, runLockMode, runLockName, withRunLock } from '../../src/sync/run-lock.js'
 import { ScriptedModel } from '../../src/testing/scripted-model.js'

@@ -2,9 +2,9 @@
 // none; the real one is read in Chromium in storage.browser.test.ts), and the upgrade
 // event with fake-indexeddb.
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { IndexedDBSession } from '../../src/session/indexeddb.js'
+import { IndexedDBSession } from '../../src/idb/indexeddb-session.js'
 import { requestPersistentStorage, storageStatus } from '../../src/sync/storage-health.js'
-import { onStorageUpgradeNeeded, type StorageUpgradeEvent } from '../../src/sync/upgrades.js'
+import { onStorageUpgradeNeeded, type StorageUpgradeEvent } from '../../src/idb/upgrades.js'
 
 afterEach(() => vi.unstubAllGlobals())
 

@@ -1,0 +1,96 @@
+// Turns windows of stored items (envelopes, and plain items written before encryption was
+// turned on) into items, and batches of items into envelopes. EncryptedSession calls it
+// before and after the underlying session, never inside one of its transactions.
+import { DecryptionError, WrongKeyError, type DecryptionFailure } from '../crypto/errors.js'
+import { openEnvelope, parseEnvelope, sealItem, type EncryptedEnvelope, type ParsedEnvelope } from '../crypto/envelope.js'
+import type { DataKeyProvider } from '../crypto/keyring.js'
+
+/** How {@link openItems} treats what it cannot decrypt, and what it filters. */
+export interface OpenPolicy {
+  sessionId: string
+  keys: DataKeyProvider
+  onUndecryptable: 'throw' | 'skip'
+  plaintext: 'read' | 'reject'
+  /** Envelopes written before this time (ms) are expired and left out. */
+  expiredBefore: number
+}
+
+/** One stored item after {@link inspectItems}. */
+export type Inspected =
+  | { kind: 'plain'; raw: unknown; item: unknown }
+  | { kind: 'item'; raw: unknown; item: unknown; envelope: ParsedEnvelope }
+  | { kind: 'expired'; raw: unknown; envelope: ParsedEnvelope }
+  | { kind: 'failed'; raw: unknown; error: DecryptionError }
+
+/**
+ * Decrypts a window of stored items, in parallel, and classifies each. Never throws a
+ * {@link DecryptionError} (failures are returned), but throws {@link WrongKeyError} when
+ * an envelope names a key `keys` does not hold: whatever the policy, a wrong key must not
+ * look like an empty or shorter conversation.
+ */
+export async function inspectItems(raw: readonly unknown[], policy: OpenPolicy): Promise<Inspected[]> {
+  const parsed = raw.map((item) => parseEnvelope(item))
+  const keys = new Map<string, CryptoKey>()
+  for (const entry of parsed) {
+    if (entry.kind !== 'envelope' || keys.has(entry.envelope.kid)) continue
+    if (entry.envelope.at < policy.expiredBefore) continue
+    const key = await policy.keys.keyById(entry.envelope.kid)
+    if (key === undefined) {
+      throw new WrongKeyError(
+        `Session "${policy.sessionId}" holds items encrypted with key ${entry.envelope.kid}, which this keyring does not hold: ` +
+          'it was written with another passphrase, key store or CryptoKey. Nothing was read or written; unlock the key store it was written with.',
+        { keyId: entry.envelope.kid },
+      )
+    }
+    keys.set(entry.envelope.kid, key)
+  }
+  const fail = (index: number, reason: DecryptionFailure, kid?: string, at?: number, cause?: unknown): Inspected => ({
+    kind: 'failed',
+    raw: raw[index],
+    error: new DecryptionError({ sessionId: policy.sessionId, index, windowSize: raw.length, reason, keyId: kid, writtenAt: at, cause }),
+  })
+  return Promise.all(
+    parsed.map(async (entry, index): Promise<Inspected> => {
+      const stored = raw[index]
+      switch (entry.kind) {
+        case 'plain':
+          return policy.plaintext === 'read' ? { kind: 'plain', raw: stored, item: structuredClone(stored) } : fail(index, 'plaintext_rejected')
+        case 'malformed':
+        case 'unsupported_version':
+          return fail(index, entry.kind, entry.kid, entry.at)
+      }
+      const { envelope } = entry
+      if (envelope.at < policy.expiredBefore) return { kind: 'expired', raw: stored, envelope }
+      const key = keys.get(envelope.kid)
+      if (key === undefined) return fail(index, 'malformed', envelope.kid, envelope.at)
+      try {
+        return { kind: 'item', raw: stored, item: await openEnvelope(envelope, key, policy.sessionId), envelope }
+      } catch (error) {
+        return fail(index, 'authentication', envelope.kid, envelope.at, error)
+      }
+    }),
+  )
+}
+
+/**
+ * The items of a window to hand back: expired ones left out, failures thrown (the first
+ * one) or skipped as the policy says.
+ * @throws {@link DecryptionError}, {@link WrongKeyError}
+ */
+export async function openItems<TItem>(raw: readonly unknown[], policy: OpenPolicy): Promise<TItem[]> {
+  const out: TItem[] = []
+  for (const entry of await inspectItems(raw, policy)) {
+    if (entry.kind === 'failed') {
+      if (policy.onUndecryptable === 'throw') throw entry.error
+    } else if (entry.kind !== 'expired') {
+      out.push(entry.item as TItem)
+    }
+  }
+  return out
+}
+
+/** Encrypts a batch (already validated plain JSON) with the current key, in parallel. */
+export async function sealItems(items: readonly unknown[], keys: DataKeyProvider, sessionId: string, at: number): Promise<EncryptedEnvelope[]> {
+  const { id, key } = await keys.currentKey()
+  return Promise.all(items.map((item) => sealItem(item, key, id, sessionId, at)))
+}

@@ -1,0 +1,129 @@
+import { InvalidArgumentError } from '../errors.js'
+import { toLocation, withDatabase, type DatabaseOptions } from './database.js'
+import { currentBranch, readRows, sessionBound, toSessionInfo, type SessionInfo } from './records.js'
+import { findInTurns, type TurnMatch } from '../session/turns.js'
+import { newEtag, SESSION_STORES } from './schema.js'
+import { publishChange } from './changes.js'
+
+/** Options of {@link listSessions}. */
+export interface ListSessionsOptions extends DatabaseOptions {
+  /** Page size. @default 50 */
+  limit?: number
+  /** `nextCursor` of the previous page; omit for the first page. */
+  cursor?: string
+}
+
+/** One page of {@link listSessions}. */
+export interface SessionPage {
+  /** Sessions, most recently updated first. */
+  sessions: SessionInfo[]
+  /** Pass as `cursor` to get the next page; absent on the last page. */
+  nextCursor?: string
+}
+
+function decodeCursor(cursor: string): [number, string] {
+  try {
+    const parsed: unknown = JSON.parse(cursor)
+    if (Array.isArray(parsed) && typeof parsed[0] === 'number' && typeof parsed[1] === 'string') {
+      return [parsed[0], parsed[1]]
+    }
+  } catch {
+    // reported below
+  }
+  throw new InvalidArgumentError(`cursor ${JSON.stringify(cursor)} is not a nextCursor returned by listSessions`)
+}
+
+/**
+ * Lists the sessions stored in a database, most recently updated first, one page at a
+ * time (a conversation sidebar). Costs O(page), whatever the number of sessions.
+ */
+export async function listSessions(options: ListSessionsOptions = {}): Promise<SessionPage> {
+  const limit = options.limit ?? 50
+  if (!Number.isInteger(limit) || limit <= 0) {
+    throw new InvalidArgumentError(`limit must be a positive integer, got ${String(limit)}`)
+  }
+  const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor)
+  return withDatabase(toLocation(options), 'listing sessions', async (db) => {
+    const tx = db.transaction('sessions')
+    tx.done.catch(() => {}) // the results are read by then; a late abort changes nothing
+    const index = tx.store.index('byUpdatedAt')
+    const range = after ? IDBKeyRange.upperBound(after, true) : undefined
+    const sessions: SessionInfo[] = []
+    let last: [number, string] | undefined
+    for (let cursor = await index.openCursor(range, 'prev'); cursor; cursor = await cursor.continue()) {
+      if (sessions.length === limit) {
+        const page: SessionPage = { sessions }
+        if (last) page.nextCursor = JSON.stringify(last)
+        return page
+      }
+      sessions.push(toSessionInfo(cursor.value))
+      last = [cursor.value.updatedAt, cursor.value.id]
+    }
+    return { sessions }
+  })
+}
+
+/** Deletes a session and all its items (every branch) in one transaction; other sessions are untouched. */
+export async function deleteSession(sessionId: string, options: DatabaseOptions = {}): Promise<void> {
+  await withDatabase(toLocation(options), `deleting session "${sessionId}"`, async (db) => {
+    const tx = db.transaction(SESSION_STORES, 'readwrite')
+    await Promise.all([
+      tx.objectStore('sessions').delete(sessionId),
+      tx.objectStore('items').delete(sessionBound(sessionId)),
+      tx.objectStore('usage').delete(sessionBound(sessionId)),
+      tx.done,
+    ])
+  })
+  publishChange({ dbName: toLocation(options).dbName, sessionId, kind: 'delete' })
+}
+
+/**
+ * Sets a session's title. Does nothing visible until the session has items: an empty
+ * session has no record yet.
+ */
+export async function renameSession(sessionId: string, title: string, options: DatabaseOptions = {}): Promise<void> {
+  if (typeof title !== 'string') throw new InvalidArgumentError(`title must be a string, got ${typeof title}`)
+  await withDatabase(toLocation(options), `renaming session "${sessionId}"`, async (db) => {
+    const tx = db.transaction('sessions', 'readwrite')
+    tx.done.catch(() => {}) // awaited below; a failing put must not leave it unhandled
+    const record = await tx.store.get(sessionId)
+    if (record) {
+      record.title = title
+      record.updatedAt = Date.now()
+      record.etag = newEtag()
+      await Promise.all([tx.store.put(record), tx.done])
+    }
+    await tx.done
+  })
+  publishChange({ dbName: toLocation(options).dbName, sessionId, kind: 'rename' })
+}
+
+/** A session with turns matching a {@link searchSessions} query. */
+export interface SessionSearchResult {
+  session: SessionInfo
+  /** Matching turns of the session's current branch. */
+  matches: TurnMatch[]
+}
+
+/**
+ * Finds sessions whose current branch has user or assistant text containing `text`
+ * (case-insensitive), most recently updated first: a search box over the session list.
+ * It reads every item of the database, so it costs O(database). Items of encrypted
+ * sessions are ciphertext here and never match: search those with their
+ * `EncryptedSession.findTurns`, which decrypts.
+ */
+export async function searchSessions(text: string, options: DatabaseOptions = {}): Promise<SessionSearchResult[]> {
+  if (typeof text !== 'string') throw new InvalidArgumentError(`searchSessions expects a string, got ${typeof text}`)
+  return withDatabase(toLocation(options), 'searching sessions', async (db) => {
+    const tx = db.transaction(SESSION_STORES, 'readonly')
+    tx.done.catch(() => {})
+    const records = (await tx.objectStore('sessions').index('byUpdatedAt').getAll()).reverse()
+    const results: SessionSearchResult[] = []
+    for (const record of records) {
+      const rows = await readRows(tx, record, currentBranch(record).ranges)
+      const matches = findInTurns(rows, text)
+      if (matches.length > 0) results.push({ session: toSessionInfo(record), matches })
+    }
+    return results
+  })
+}

@@ -1,0 +1,243 @@
+import * as z from 'zod/mini'
+import { InvalidExportError, SessionExistsError } from '../errors.js'
+import { toStoredItems } from '../items/items.js'
+import { toLocation, withDatabase, type DatabaseOptions } from './database.js'
+import { sessionBound, toSessionInfo, type SessionInfo } from './records.js'
+import { MAIN_BRANCH, newEtag, SESSION_STORES, type BranchRecord, type ItemRecord, type SessionRecord } from './schema.js'
+import { assertSessionId } from '../session/session.js'
+import { isTurnStart } from '../session/turns.js'
+import { publishChange } from './changes.js'
+
+/** The `format` tag of a session export. */
+export const EXPORT_FORMAT = 'idb-agents/session'
+/** The export version this code writes; it imports this version and older ones. */
+export const EXPORT_VERSION = 1
+
+/**
+ * A whole session as a JSON document: every branch, every item with its time, and usage.
+ * Items of an encrypted session are exported as their ciphertext envelopes.
+ */
+export interface SessionExport {
+  format: typeof EXPORT_FORMAT
+  version: number
+  /** When the export was made (ms since epoch). */
+  exportedAt: number
+  session: {
+    id: string
+    title?: string
+    createdAt: number
+    updatedAt: number
+    currentBranchId: string
+    branches: Array<{
+      id: string
+      name: string
+      parentId: string | null
+      forkAt: number
+      forkTurn?: number
+      createdAt: number
+      /** `[start, end)` runs of item `seq` numbers the branch shows, in order. */
+      ranges: Array<[number, number]>
+    }>
+  }
+  items: Array<{ seq: number; createdAt: number; item: unknown }>
+  usage: Array<{ seq: number; requests: number; inputTokens: number; outputTokens: number; totalTokens: number }>
+}
+
+/** Options of {@link importSession}. */
+export interface ImportSessionOptions extends DatabaseOptions {
+  /** Store under this id instead of the exported one. */
+  sessionId?: string
+  /** Overwrite a session with the same id. @default false */
+  replace?: boolean
+}
+
+const count = z.number().check(z.int(), z.gte(0))
+const time = z.number().check(z.gte(0))
+const documentSchema = z.object({
+  format: z.literal(EXPORT_FORMAT),
+  version: z.number().check(z.int(), z.gte(1)),
+  exportedAt: time,
+  session: z.object({
+    id: z.string().check(z.minLength(1)),
+    title: z.optional(z.string()),
+    createdAt: time,
+    updatedAt: time,
+    currentBranchId: z.string(),
+    branches: z.array(
+      z.object({
+        id: z.string().check(z.minLength(1)),
+        name: z.string(),
+        parentId: z.nullable(z.string()),
+        forkAt: count,
+        forkTurn: z.optional(count),
+        createdAt: time,
+        ranges: z.array(z.tuple([count, count])),
+      }),
+    ),
+  }),
+  items: z.array(z.object({ seq: count, createdAt: time, item: z.unknown() })),
+  usage: z.array(z.object({ seq: z.number().check(z.int(), z.gte(-1)), requests: count, inputTokens: count, outputTokens: count, totalTokens: count })),
+})
+
+/**
+ * Exports a stored session, every branch included, as a JSON-ready document. Save it as
+ * a file with `new Blob([JSON.stringify(doc)], { type: 'application/json' })` and a
+ * download link; bring it back with {@link importSession}.
+ *
+ * @returns `undefined` when the session has never been written
+ */
+export async function exportSession(sessionId: string, options: DatabaseOptions = {}): Promise<SessionExport | undefined> {
+  assertSessionId(sessionId)
+  return withDatabase(toLocation(options), `exporting session "${sessionId}"`, async (db) => {
+    const tx = db.transaction(SESSION_STORES, 'readonly')
+    tx.done.catch(() => {})
+    const [record, items, usage] = await Promise.all([
+      tx.objectStore('sessions').get(sessionId),
+      tx.objectStore('items').getAll(sessionBound(sessionId)),
+      tx.objectStore('usage').getAll(sessionBound(sessionId)),
+    ])
+    if (!record) return undefined
+    const doc: SessionExport = {
+      format: EXPORT_FORMAT,
+      version: EXPORT_VERSION,
+      exportedAt: Date.now(),
+      session: {
+        id: record.id,
+        createdAt: record.createdAt,
+        updatedAt: record.updatedAt,
+        currentBranchId: record.currentBranchId,
+        branches: Object.values(record.branches).map(({ turns: _turns, ...branch }) => branch),
+      },
+      items: items.map(({ seq, createdAt, item }) => ({ seq, createdAt, item })),
+      usage: usage.map(({ sessionId: _id, ...row }) => row),
+    }
+    if (record.title !== undefined) doc.session.title = record.title
+    return doc
+  })
+}
+
+/** Validates an export and builds the records to store; throws InvalidExportError listing every problem. */
+function toRecords(
+  input: unknown,
+  sessionId: string | undefined,
+): { record: SessionRecord; items: ItemRecord[]; usage: SessionExport['usage'] } {
+  const version = (input as { version?: unknown } | null)?.version
+  if (typeof version === 'number' && version > EXPORT_VERSION) {
+    throw new InvalidExportError([
+      `it was made by a newer version of idb-agents (export version ${version}; this one reads up to ${EXPORT_VERSION}); update the app to import it`,
+    ])
+  }
+  const parsed = documentSchema.safeParse(input)
+  if (!parsed.success) {
+    throw new InvalidExportError(
+      parsed.error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : 'document'}: ${issue.message}`),
+      parsed.error,
+    )
+  }
+  const doc = parsed.data
+  const id = sessionId ?? doc.session.id
+  assertSessionId(id)
+  const problems: string[] = []
+  const bySeq = new Map<number, { seq: number; createdAt: number; item: unknown }>()
+  try {
+    toStoredItems(doc.items.map((row) => row.item))
+  } catch (error) {
+    problems.push(error instanceof Error ? error.message : String(error))
+  }
+  for (const row of doc.items) {
+    if (bySeq.has(row.seq)) problems.push(`items: seq ${row.seq} appears twice`)
+    bySeq.set(row.seq, row)
+  }
+  const branches: Record<string, BranchRecord> = {}
+  const turnOf = new Map<number, number>()
+  const shown = new Set<number>()
+  let nextSeq = 0
+  for (const branch of doc.session.branches) {
+    if (branches[branch.id]) problems.push(`session.branches: branch "${branch.id}" appears twice`)
+    let turns = 0
+    let previousEnd = -1
+    for (const [start, end] of branch.ranges) {
+      if (start >= end || start < previousEnd) problems.push(`branch "${branch.id}": range [${start}, ${end}) is empty or out of order`)
+      previousEnd = end
+      nextSeq = Math.max(nextSeq, end)
+      for (let seq = start; seq < end && problems.length < 20; seq++) {
+        shown.add(seq)
+        const row = bySeq.get(seq)
+        if (!row) {
+          problems.push(`branch "${branch.id}" shows item ${seq}, which the file does not contain (truncated?)`)
+          continue
+        }
+        if (!isTurnStart(row.item)) continue
+        turns += 1
+        if ((turnOf.get(seq) ?? turns) !== turns) problems.push(`item ${seq} starts turn ${turns} in "${branch.id}" but another turn elsewhere`)
+        turnOf.set(seq, turns)
+      }
+    }
+    const { forkTurn, ...rest } = branch
+    branches[branch.id] = { ...rest, ...(forkTurn === undefined ? {} : { forkTurn }), ranges: branch.ranges, turns }
+  }
+  if (!branches[MAIN_BRANCH]) problems.push('session.branches: the "main" branch is missing')
+  if (!branches[doc.session.currentBranchId]) problems.push(`session.currentBranchId: no branch "${doc.session.currentBranchId}"`)
+  if (problems.length > 0) throw new InvalidExportError(problems)
+
+  const record: SessionRecord = {
+    id,
+    createdAt: doc.session.createdAt,
+    updatedAt: doc.session.updatedAt,
+    nextSeq,
+    currentBranchId: doc.session.currentBranchId,
+    branches,
+  }
+  if (doc.session.title !== undefined) record.title = doc.session.title
+  // Items no branch shows are left out, as the store itself would have deleted them.
+  const items = [...bySeq.values()]
+    .filter((row) => shown.has(row.seq))
+    .map((row) => {
+      const stored: ItemRecord = { sessionId: id, seq: row.seq, createdAt: row.createdAt, item: row.item }
+      const turn = turnOf.get(row.seq)
+      if (turn !== undefined) stored.turn = turn
+      return stored
+    })
+  const usage = doc.usage.filter((row) => row.seq === -1 || shown.has(row.seq))
+  return { record, items, usage }
+}
+
+/**
+ * Imports a document made by {@link exportSession} (parsed from JSON) in one
+ * transaction: all of it or, on any problem, nothing.
+ *
+ * @throws {@link InvalidExportError} for a malformed, truncated, inconsistent or
+ *   newer-version document; {@link SessionExistsError} when the id is taken and `replace`
+ *   is not set.
+ */
+export async function importSession(doc: unknown, options: ImportSessionOptions = {}): Promise<SessionInfo> {
+  const { record, items, usage } = toRecords(doc, options.sessionId)
+  const id = record.id
+  await withDatabase(toLocation(options), `importing session "${id}"`, async (db) => {
+    const tx = db.transaction(SESSION_STORES, 'readwrite')
+    const pending: Promise<unknown>[] = [tx.done]
+    try {
+      const existing = await tx.objectStore('sessions').get(id)
+      if (existing && !options.replace) throw new SessionExistsError(id)
+      record.etag = newEtag()
+      pending.push(
+        tx.objectStore('items').delete(sessionBound(id)),
+        tx.objectStore('usage').delete(sessionBound(id)),
+        tx.objectStore('sessions').put(record),
+        ...items.map((row) => tx.objectStore('items').add(row)),
+        ...usage.map((row) => tx.objectStore('usage').add({ sessionId: id, ...row })),
+      )
+      await Promise.all(pending)
+    } catch (error) {
+      try {
+        tx.abort()
+      } catch {
+        // already finished
+      }
+      await Promise.allSettled(pending)
+      throw error
+    }
+  })
+  publishChange({ dbName: toLocation(options).dbName, sessionId: id, kind: 'import' })
+  return toSessionInfo(record)
+}

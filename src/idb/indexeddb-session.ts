@@ -1,0 +1,383 @@
+import type { AgentItem } from '../items/items.js'
+import { toStoredItems } from '../items/items.js'
+import { InvalidArgumentError, StorageError } from '../errors.js'
+import { toLocation, withDatabase, type DatabaseLocation, type DatabaseOptions } from './database.js'
+import {
+  appendItems,
+  branchOf,
+  clearBranch,
+  currentBranch,
+  dropNewest,
+  forkBranch,
+  removeBranch,
+  seqBound,
+  sessionBound,
+  toBranchInfo,
+  readRows,
+  renumberTurns,
+  toSessionInfo,
+  turnSeq,
+  type Change,
+  type SessionInfo,
+} from './records.js'
+import { newEtag, SESSION_STORES, type AgentsDatabase, type AgentsTransaction, type SessionRecord } from './schema.js'
+import { renameSession } from './admin.js'
+import { onSessionsChanged, publishChange, type SessionChange, type SessionChangeKind, type Unsubscribe } from './changes.js'
+import { lastPositions } from './seq-ranges.js'
+import {
+  assertSessionId,
+  assertTurn,
+  checkedRewrite,
+  resolveLimit,
+  usageOf,
+  type BranchInfo,
+  type BranchingSession,
+  type ReplaceableSession,
+  type RewritableSession,
+  type RunUsageSource,
+  type SessionSettings,
+  type UsageTrackingSession,
+} from '../session/session.js'
+import { addUsage, findInTurns, listTurns, NO_USAGE, type TimedItem, type TurnInfo, type TurnMatch, type UsageTotals } from '../session/turns.js'
+
+/** Options of {@link IndexedDBSession}. */
+export interface IndexedDBSessionOptions extends DatabaseOptions {
+  /** Default window for `getItems`. */
+  settings?: SessionSettings
+  /**
+   * Durability hint for write transactions. `'strict'` waits until the data is flushed to
+   * disk (safest against an OS crash, slower); `'relaxed'` returns sooner.
+   * @default 'default' (the browser's own choice)
+   */
+  durability?: IDBTransactionDurability
+}
+
+type Mutation = (tx: AgentsTransaction<'readwrite'>, existing: SessionRecord | undefined, now: number) => Promise<Change | undefined> | Change | undefined
+
+/**
+ * A session stored in IndexedDB: the browser twin of `SQLiteSession(id, db_path)`. History
+ * survives reloads and browser restarts; many sessions live in one database.
+ *
+ * Every write is one readwrite transaction, so a failed call (a bad item, a full disk —
+ * {@link StorageQuotaError}) changes nothing. Reads cost O(limit), not O(history).
+ * Concurrent calls from this tab or others are serialized by IndexedDB: each `addItems`
+ * batch stays contiguous and `popItem` never returns an item twice.
+ *
+ * Sessions branch (edit an earlier message, keep both versions) and record token usage
+ * per turn; see {@link BranchingSession} and {@link UsageTrackingSession}.
+ *
+ * @throws {@link StorageUnavailableError} from any method when IndexedDB cannot be used
+ *   (fall back to {@link MemorySession}); {@link UpgradeBlockedError} when another tab holds
+ *   an older schema open.
+ */
+export class IndexedDBSession<TItem = AgentItem>
+  implements ReplaceableSession<TItem>, RewritableSession<TItem>, BranchingSession<TItem>, UsageTrackingSession<TItem>
+{
+  readonly sessionId: string
+  /** The database this session lives in. */
+  readonly dbName: string
+  /** The IndexedDB factory holding the database, when not the global `indexedDB` (a Storage Bucket's). */
+  readonly indexedDB: IDBFactory | undefined
+  readonly #location: DatabaseLocation
+  readonly #settings: SessionSettings | undefined
+  readonly #durability: IDBTransactionDurability
+  /** The session record as this instance last read or wrote it (see `#write`). */
+  #seen: SessionRecord | undefined
+
+  /**
+   * @param sessionId - isolates this conversation, e.g. `user_123`
+   * @param options - database, default settings, durability
+   */
+  constructor(sessionId: string, options: IndexedDBSessionOptions = {}) {
+    assertSessionId(sessionId)
+    this.sessionId = sessionId
+    this.#location = toLocation(options)
+    this.dbName = this.#location.dbName
+    this.indexedDB = options.indexedDB
+    this.#settings = options.settings
+    this.#durability = options.durability ?? 'default'
+  }
+
+  async getSessionId(): Promise<string> {
+    return this.sessionId
+  }
+
+  async getItems(limit?: number): Promise<TItem[]> {
+    const count = resolveLimit(limit, this.#settings)
+    if (count <= 0) return []
+    const rows = await this.#read(`reading session "${this.sessionId}"`, (tx, record) =>
+      readRows(tx, record, lastPositions(currentBranch(record).ranges, count)),
+    )
+    return (rows ?? []).map((row) => row.item as TItem)
+  }
+
+  async addItems(items: TItem[]): Promise<void> {
+    const stored = toStoredItems(items)
+    if (stored.length === 0) return
+    await this.#write('add', `adding ${stored.length} items to session "${this.sessionId}"`, (tx, existing, now) =>
+      appendItems(tx, this.sessionId, existing, stored, now),
+    )
+  }
+
+  async popItem(): Promise<TItem | undefined> {
+    let removed: unknown
+    await this.#write('pop', `removing the newest item of session "${this.sessionId}"`, async (tx, existing, now) => {
+      removed = undefined // a retried attempt must not report what an aborted one read
+      const dropped = existing && (await dropNewest(tx, existing, now))
+      if (!dropped) return undefined
+      removed = dropped.removed.item
+      return dropped.change
+    })
+    return removed as TItem | undefined
+  }
+
+  async clearSession(): Promise<void> {
+    await this.#write('clear', `clearing session "${this.sessionId}"`, (tx, existing, now) =>
+      existing ? clearBranch(tx, existing, now) : undefined,
+    )
+  }
+
+  /** Replaces the current branch's history with `items` in one transaction, all or nothing. */
+  async replaceItems(items: TItem[]): Promise<void> {
+    const stored = toStoredItems(items)
+    await this.#write('replace', `replacing the items of session "${this.sessionId}"`, (tx, existing, now) => {
+      const cleared = existing && clearBranch(tx, existing, now)
+      if (stored.length === 0) return cleared
+      const appended = appendItems(tx, this.sessionId, existing, stored, now)
+      return { record: appended.record, requests: [...(cleared?.requests ?? []), ...appended.requests] }
+    })
+  }
+
+  async rewriteItems(rewrite: (items: TItem[]) => Promise<TItem[]>): Promise<void> {
+    const action = `rewriting the items of session "${this.sessionId}"`
+    for (let attempt = 1; ; attempt++) {
+      const read = await withDatabase(this.#location, action, async (db) => {
+        const tx = db.transaction(SESSION_STORES, 'readonly')
+        tx.done.catch(() => {})
+        const [record, rows] = await Promise.all([
+          tx.objectStore('sessions').get(this.sessionId),
+          tx.objectStore('items').getAll(sessionBound(this.sessionId)),
+        ])
+        return record && { etag: record.etag, rows }
+      })
+      if (!read) return
+      // Slow, async work (WebCrypto) happens here, with no transaction open.
+      const next = await checkedRewrite(read.rows.map((row) => row.item as TItem), rewrite)
+      let changed = false
+      await this.#write('replace', action, (tx, existing) => {
+        if (!existing || existing.etag !== read.etag) return undefined
+        changed = true
+        const store = tx.objectStore('items')
+        const rows = renumberTurns(existing!, read.rows.map((row, i) => ({ ...row, item: next[i] })))
+        return { record: existing!, requests: rows.map((row) => store.put(row)) }
+      })
+      if (changed) return
+      if (attempt === 3) {
+        throw new StorageError(`Session "${this.sessionId}" kept changing while its items were rewritten; nothing was changed. Try again.`)
+      }
+    }
+  }
+
+  async getTurns(): Promise<TurnInfo[]> {
+    return listTurns(await this.#readBranch())
+  }
+
+  async findTurns(text: string): Promise<TurnMatch[]> {
+    if (typeof text !== 'string') throw new InvalidArgumentError(`findTurns expects a string, got ${typeof text}`)
+    return findInTurns(await this.#readBranch(), text)
+  }
+
+  async createBranchFromTurn(turn: number, name?: string): Promise<string> {
+    let branchId = ''
+    await this.#write('branch', `branching session "${this.sessionId}" at turn ${turn}`, async (tx, existing, now) => {
+      assertTurn(turn, existing ? currentBranch(existing).turns : 0)
+      const forked = await forkBranch(tx, existing!, turn, name ?? `turn-${turn}`, now)
+      branchId = forked.branchId
+      return forked.change
+    })
+    return branchId
+  }
+
+  async switchToBranch(branchId: string): Promise<void> {
+    await this.#write('branch', `switching session "${this.sessionId}" to branch "${branchId}"`, (_tx, existing, now) => {
+      if (!existing) throw new InvalidArgumentError(`Session "${this.sessionId}" has no branch "${branchId}" (it is empty)`)
+      branchOf(existing, branchId)
+      existing.currentBranchId = branchId
+      existing.updatedAt = now
+      return { record: existing, requests: [] }
+    })
+  }
+
+  async listBranches(): Promise<BranchInfo[]> {
+    const record = await this.#read(`listing branches of "${this.sessionId}"`, async (_tx, record) => record)
+    if (!record) return [{ id: 'main', name: 'main', parentId: null, forkTurn: null, itemCount: 0, turnCount: 0, current: true, createdAt: 0 }]
+    return Object.values(record.branches)
+      .sort((a, b) => a.createdAt - b.createdAt)
+      .map((branch) => toBranchInfo(record, branch))
+  }
+
+  async getCurrentBranchId(): Promise<string> {
+    const record = await this.#read(`reading session "${this.sessionId}"`, async (_tx, record) => record)
+    return record?.currentBranchId ?? 'main'
+  }
+
+  async deleteBranch(branchId: string): Promise<void> {
+    await this.#write('branch', `deleting branch "${branchId}" of session "${this.sessionId}"`, (tx, existing, now) => {
+      if (!existing) throw new InvalidArgumentError(`Session "${this.sessionId}" has no branch "${branchId}" (it is empty)`)
+      return removeBranch(tx, existing, branchId, now)
+    })
+  }
+
+  async storeRunUsage(result: RunUsageSource): Promise<void> {
+    const usage = usageOf(result)
+    await this.#write('usage', `recording usage in session "${this.sessionId}"`, async (tx, existing) => {
+      if (!existing) return undefined // nothing stored, no turn to record it on
+      const branch = currentBranch(existing)
+      const seq = branch.turns > 0 ? await turnSeq(tx, existing, branch, branch.turns) : -1
+      const store = tx.objectStore('usage')
+      const before = (await store.get([this.sessionId, seq])) ?? NO_USAGE
+      return { record: existing, requests: [store.put({ sessionId: this.sessionId, seq, ...addUsage(before, usage) })] }
+    })
+  }
+
+  async getSessionUsage(options: { branchId?: string } = {}): Promise<UsageTotals> {
+    const rows = await this.#read(`reading usage of "${this.sessionId}"`, async (tx, record) => {
+      if (options.branchId === undefined) return tx.objectStore('usage').getAll(sessionBound(this.sessionId))
+      const ranges = branchOf(record, options.branchId).ranges
+      const chunks = await Promise.all(ranges.map((range) => tx.objectStore('usage').getAll(seqBound(this.sessionId, range))))
+      return chunks.flat()
+    })
+    return (rows ?? []).reduce<UsageTotals>((sum, row) => addUsage(sum, row), NO_USAGE)
+  }
+
+  getTurnUsage(): Promise<Array<{ turn: number; usage: UsageTotals }>>
+  getTurnUsage(turn: number): Promise<UsageTotals | undefined>
+  async getTurnUsage(turn?: number): Promise<Array<{ turn: number; usage: UsageTotals }> | UsageTotals | undefined> {
+    const turns = await this.getTurns()
+    if (turn === undefined) return turns.flatMap((info) => (info.usage ? [{ turn: info.turn, usage: info.usage }] : []))
+    assertTurn(turn, turns.length)
+    return turns[turn - 1]!.usage
+  }
+
+  /**
+   * Calls `listener` after every committed change to this session (items, branches,
+   * usage, title, deletion), made in this tab or in any other tab or worker of the
+   * origin. A chat view re-reads its items in the listener.
+   *
+   * @returns a function that stops the subscription
+   */
+  subscribe(listener: (change: SessionChange) => void): Unsubscribe {
+    return onSessionsChanged(
+      (change) => {
+        if (change.sessionId === this.sessionId) listener(change)
+      },
+      { dbName: this.dbName },
+    )
+  }
+
+  /** Metadata of this session, or `undefined` when nothing was ever stored in it. */
+  async getInfo(): Promise<SessionInfo | undefined> {
+    const record = await this.#read(`reading session "${this.sessionId}"`, async (_tx, record) => record)
+    return record && toSessionInfo(record)
+  }
+
+  /** Sets the title shown in session lists (see {@link listSessions}). */
+  async setTitle(title: string): Promise<void> {
+    await renameSession(this.sessionId, title, { dbName: this.dbName, indexedDB: this.#location.factory })
+  }
+
+  /** Every item of the current branch with its time and its turn's usage. */
+  async #readBranch(): Promise<TimedItem[]> {
+    const entries = await this.#read(`reading session "${this.sessionId}"`, async (tx, record) => {
+      const ranges = currentBranch(record).ranges
+      const [rows, usage] = await Promise.all([
+        readRows(tx, record, ranges),
+        tx.objectStore('usage').getAll(sessionBound(this.sessionId)),
+      ])
+      const usageBySeq = new Map(usage.map((row) => [row.seq, row]))
+      return rows.map((row) => {
+        const found = usageBySeq.get(row.seq)
+        return { item: row.item, createdAt: row.createdAt, usage: found && pickUsage(found) }
+      })
+    })
+    return entries ?? []
+  }
+
+  /** A readonly transaction that resolves to `undefined` when the session has no record. */
+  async #read<T>(action: string, read: (tx: AgentsTransaction<'readonly'>, record: SessionRecord) => Promise<T>): Promise<T | undefined> {
+    return withDatabase(this.#location, action, async (db) => {
+      const tx = db.transaction(SESSION_STORES, 'readonly')
+      tx.done.catch(() => {}) // the results are read by then; a late abort changes nothing
+      const record = await tx.objectStore('sessions').get(this.sessionId)
+      this.#seen = record
+      return record && read(tx, record)
+    })
+  }
+
+  /**
+   * One readwrite transaction over the session record, its items and usage. `mutate`
+   * issues its requests (awaiting only IndexedDB) and returns the record to write back,
+   * or nothing to do.
+   *
+   * When this instance has seen the record before, the requests go out at once, beside
+   * the read that checks the record is still what was seen: one round trip instead of
+   * two. If another writer changed it meanwhile, that transaction is aborted (nothing
+   * commits) and the write runs again on the record as read.
+   */
+  async #write(kind: SessionChangeKind, action: string, mutate: Mutation): Promise<void> {
+    await withDatabase(this.#location, action, async (db) => {
+      const seen = this.#seen
+      if (seen && (await this.#attempt(db, mutate, seen))) return
+      await this.#attempt(db, mutate, undefined)
+    })
+    publishChange({ dbName: this.dbName, sessionId: this.sessionId, kind })
+  }
+
+  /** Returns false when `assumed` turned out stale and nothing was committed. */
+  async #attempt(db: AgentsDatabase, mutate: Mutation, assumed: SessionRecord | undefined): Promise<boolean> {
+    const tx = db.transaction(SESSION_STORES, 'readwrite', { durability: this.#durability })
+    const sessions = tx.objectStore('sessions')
+    const pending: Promise<unknown>[] = [tx.done]
+    const reading = sessions.get(this.sessionId)
+    pending.push(reading)
+    const assumedEtag = assumed?.etag
+    this.#seen = undefined // `assumed` may be changed in place below
+    let stale = false
+    try {
+      const existing = assumed ?? (await reading)
+      const change = await mutate(tx, existing, Date.now())
+      if (change) {
+        change.record.etag = newEtag()
+        pending.push(...change.requests, sessions.put(change.record))
+      }
+      if (assumed) stale = (await reading)?.etag !== assumedEtag || !(await reading)
+      if (stale) throw new StaleRecord()
+      await Promise.all(pending)
+      this.#seen = change ? change.record : existing
+      return true
+    } catch (error) {
+      // A mutation may refuse what a stale record says (a turn that no longer exists):
+      // only the record as stored decides.
+      if (assumed && !stale) stale = (await reading.catch(() => undefined))?.etag !== assumedEtag
+      abortQuietly(tx)
+      await Promise.allSettled(pending)
+      if (stale) return false
+      throw error
+    }
+  }
+}
+
+/** Thrown inside `#attempt` to abort a transaction built on a stale record. */
+class StaleRecord extends Error {}
+
+function pickUsage(row: UsageTotals): UsageTotals {
+  return { requests: row.requests, inputTokens: row.inputTokens, outputTokens: row.outputTokens, totalTokens: row.totalTokens }
+}
+
+function abortQuietly(tx: { abort(): void }): void {
+  try {
+    tx.abort()
+  } catch {
+    // Already finished or aborted: nothing was committed by us after the failure.
+  }
+}

@@ -1,0 +1,271 @@
+import { InvalidArgumentError, StorageError } from '../errors.js'
+import type { AgentsTransaction, BranchRecord, ItemRecord, SeqRange, SessionRecord } from './schema.js'
+import { MAIN_BRANCH, newSessionRecord } from './schema.js'
+import { appendRange, dropLast, firstPositions, lastSeq, rangesLength, subtractRanges } from './seq-ranges.js'
+import type { BranchInfo } from '../session/session.js'
+import { isTurnStart } from '../session/turns.js'
+
+// The mutations of one session inside one readwrite transaction. Each takes the session
+// record as read in that transaction, issues its requests and changes the record; the
+// caller writes the record back and awaits the transaction, so a failure anywhere
+// commits nothing. They await IndexedDB requests only, which keeps the transaction alive.
+
+type WriteTransaction = AgentsTransaction<'readwrite'>
+type AnyTransaction = AgentsTransaction<'readonly'> | WriteTransaction
+
+/** What a mutation did: the record to write back and requests to wait for. */
+export interface Change {
+  record: SessionRecord
+  requests: Promise<unknown>[]
+}
+
+/** Public summary of a stored session. */
+export interface SessionInfo {
+  sessionId: string
+  /** A title set with `renameSession` / `setTitle`. */
+  title?: string
+  /** When the session was first written (ms since epoch). */
+  createdAt: number
+  /** When the session last changed (ms since epoch). */
+  updatedAt: number
+  /** Items on the current branch. */
+  itemCount: number
+  /** The current branch's id. */
+  currentBranchId: string
+  /** How many branches the session has (1 when never branched). */
+  branchCount: number
+}
+
+export function toSessionInfo(record: SessionRecord): SessionInfo {
+  const info: SessionInfo = {
+    sessionId: record.id,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+    itemCount: rangesLength(currentBranch(record).ranges),
+    currentBranchId: record.currentBranchId,
+    branchCount: Object.keys(record.branches).length,
+  }
+  if (record.title !== undefined) info.title = record.title
+  return info
+}
+
+export function toBranchInfo(record: SessionRecord, branch: BranchRecord): BranchInfo {
+  return {
+    id: branch.id,
+    name: branch.name,
+    parentId: branch.parentId,
+    forkTurn: branch.forkTurn ?? null,
+    itemCount: rangesLength(branch.ranges),
+    turnCount: branch.turns,
+    current: branch.id === record.currentBranchId,
+    createdAt: branch.createdAt,
+  }
+}
+
+export function currentBranch(record: SessionRecord): BranchRecord {
+  return branchOf(record, record.currentBranchId)
+}
+
+export function branchOf(record: SessionRecord, branchId: string): BranchRecord {
+  const branch = record.branches[branchId]
+  if (branch) return branch
+  if (branchId === record.currentBranchId) {
+    throw new StorageError(`Session "${record.id}" points at a missing branch "${branchId}"; the record is damaged.`)
+  }
+  throw new InvalidArgumentError(
+    `Session "${record.id}" has no branch "${branchId}"; its branches are ${Object.keys(record.branches).join(', ')}`,
+  )
+}
+
+function otherRanges(record: SessionRecord, except: BranchRecord): SeqRange[] {
+  return Object.values(record.branches)
+    .filter((branch) => branch !== except)
+    .flatMap((branch) => branch.ranges)
+}
+
+export function seqBound(sessionId: string, [start, end]: SeqRange): IDBKeyRange {
+  return IDBKeyRange.bound([sessionId, start], [sessionId, end - 1])
+}
+
+export function sessionBound(sessionId: string): IDBKeyRange {
+  return IDBKeyRange.bound([sessionId, -Infinity], [sessionId, Infinity])
+}
+
+/** Sequence numbers past every branch's end are unused: hand them out again. */
+function settleNextSeq(record: SessionRecord): void {
+  let max = 0
+  for (const branch of Object.values(record.branches)) {
+    const last = branch.ranges[branch.ranges.length - 1]
+    if (last && last[1] > max) max = last[1]
+  }
+  record.nextSeq = max
+}
+
+/** Deletes items (and their usage) in `ranges` that no branch but `branch` shows. */
+function deleteUnshared(tx: WriteTransaction, record: SessionRecord, branch: BranchRecord, ranges: SeqRange[]): Promise<unknown>[] {
+  const unshared = subtractRanges(ranges, otherRanges(record, branch))
+  return unshared.flatMap((range) => [
+    tx.objectStore('items').delete(seqBound(record.id, range)),
+    tx.objectStore('usage').delete(seqBound(record.id, range)),
+  ])
+}
+
+/** Appends `items` to the current branch, creating the session record if needed. */
+export function appendItems(
+  tx: WriteTransaction,
+  sessionId: string,
+  existing: SessionRecord | undefined,
+  items: readonly unknown[],
+  now: number,
+): Change {
+  const record = existing ?? newSessionRecord(sessionId, now)
+  const branch = currentBranch(record)
+  const store = tx.objectStore('items')
+  const start = record.nextSeq
+  const requests = items.map((item, i) => {
+    const row: ItemRecord = { sessionId, seq: start + i, createdAt: now, item }
+    if (isTurnStart(item)) row.turn = ++branch.turns
+    return store.add(row)
+  })
+  branch.ranges = appendRange(branch.ranges, start, items.length)
+  record.nextSeq = start + items.length
+  record.updatedAt = now
+  return { record, requests }
+}
+
+/** Removes every item of the current branch; items another branch still shows stay. */
+export function clearBranch(tx: WriteTransaction, record: SessionRecord, now: number): Change {
+  const branch = currentBranch(record)
+  const requests = deleteUnshared(tx, record, branch, branch.ranges)
+  branch.ranges = []
+  branch.turns = 0
+  settleNextSeq(record)
+  record.updatedAt = now
+  return { record, requests }
+}
+
+/** Removes the newest item of the current branch and returns it; `undefined` when empty. */
+export async function dropNewest(
+  tx: WriteTransaction,
+  record: SessionRecord,
+  now: number,
+): Promise<{ change: Change; removed: ItemRecord } | undefined> {
+  const branch = currentBranch(record)
+  const seq = lastSeq(branch.ranges)
+  if (seq === undefined) return undefined
+  const removed = await tx.objectStore('items').get([record.id, seq])
+  if (!removed) throw new StorageError(`Item ${seq} of session "${record.id}" is missing; the database was changed outside idb-agents.`)
+  const requests = deleteUnshared(tx, record, branch, [[seq, seq + 1]])
+  if (removed.turn !== undefined) branch.turns = removed.turn - 1
+  branch.ranges = dropLast(branch.ranges)
+  settleNextSeq(record)
+  record.updatedAt = now
+  return { change: { record, requests }, removed }
+}
+
+/** The sequence number of the user message starting `turn` on `branch`. */
+export async function turnSeq(tx: AnyTransaction, record: SessionRecord, branch: BranchRecord, turn: number): Promise<number> {
+  const candidates = await tx.objectStore('items').index('byTurn').getAllKeys(IDBKeyRange.only([record.id, turn]))
+  const seq = candidates
+    .map(([, candidate]) => candidate)
+    .find((candidate) => branch.ranges.some(([start, end]) => candidate >= start && candidate < end))
+  if (seq === undefined) {
+    throw new StorageError(`Turn ${turn} of branch "${branch.id}" in session "${record.id}" has no user message; the index is damaged.`)
+  }
+  return seq
+}
+
+function positionOf(ranges: readonly SeqRange[], seq: number): number {
+  let position = 0
+  for (const [start, end] of ranges) {
+    if (seq >= start && seq < end) return position + seq - start
+    position += end - start
+  }
+  return -1
+}
+
+function newBranchId(record: SessionRecord): string {
+  for (;;) {
+    const id = `branch-${Math.random().toString(36).slice(2, 8)}`
+    if (!record.branches[id]) return id
+  }
+}
+
+/** Creates a branch holding the current branch's history before `turn`, and makes it current. */
+export async function forkBranch(
+  tx: WriteTransaction,
+  record: SessionRecord,
+  turn: number,
+  name: string,
+  now: number,
+): Promise<{ change: Change; branchId: string }> {
+  const parent = currentBranch(record)
+  const position = positionOf(parent.ranges, await turnSeq(tx, record, parent, turn))
+  const id = newBranchId(record)
+  record.branches[id] = {
+    id,
+    name,
+    parentId: parent.id,
+    forkAt: position,
+    forkTurn: turn,
+    createdAt: now,
+    ranges: firstPositions(parent.ranges, position),
+    turns: turn - 1,
+  }
+  record.currentBranchId = id
+  record.updatedAt = now
+  return { change: { record, requests: [] }, branchId: id }
+}
+
+/** Deletes a branch, keeping every item another branch shows; its children move to its parent. */
+export function removeBranch(tx: WriteTransaction, record: SessionRecord, branchId: string, now: number): Change {
+  if (branchId === MAIN_BRANCH) {
+    throw new InvalidArgumentError(`The main branch of session "${record.id}" cannot be deleted; use clearSession to empty it.`)
+  }
+  const branch = branchOf(record, branchId)
+  const requests = deleteUnshared(tx, record, branch, branch.ranges)
+  delete record.branches[branchId]
+  for (const child of Object.values(record.branches)) {
+    if (child.parentId === branchId) child.parentId = branch.parentId
+  }
+  if (record.currentBranchId === branchId) {
+    record.currentBranchId = branch.parentId && record.branches[branch.parentId] ? branch.parentId : MAIN_BRANCH
+  }
+  settleNextSeq(record)
+  record.updatedAt = now
+  return { record, requests }
+}
+
+/** The item records at `ranges`, in order; a gap means the database was edited behind our back. */
+export async function readRows(tx: AnyTransaction, record: SessionRecord, ranges: readonly SeqRange[]): Promise<ItemRecord[]> {
+  const items = tx.objectStore('items')
+  const chunks = await Promise.all(ranges.map((range) => items.getAll(seqBound(record.id, range))))
+  const expected = ranges.reduce((sum, [start, end]) => sum + end - start, 0)
+  const found = chunks.reduce((sum, chunk) => sum + chunk.length, 0)
+  if (found !== expected) {
+    throw new StorageError(
+      `Session "${record.id}" should hold ${expected} items here but ${found} were found; the database was changed outside idb-agents.`,
+    )
+  }
+  return chunks.flat()
+}
+
+/**
+ * Gives `rows` (all items of the session) the turn numbers their items call for, and every
+ * branch its turn count, after items were rewritten in place.
+ */
+export function renumberTurns(record: SessionRecord, rows: ItemRecord[]): ItemRecord[] {
+  const bySeq = new Map(rows.map((row) => [row.seq, row]))
+  for (const row of rows) delete row.turn
+  for (const branch of Object.values(record.branches)) {
+    let turns = 0
+    for (const [start, end] of branch.ranges) {
+      for (let seq = start; seq < end; seq++) {
+        const row = bySeq.get(seq)
+        if (row && isTurnStart(row.item)) row.turn = ++turns
+      }
+    }
+    branch.turns = turns
+  }
+  return rows
+}

@@ -1,0 +1,169 @@
+import type { DBSchema, IDBPDatabase, IDBPTransaction, StoreNames } from 'idb'
+import { isTurnStart } from '../session/turns.js'
+
+/**
+ * A run of consecutive item sequence numbers, `[start, end)`. A branch's history is the
+ * concatenation of its ranges; items themselves are immutable and never renumbered, so a
+ * new branch can share its parent's items without copying them.
+ */
+export type SeqRange = [start: number, end: number]
+
+/** One line of history inside a session. Every session has a branch `main`. */
+export interface BranchRecord {
+  id: string
+  name: string
+  /** The branch this one was forked from; `null` for `main`. */
+  parentId: string | null
+  /** How many of the parent's items this branch started with. */
+  forkAt: number
+  createdAt: number
+  /** The item sequence numbers this branch shows, in order. */
+  ranges: SeqRange[]
+  /** How many turns (user messages) the branch shows. */
+  turns: number
+  /** The turn the branch was created from (its first own turn); absent for `main`. */
+  forkTurn?: number
+}
+
+/** The metadata record of one session (object store `sessions`). */
+export interface SessionRecord {
+  id: string
+  title?: string
+  createdAt: number
+  updatedAt: number
+  /** The next unused item sequence number; sequence numbers are never reused while referenced. */
+  nextSeq: number
+  /**
+   * New on every write, never reused (a deleted and recreated session gets new ones too):
+   * lets a writer check that the record it assumed is still the one stored.
+   */
+  etag?: string
+  currentBranchId: string
+  branches: Record<string, BranchRecord>
+}
+
+/**
+ * One stored item (object store `items`, key `[sessionId, seq]`). Ids, order and time are
+ * kept in clear beside the item; an encrypting decorator stores an opaque envelope as
+ * `item`.
+ */
+export interface ItemRecord {
+  sessionId: string
+  seq: number
+  createdAt: number
+  item: unknown
+  /**
+   * On user messages only: the turn they start (1-based). An item sits at the same
+   * position in every branch that shows it, so its turn number is the same everywhere.
+   */
+  turn?: number
+}
+
+/** Token usage recorded for one turn (object store `usage`, key `[sessionId, seq]` of the turn's user message). */
+export interface UsageRecord {
+  sessionId: string
+  seq: number
+  requests: number
+  inputTokens: number
+  outputTokens: number
+  totalTokens: number
+}
+
+/** The typed schema of an idb-agents database, for `idb`. */
+export interface AgentsDB extends DBSchema {
+  sessions: {
+    key: string
+    value: SessionRecord
+    indexes: { byUpdatedAt: [number, string] }
+  }
+  items: {
+    key: [string, number]
+    value: ItemRecord
+    indexes: { byTurn: [string, number] }
+  }
+  usage: {
+    key: [string, number]
+    value: UsageRecord
+  }
+}
+
+export type AgentsDatabase = IDBPDatabase<AgentsDB>
+export type AgentsTransaction<Mode extends IDBTransactionMode> = IDBPTransaction<
+  AgentsDB,
+  ['sessions', 'items', 'usage'],
+  Mode
+>
+/** The stores every session transaction spans. */
+export const SESSION_STORES = ['sessions', 'items', 'usage'] as const
+
+/** The schema version this code writes. Bump it together with a new step in {@link migrate}. */
+export const SCHEMA_VERSION = 2
+
+export const MAIN_BRANCH = 'main'
+
+/**
+ * Brings a database from `oldVersion` to `newVersion` ({@link SCHEMA_VERSION}), one step at a time. A step
+ * may add or reshape stores but must carry every old item over: history is never hidden
+ * or dropped by an upgrade.
+ */
+export async function migrate(
+  db: IDBPDatabase<AgentsDB>,
+  oldVersion: number,
+  newVersion: number,
+  transaction: IDBPTransaction<AgentsDB, StoreNames<AgentsDB>[], 'versionchange'>,
+): Promise<void> {
+  if (oldVersion < 1) {
+    const sessions = db.createObjectStore('sessions', { keyPath: 'id' })
+    sessions.createIndex('byUpdatedAt', ['updatedAt', 'id'])
+    db.createObjectStore('items', { keyPath: ['sessionId', 'seq'] })
+  }
+  if (oldVersion < 2 && newVersion >= 2) {
+    // v2: turns and usage. User messages get their turn number and an index on it; every
+    // item written by v1 stays, and every branch keeps showing exactly what it showed.
+    transaction.objectStore('items').createIndex('byTurn', ['sessionId', 'turn'])
+    db.createObjectStore('usage', { keyPath: ['sessionId', 'seq'] })
+    if (oldVersion >= 1) await numberTurns(transaction)
+  }
+}
+
+/** Gives v1 user messages their turn numbers and v1 branches their turn counts. */
+async function numberTurns(
+  transaction: IDBPTransaction<AgentsDB, StoreNames<AgentsDB>[], 'versionchange'>,
+): Promise<void> {
+  const sessions = transaction.objectStore('sessions')
+  const items = transaction.objectStore('items')
+  for (const record of await sessions.getAll()) {
+    for (const branch of Object.values(record.branches)) {
+      let turns = 0
+      for (const [start, end] of branch.ranges) {
+        const rows = await items.getAll(IDBKeyRange.bound([record.id, start], [record.id, end - 1]))
+        for (const row of rows) {
+          if (!isTurnStart(row.item)) continue
+          turns += 1
+          if (row.turn !== turns) await items.put({ ...row, turn: turns })
+        }
+      }
+      branch.turns = turns
+    }
+    await sessions.put(record)
+  }
+}
+
+/** A fresh session record with an empty `main` branch. */
+export function newSessionRecord(id: string, now: number): SessionRecord {
+  return {
+    id,
+    createdAt: now,
+    updatedAt: now,
+    nextSeq: 0,
+    currentBranchId: MAIN_BRANCH,
+    branches: {
+      [MAIN_BRANCH]: { id: MAIN_BRANCH, name: MAIN_BRANCH, parentId: null, forkAt: 0, createdAt: now, ranges: [], turns: 0 },
+    },
+  }
+}
+
+/** A fresh {@link SessionRecord.etag}. */
+export function newEtag(): string {
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`
+}

@@ -1,0 +1,146 @@
+import OpenAI from 'openai'
+import { defaultOpenAIClient } from './client.js'
+import type { AgentItem } from '../items/items.js'
+import { CompactionError, type CompactionArgs, type CompactionMode, type ReportedUsage } from '../compaction/compaction-error.js'
+import { isUserMessage, modelSafe } from '../items/model-safe.js'
+import { CompactingSession, type CompactedPrefix, type CompactingSessionOptions } from '../compaction/compacting-session.js'
+import { messageText } from '../session/turns.js'
+
+/** Options of {@link OpenAIResponsesCompactionSession}. */
+export interface OpenAIResponsesCompactionSessionOptions extends CompactingSessionOptions {
+  /**
+   * The `openai` client that calls `responses.compact` (e.g. `createOpenAIClient({ baseURL:
+   * '/api/openai/v1' })` behind your proxy).
+   * @default `new OpenAI()` — reads `OPENAI_API_KEY`; outside Node, pass a client
+   */
+  client?: OpenAI
+  /** Model that compacts. @default 'gpt-4.1' */
+  model?: string
+  /**
+   * How the history is given to `responses.compact`:
+   * - `'previous_response_id'`: only the id of the last response (small request); needs a
+   *   response stored server-side, so it falls back to `'input'` when the runner reports
+   *   `store: false` or no response id (openai-agents-python #2333 sent an id that did not
+   *   exist), and when the API does not find the response;
+   * - `'input'`: the items themselves (works with `store: false` and ZDR);
+   * - `'auto'`: the id when there is a usable one, else the items.
+   * @default 'auto'
+   */
+  compactionMode?: CompactionMode
+}
+
+/** The model used when none is given. */
+const DEFAULT_COMPACTION_MODEL = 'gpt-4.1'
+
+/**
+ * A decorator over any {@link Session} that keeps long conversations inside the context
+ * window with the Responses API's `responses.compact`: after a turn, when the trigger
+ * fires, the model-facing history becomes the user messages followed by one opaque
+ * `compaction` item, plus anything added since. The transcript — every message the user
+ * saw — stays in the underlying session (see {@link CompactingSession}).
+ *
+ * ```ts
+ * const session = new OpenAIResponsesCompactionSession({
+ *   underlyingSession: new IndexedDBSession('long_conv'),
+ *   client: createOpenAIClient({ baseURL: '/api/openai/v1' }),
+ *   shouldTriggerCompaction: tokenBudgetTrigger({ maxInputTokens: 100_000 }),
+ * })
+ * for (let i = 0; i < 50; i++) await run(agent, `Message ${i}`, { session })
+ * await session.getTranscript() // all 100 messages
+ * ```
+ *
+ * The runner calls {@link CompactingSession.runCompaction} after each run; a failed
+ * compaction never fails the run and never changes stored history.
+ */
+export class OpenAIResponsesCompactionSession extends CompactingSession {
+  #client: OpenAI | undefined
+  readonly #model: string
+  readonly #mode: CompactionMode
+
+  /** @param options - the transcript's session, the client, mode and trigger */
+  constructor(options: OpenAIResponsesCompactionSessionOptions) {
+    super(options)
+    this.#client = options.client
+    this.#model = options.model ?? DEFAULT_COMPACTION_MODEL
+    this.#mode = options.compactionMode ?? 'auto'
+  }
+
+  protected async compactItems(items: AgentItem[], args: CompactionArgs): Promise<CompactedPrefix | undefined> {
+    const client = this.#openai()
+    const mode = args.compactionMode ?? this.#mode
+    const responseId = args.store === false ? undefined : args.responseId
+    if (mode !== 'input' && responseId !== undefined) {
+      const byId = await this.#call(client, { model: this.#model, previous_response_id: responseId }, true)
+      // A response covers the history only if it saw every user message we hold (a `limit`
+      // window or a concurrent writer would leave some out): else send the items.
+      if (byId && sameUserMessages(items, byId.items)) return { ...byId, mode: 'previous_response_id' }
+    }
+    const input = modelSafe(items)
+    if (input.length === 0) return undefined
+    const byInput = await this.#call(client, { model: this.#model, input: input as unknown as OpenAI.Responses.ResponseInputItem[] }, false)
+    return { ...byInput!, mode: 'input' }
+  }
+
+  /** One `responses.compact` call; `undefined` when a previous response was not found and input mode should be tried. */
+  async #call(
+    client: OpenAI,
+    body: OpenAI.Responses.ResponseCompactParams,
+    byId: boolean,
+  ): Promise<{ items: AgentItem[]; usage: ReportedUsage } | undefined> {
+    let response: OpenAI.Responses.CompactedResponse
+    try {
+      response = await client.responses.compact(body)
+    } catch (error) {
+      if (byId && error instanceof OpenAI.APIError && (error.status === 400 || error.status === 404)) return undefined
+      throw toCompactionError(error)
+    }
+    const output = Array.isArray(response?.output) ? (response.output as unknown as AgentItem[]) : undefined
+    if (!output || !output.some((item) => item.type === 'compaction')) {
+      throw new CompactionError('responses.compact answered without a compaction item; check that the server (or proxy) supports POST /v1/responses/compact.')
+    }
+    const usage = response.usage ?? { input_tokens: 0, output_tokens: 0 }
+    return { items: output, usage: { inputTokens: usage.input_tokens, outputTokens: usage.output_tokens } }
+  }
+
+  #openai(): OpenAI {
+    return (this.#client ??= defaultOpenAIClient(
+      (cause) =>
+        new CompactionError(
+          "No OpenAI client for compaction: pass one, e.g. new OpenAIResponsesCompactionSession({ underlyingSession, client: createOpenAIClient({ baseURL: '/api/openai/v1' }) }).",
+          cause,
+        ),
+    ))
+  }
+}
+
+function sameUserMessages(history: readonly AgentItem[], compacted: readonly AgentItem[]): boolean {
+  const texts = (items: readonly AgentItem[]) => items.filter(isUserMessage).map((item) => messageText(item))
+  return JSON.stringify(texts(history)) === JSON.stringify(texts(compacted))
+}
+
+/**
+ * An `openai` client error as a {@link CompactionError} a person can act on.
+ * @param what - the call that failed, for the message
+ */
+export function toCompactionError(error: unknown, what = 'responses.compact'): CompactionError {
+  if (error instanceof CompactionError) return error
+  if (error instanceof OpenAI.APIConnectionError) {
+    return new CompactionError(
+      `${what} could not reach the API (offline, or the proxy URL or its CORS headers are wrong); it is retried after the next turn.`,
+      error,
+    )
+  }
+  if (error instanceof OpenAI.APIError) {
+    const status = typeof error.status === 'number' ? error.status : undefined
+    const advice =
+      status === 401 || status === 403
+        ? 'Check the API key or the credentials your proxy expects.'
+        : status === 404
+          ? `Check that the server or proxy forwards this endpoint and knows the model.`
+          : status !== undefined && status >= 500
+            ? 'The API failed after the client\'s retries; it is retried after the next turn.'
+            : 'Check the compaction model name and the history it was sent.'
+    return new CompactionError(`${what} failed with ${status ?? 'an error'}: ${error.message}. ${advice}`, error)
+  }
+  return new CompactionError(`${what} failed: ${error instanceof Error ? error.message : String(error)}.`, error)
+}

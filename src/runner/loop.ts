@@ -1,0 +1,220 @@
+import type { AgentItem, FunctionCallItem, FunctionCallOutputItem } from '../items/items.js'
+import { IdbAgentsError } from '../errors.js'
+import { isCompactionAwareSession } from '../compaction/compaction-error.js'
+import { isUsageTrackingSession, type Session, type SessionSettings } from '../session/session.js'
+import type { Agent, FinalOutput } from './agent.js'
+import { AbortError, MaxTurnsExceededError, messageOf, RunError, withSaveState } from '../model/errors.js'
+import { dropOrphans, isAssistantMessage, isFunctionCall, messageText, toInputItems, type RunInput } from './input.js'
+import { Usage, type Model, type ModelRequest, type ModelResponse, type ModelSettings } from '../model/model.js'
+import { RunResult } from './result.js'
+import { RunContext } from './run-context.js'
+import type { EventSink } from './stream.js'
+import type { FunctionTool } from './tool.js'
+import type { PendingInputStore } from '../idb/pending-input.js'
+import type * as z4 from 'zod/v4/core'
+
+/**
+ * Merges the stored history with the new input into what is sent. Return history items
+ * as the same objects you were given: those are recognised as already stored and are not
+ * saved again (openai-agents-python #4069); every other returned item is saved once.
+ */
+export type SessionInputCallback = (history: AgentItem[], newInput: AgentItem[]) => AgentItem[] | Promise<AgentItem[]>
+
+/** Options of one run (`run()` / `Runner.run()`). */
+export interface RunOptions<TContext = unknown> {
+  /** Where history is loaded from and each turn saved to. Without it nothing is saved. */
+  session?: Session
+  /** The app's object tools and instructions receive as `runContext.context`. */
+  context?: TContext
+  /**
+   * Most model calls in this run before {@link MaxTurnsExceededError}.
+   * @default 10
+   */
+  maxTurns?: number
+  /** Aborts the run; the session then holds only whole turns. */
+  signal?: AbortSignal
+  /** Decides how stored history and the new input are combined. */
+  sessionInputCallback?: SessionInputCallback
+  /** Overrides the session's own settings for this run (e.g. a `limit` window). */
+  sessionSettings?: SessionSettings
+  /**
+   * Hold the session's run lock (see `withRunLock`) for the whole run, so runs of one
+   * session in several tabs take turns instead of interleaving. Pass `false` only when you
+   * already hold the lock or serialize runs yourself.
+   * @default true
+   */
+  runLock?: boolean
+  /**
+   * Where the input is kept when the run fails with `OfflineError` before saving anything
+   * (the error is then a `PendingInputKeptError`; `retryPending` sends it later). `false`
+   * keeps nothing.
+   * @default a shared `PendingInputStore` for sessions with a `dbName` (IndexedDBSession);
+   *   nothing for others (an EncryptedSession's input is never kept in clear by default)
+   */
+  pendingInput?: PendingInputStore | false
+}
+
+/** Everything one run needs, with the model resolved. */
+export interface RunPlan<TContext, TOutput extends z4.$ZodType | undefined> {
+  agent: Agent<TContext, TOutput>
+  input: RunInput
+  options: RunOptions<TContext>
+  model: Model
+  modelSettings: ModelSettings
+}
+
+/**
+ * Runs the agent loop: load history once, then call the model and tools until the model
+ * answers without tool calls. Each model response is saved together with its tool outputs
+ * (and, the first time, the input) in ONE `addItems`, so the session only ever holds whole
+ * turns. Every failure is rethrown as a {@link RunError} saying what was saved.
+ *
+ * @param emit - receives stream events; when given, the model is called in streaming mode
+ */
+export async function executeRun<TContext, TOutput extends z4.$ZodType | undefined>(
+  plan: RunPlan<TContext, TOutput>,
+  emit?: EventSink,
+): Promise<RunResult<FinalOutput<TOutput>>> {
+  const { agent, options, model } = plan
+  const { session, signal } = options
+  const maxTurns = options.maxTurns ?? 10
+  const usage = new Usage()
+  const runContext = new RunContext(options.context as TContext, signal, usage)
+  const saved: AgentItem[] = []
+  let inputSaved = false
+  let usageStored = false
+  try {
+    if (!Number.isInteger(maxTurns) || maxTurns < 1) {
+      throw new RunError('run_failed', `maxTurns must be a positive integer, got ${String(maxTurns)}.`)
+    }
+    signal?.throwIfAborted()
+    const input = toInputItems(plan.input)
+    const history = session ? await session.getItems(options.sessionSettings?.limit) : []
+    let sent: AgentItem[]
+    let unsaved: AgentItem[]
+    if (options.sessionInputCallback) {
+      sent = [...(await options.sessionInputCallback(history, input))]
+      const stored = new Set(history)
+      unsaved = sent.filter((item) => !stored.has(item))
+    } else {
+      sent = history.length === 0 ? input : [...history, ...input]
+      unsaved = input
+    }
+    const instructions = await agent.resolveInstructions(runContext)
+    const tools = new Map(agent.tools.map((t) => [t.name, t]))
+    const newItems: AgentItem[] = []
+    const rawResponses: ModelResponse[] = []
+
+    for (let turn = 0; ; turn++) {
+      if (turn >= maxTurns) throw new MaxTurnsExceededError(maxTurns)
+      signal?.throwIfAborted()
+      const request: ModelRequest = {
+        input: dropOrphans(newItems.length === 0 ? sent : [...sent, ...newItems]),
+        tools: agent.tools.map((t) => t.definition),
+        modelSettings: plan.modelSettings,
+      }
+      if (instructions !== undefined) request.instructions = instructions
+      if (agent.outputSchema) request.outputSchema = agent.outputSchema
+      if (signal) request.signal = signal
+      const response = emit ? await streamResponse(model, request, emit) : await model.getResponse(request)
+      signal?.throwIfAborted()
+      usage.add(response.usage)
+      rawResponses.push(response)
+      const step = [...response.output]
+      const calls = step.filter(isFunctionCall)
+      if (emit) {
+        emit({ type: 'response_done', response })
+        for (const item of step) emit(isFunctionCall(item) ? { type: 'tool_called', item } : { type: 'item_created', item })
+      }
+      if (calls.length > 0) {
+        const outputs = await Promise.all(calls.map((call) => callTool(tools, call, runContext)))
+        for (const item of outputs) emit?.({ type: 'tool_output', item })
+        step.push(...outputs)
+      }
+      if (session) {
+        const batch = unsaved.length === 0 ? step : [...unsaved, ...step]
+        if (batch.length > 0) {
+          await session.addItems(batch)
+          saved.push(...batch)
+          inputSaved = true
+          unsaved = []
+          emit?.({ type: 'turn_saved', items: batch })
+        }
+      }
+      newItems.push(...step)
+      if (calls.length === 0) {
+        const answer = step.findLast(isAssistantMessage)
+        const finalOutput = agent.parseFinalOutput(answer ? messageText(answer) : '')
+        usageStored = true
+        await storeUsage(session, saved, usage)
+        await compactAfterRun(session, saved, options, plan.modelSettings, response)
+        return new RunResult({ finalOutput, input, newItems, savedItems: saved, rawResponses, usage })
+      }
+    }
+  } catch (error) {
+    // The requests of a failed run were made too; their usage still belongs to its turn.
+    if (!usageStored) await storeUsage(session, saved, usage).catch(() => {})
+    throw withSaveState(toRunError(error, signal), { inputSaved, savedItems: [...saved] })
+  }
+}
+
+/**
+ * Gives a usage-tracking session the run's usage, attributed to its newest turn, when this
+ * run saved something (else the newest turn is an older one).
+ */
+async function storeUsage(session: Session | undefined, saved: readonly AgentItem[], usage: Usage): Promise<void> {
+  if (session && saved.length > 0 && isUsageTrackingSession(session)) await session.storeRunUsage({ usage })
+}
+
+/**
+ * Lets a compaction-aware session compact once the run's last turn is saved. The response
+ * id is passed only when the request held the session's whole history (no `limit` window,
+ * no input callback), so `previous_response_id` compaction covers all of it.
+ */
+async function compactAfterRun<TContext>(
+  session: Session | undefined,
+  saved: readonly AgentItem[],
+  options: RunOptions<TContext>,
+  modelSettings: ModelSettings,
+  response: ModelResponse,
+): Promise<void> {
+  if (!session || saved.length === 0 || !isCompactionAwareSession(session)) return
+  const whole = options.sessionSettings?.limit === undefined && !options.sessionInputCallback
+  await session.runCompaction({
+    ...(whole && response.responseId !== undefined && { responseId: response.responseId }),
+    ...(modelSettings.store !== undefined && { store: modelSettings.store }),
+    usage: { inputTokens: response.usage.inputTokens, outputTokens: response.usage.outputTokens },
+  })
+}
+
+/** Streams one response to `emit` and returns it once complete. */
+async function streamResponse(model: Model, request: ModelRequest, emit: EventSink): Promise<ModelResponse> {
+  for await (const event of model.getStreamedResponse(request)) {
+    if (event.type === 'text_delta') emit(event)
+    else if (event.type === 'response_done') return event.response
+  }
+  throw new RunError('run_failed', 'The model stream ended before the response was complete; nothing of this turn was saved.')
+}
+
+/** Runs one tool call; unknown tools and failures become outputs the model can read. */
+async function callTool<TContext>(
+  tools: Map<string, FunctionTool<TContext>>,
+  call: FunctionCallItem,
+  runContext: RunContext<TContext>,
+): Promise<FunctionCallOutputItem> {
+  const found = tools.get(call.name)
+  const output = found
+    ? await found.invoke(call.arguments, runContext, { callId: call.call_id })
+    : `Error: there is no tool named "${call.name}". Available tools: ${[...tools.keys()].join(', ') || 'none'}.`
+  return { type: 'function_call_output', call_id: call.call_id, output }
+}
+
+/** The typed error to throw for anything that ended a run. */
+function toRunError(error: unknown, signal: AbortSignal | undefined): RunError {
+  if (signal?.aborted) return error instanceof AbortError ? error : new AbortError(signal.reason)
+  if (error instanceof RunError) return error
+  if (error instanceof IdbAgentsError) {
+    return new RunError(error.code, `The run stopped: ${error.message}`, { cause: error })
+  }
+  return new RunError('run_failed', `The run failed: ${messageOf(error)}`, { cause: error })
+}
