@@ -26,6 +26,7 @@ export default defineConfig(({ command, mode }) => {
             entry: {
               index: 'src/index.ts',
               'testing/index': 'src/testing/index.ts',
+              'testing/vitest/index': 'src/testing/vitest/index.ts',
               'testing/api-server/index': 'src/testing/api-server/index.ts',
             },
             formats: ['es'],

@@ -2,7 +2,8 @@
 // IndexedDBSession in plaintext (same database), and the cost of unlocking at 600,000
 // PBKDF2 iterations. Prints figures; asserts nothing about time.
 import { it } from 'vitest'
-import { EncryptedSession, KeyStore, MIN_PBKDF2_ITERATIONS } from '../src/crypto/index.js'
+import { EncryptedSession, KeyStore } from '../src/index.js'
+import { MIN_PBKDF2_ITERATIONS } from '../src/crypto/passphrase.js'
 import { IndexedDBSession, type AgentItem, type Session } from '../src/index.js'
 
 // Self-contained timing (bench/support is shared and still moving).

@@ -12,7 +12,7 @@ import {
   type ModelResponse as SdkModelResponse,
 } from '@openai/agents'
 import { expect, it } from 'vitest'
-import type { AgentItem } from '../src/items/items.js'
+import type { AgentItem } from '../src/items/types.js'
 import { Agent } from '../src/runner/agent.js'
 import type { Model, ModelResponse } from '../src/model/model.js'
 import { run } from '../src/runner/runner.js'

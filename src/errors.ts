@@ -9,6 +9,7 @@ export type IdbAgentsErrorCode =
   | 'session_exists'
   | 'storage_quota'
   | 'storage_unavailable'
+  | 'storage_data_lost'
   | 'upgrade_blocked'
   | 'storage_failed'
   | 'wrong_key'
@@ -103,6 +104,32 @@ export class StorageUnavailableError extends IdbAgentsError {
 }
 
 /**
+ * The browser discarded a database of idb-agents because it was damaged (Chromium does
+ * after a crash killed it mid-write, reporting `dataLoss: 'total'`) and opened it again,
+ * empty. What was kept only on this device is gone. Thrown once, by the operation that
+ * opened the database; the next call works on the empty database. Tell the user, and
+ * restore from another copy (an export, a synced server) if there is one.
+ */
+export class StorageDataLostError extends IdbAgentsError {
+  /** The database that was discarded. */
+  readonly dbName: string
+
+  /**
+   * @param dbName - the discarded database
+   * @param browserMessage - what the browser said about it, when it said something
+   */
+  constructor(dbName: string, browserMessage?: string) {
+    const said = browserMessage ? ` (the browser said: ${browserMessage.replace(/\.+$/, '')})` : ''
+    super(
+      'storage_data_lost',
+      `The browser discarded this device's copy of database "${dbName}" because it was damaged${said}; ` +
+        'the history, pending input or keys it held on this device are gone. Tell the user, and restore from an export or another device if there is one.',
+    )
+    this.dbName = dbName
+  }
+}
+
+/**
  * Opening the database needs a schema upgrade, and another tab or window still holds an
  * older version open and does not close it.
  */
@@ -149,4 +176,13 @@ export class SessionExistsError extends IdbAgentsError {
       `A session "${sessionId}" already exists. Import it under another id ({ sessionId }) or pass { replace: true } to overwrite it.`,
     )
   }
+}
+
+/**
+ * The message of any thrown value, for building another message around it: without
+ * trailing full stops, so that "…: {message}. What to do." never reads "..".
+ */
+export function messageOf(error: unknown): string {
+  const text = error instanceof Error ? error.message : typeof error === 'string' ? error : (JSON.stringify(error) ?? String(error))
+  return text.trim().replace(/[.\s]+$/, '')
 }

@@ -1,53 +1,113 @@
-// The public API of idb-agents. Nothing outside this file (and `idb-agents/testing`) is public.
-export * from './errors.js'
-export type {
-  AgentItem,
-  CompactionItem,
-  ContentPart,
-  FunctionCallItem,
-  FunctionCallOutputItem,
-  JsonObject,
-  JsonValue,
-  MessageItem,
-  ReasoningItem,
-  UnknownItem,
-} from './items/items.js'
-export { toStoredItems } from './items/items.js'
-export type {
-  BranchInfo,
-  BranchingSession,
-  ReplaceableSession,
-  RewritableSession,
-  RunUsageSource,
-  Session,
-  SessionSettings,
-  UsageTrackingSession,
-} from './session/session.js'
-export { isBranchingSession, isReplaceableSession, isRewritableSession, isUsageTrackingSession } from './session/session.js'
-export type { TurnInfo, TurnMatch, UsageTotals } from './session/turns.js'
+// The public API of idb-agents: nothing outside this file and the documented subpaths
+// (`idb-agents/testing`, `idb-agents/testing/vitest`, `idb-agents/testing/api-server`,
+// `idb-agents/server`) is public. Grouped by layer, bottom first (see src/README.md).
+
+// Errors every layer throws.
+export {
+  IdbAgentsError,
+  InvalidArgumentError,
+  InvalidExportError,
+  InvalidItemError,
+  SessionExistsError,
+  StorageDataLostError,
+  StorageError,
+  StorageQuotaError,
+  StorageUnavailableError,
+  UpgradeBlockedError,
+  type IdbAgentsErrorCode,
+} from './errors.js'
+
+// Items: what sessions store.
+export type { AgentItem, FunctionCallItem, FunctionCallOutputItem, JsonObject, MessageItem } from './items/types.js'
+export { toStoredItems } from './items/validate.js'
+
+// Browser primitives.
+export { isRunLocked, runLockMode, withRunLock } from './sync/run-lock.js'
+export { requestPersistentStorage, storageStatus, type StorageStatus } from './sync/storage-health.js'
+
+// The session contract and its capabilities.
+export type { Session, SessionSettings } from './session/session.js'
+export {
+  isBranchingSession,
+  isCountingSession,
+  isIndexedDBBackedSession,
+  isOpenAIResponsesCompactionAwareSession,
+  isReplaceableSession,
+  isRewritableSession,
+  isUsageTrackingSession,
+  type BranchInfo,
+  type BranchingSession,
+  type CountingSession,
+  type IndexedDBBackedSession,
+  type OpenAIResponsesCompactionArgs,
+  type OpenAIResponsesCompactionAwareSession,
+  type OpenAIResponsesCompactionResult,
+  type ReplaceableSession,
+  type RewritableSession,
+  type UsageTrackingSession,
+} from './session/capabilities.js'
+export type { TimedItem, TurnInfo, TurnMatch } from './session/turns.js'
+export type { RequestUsage, RunUsageSource, UsageTotals } from './session/usage.js'
 export { MemorySession, type MemorySessionOptions } from './session/memory.js'
+
+// The model contract.
+export type { Model, ModelProvider, ModelRequest, ModelResponse, ModelSettings, ModelStreamEvent, OutputSchema, ToolDefinition } from './model/model.js'
+export { Usage } from './model/usage.js'
+export { AbortError, MaxTurnsExceededError, ModelHttpError, OfflineError, OutputParseError, RunError, ToolError } from './model/errors.js'
+
+// IndexedDB: the session store, the session list, export/import, change events, pending input.
 export { IndexedDBSession, type IndexedDBSessionOptions } from './idb/indexeddb-session.js'
 export { DEFAULT_DB_NAME, type DatabaseOptions } from './idb/database.js'
 export type { SessionInfo } from './idb/records.js'
+export { deleteSession, listSessions, renameSession, searchSessions } from './idb/admin.js'
+export { exportSession, importSession, type SessionExport } from './idb/export.js'
+export { onSessionsChanged, type SessionChange } from './idb/changes.js'
+export { onStorageDataLost, onStorageUpgradeNeeded } from './idb/database-events.js'
+export { PendingInputStore, type PendingInput } from './idb/pending-input.js'
+
+// Keys.
+export { DecryptionError, KeyStoreError, WrongKeyError } from './crypto/errors.js'
+export { KeyStore } from './crypto/key-store.js'
+export { Keyring, type DataKey, type DataKeyProvider } from './crypto/keyring.js'
+export { StaticKeyProvider } from './crypto/static-key.js'
+
+// Encryption at rest.
+export { EncryptedSession } from './encrypted/encrypted-session.js'
+export type { EncryptedSessionOptions } from './encrypted/options.js'
+export { decryptSessionExport, encryptSessionExport } from './encrypted/export-codec.js'
+export { rotateDataKey, type RotationResult } from './encrypted/rotation.js'
+
+// Long conversations.
+export { CompactingSession, type CompactedPrefix, type CompactingSessionOptions } from './compaction/compacting-session.js'
+export { CompactionError } from './compaction/compaction-error.js'
+export { anyTrigger, itemCountTrigger, tokenBudgetTrigger, type CompactionTrigger, type CompactionTriggerContext } from './compaction/triggers.js'
 export {
-  deleteSession,
-  listSessions,
-  renameSession,
-  searchSessions,
-  type ListSessionsOptions,
-  type SessionSearchResult,
-  type SessionPage,
-} from './idb/admin.js'
-export {
-  EXPORT_FORMAT,
-  EXPORT_VERSION,
-  exportSession,
-  importSession,
-  type ImportSessionOptions,
-  type SessionExport,
-} from './idb/export.js'
-export { onSessionsChanged, type SessionChange, type SessionChangeKind, type Unsubscribe } from './idb/changes.js'
-export * from './sync/index.js'
-export * from './session/long-conversations.js'
-export * from './crypto/index.js'
-export * from './runner/index.js'
+  isSummaryItem,
+  renderConversation,
+  SUMMARY_PREFIX,
+  SummarizingCompactionSession,
+  type Summarizer,
+  type SummarizingCompactionSessionOptions,
+} from './compaction/summarizing-session.js'
+
+// The OpenAI API: client, models, and the sessions it holds.
+export { createOpenAIClient, type OpenAIClientOptions } from './openai/client.js'
+export { OpenAIProvider, type OpenAIProviderOptions } from './openai/provider.js'
+export { OpenAIResponsesModel } from './openai/responses-model.js'
+export { OpenAIChatCompletionsModel } from './openai/chat-completions-model.js'
+export { OpenAIResponsesCompactionSession, type OpenAIResponsesCompactionSessionOptions } from './openai/responses-compaction-session.js'
+export { chatSummarizer } from './openai/chat-summarizer.js'
+export { ConversationError, OpenAIConversationsSession, type OpenAIConversationsSessionOptions } from './openai/conversations-session.js'
+
+// The runner.
+export { Agent, type AgentOptions } from './runner/agent.js'
+export { tool, type FunctionTool, type ToolOptions } from './runner/tool.js'
+export { run, Runner, setDefaultModelProvider, setDefaultOpenAIClient, type RunnerOptions } from './runner/runner.js'
+export type { RunOptions, SessionInputCallback } from './runner/loop.js'
+export type { RunInput } from './runner/input.js'
+export { RunContext } from './runner/run-context.js'
+export { RunResult } from './runner/result.js'
+export { StreamedRunResult } from './runner/stream.js'
+export type { RunItem, RunItemStreamEventName, RunStreamEvent } from './runner/events.js'
+export { PendingInputKeptError } from './runner/run-guard.js'
+export { retryPending, retryPendingWhenOnline, type PendingSent, type RetryPendingOptions } from './runner/retry-pending.js'

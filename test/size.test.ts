@@ -5,8 +5,11 @@ import { bundleSize, chatAppEntry, kb, libraryEntry, sessionsOnlyEntry, srcPath 
 
 describe('bundle size (min + gzip)', () => {
   // What an app pays depends on what it imports: every export is tree-shakable.
+  // The chat app's ceiling went from 16 to 17 KB (16.3 measured) with the layered redesign:
+  // stream events in @openai/agents' shapes with toStream(), the browser's data-loss report,
+  // usage saved in the turn's own write, and item counts without reads.
   const uses: Array<[string, string, number]> = [
-    ['sessions + runner (IndexedDBSession, Agent, run, tool)', chatAppEntry, 16],
+    ['sessions + runner (IndexedDBSession, Agent, run, tool)', chatAppEntry, 17],
     ['sessions + encryption (IndexedDBSession, EncryptedSession, KeyStore)', `export { IndexedDBSession, EncryptedSession, KeyStore } from ${JSON.stringify(srcPath('index.ts'))}`, 16],
   ]
   for (const [use, entry, ceiling] of uses) {
@@ -32,7 +35,7 @@ describe('bundle size (min + gzip)', () => {
   })
 
   it('the runner test tools of idb-agents/testing are browser-safe: no node:http server inside', async () => {
-    const { code } = await bundleSize(`export * from ${JSON.stringify(srcPath('testing/runner.ts'))}`, ['openai', 'zod'])
+    const { code } = await bundleSize(`export * from ${JSON.stringify(srcPath('testing/index.ts'))}`, ['openai', 'zod'])
     expect(code).toContain('ScriptedModel')
     expect(code).not.toMatch(/node:|closeAllConnections/)
   })

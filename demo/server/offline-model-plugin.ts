@@ -3,7 +3,7 @@
 // the real API: through the openai client and a baseURL.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Plugin } from 'vite'
-import type { JsonObject } from '../../src/items/items.js'
+import type { JsonObject } from '../../src/items/types.js'
 import { IdMaker } from '../../src/testing/script.js'
 import { responsesWire } from '../../src/testing/api-server/wire.js'
 import { think } from '../src/offline-model/brain.js'

@@ -1,14 +1,27 @@
 // The never-lost transcript: the base of both compaction sessions. The underlying session
 // keeps every item ever added (the transcript); the compacted, model-facing history is a
 // separate view that compaction replaces. Compaction never deletes from the transcript.
-import type { AgentItem } from '../items/items.js'
-import { toStoredItems } from '../items/items.js'
-import { CompactionError, type CompactionArgs, type CompactionAwareSession, type CompactionResult, type ReportedUsage } from './compaction-error.js'
-import { itemCountTrigger, TokenEstimator, type CompactionTrigger } from './triggers.js'
+import { messageOf } from '../errors.js'
 import { IndexedDBSession } from '../idb/indexeddb-session.js'
-import { isCompactionItem, isUserMessage, startsWithItems } from '../items/model-safe.js'
+import { sameJson, startsWithItems } from '../items/json.js'
+import { isCompactionItem, isUserMessage } from '../items/predicates.js'
+import type { AgentItem } from '../items/types.js'
+import { asStoredBatch, toStoredItems } from '../items/validate.js'
 import { MemorySession } from '../session/memory.js'
-import { isReplaceableSession, resolveLimit, type Session } from '../session/session.js'
+import {
+  isIndexedDBBackedSession,
+  isReplaceableSession,
+  isUsageTrackingSession,
+  type UsageTrackingSession,
+  type OpenAIResponsesCompactionArgs,
+  type OpenAIResponsesCompactionAwareSession,
+  type OpenAIResponsesCompactionResult,
+} from '../session/capabilities.js'
+import { resolveLimit, type Session } from '../session/session.js'
+import type { RequestUsage, RunUsageSource, UsageTotals } from '../session/usage.js'
+import { SerialQueue } from '../sync/serial-queue.js'
+import { CompactionError } from './compaction-error.js'
+import { itemCountTrigger, TokenEstimator, type CompactionTrigger } from './triggers.js'
 
 /** Suffix of the database that holds compacted views beside an {@link IndexedDBSession}'s own database. */
 export const COMPACTED_VIEW_DB_SUFFIX = '-compacted-views'
@@ -50,8 +63,9 @@ export interface CompactingSessionOptions {
 /** What a subclass produced: the compacted prefix that replaces the history it was given. */
 export interface CompactedPrefix {
   items: AgentItem[]
-  mode: CompactionResult['mode']
-  usage?: ReportedUsage
+  mode: OpenAIResponsesCompactionResult['mode']
+  /** Usage of the compaction call, when it reported some. */
+  usage?: RequestUsage
 }
 
 /** The model-facing history and where it was read from. */
@@ -78,20 +92,31 @@ interface ViewSnapshot {
  * meanwhile (a pop, a clear, another tab compacting), that compaction is dropped and the
  * history kept as it is.
  */
-export abstract class CompactingSession implements CompactionAwareSession {
+export abstract class CompactingSession implements OpenAIResponsesCompactionAwareSession {
   /** The underlying session's id. */
   readonly sessionId: string
   /** Token estimates used by the triggers, refined by reported usage. */
   readonly estimator = new TokenEstimator()
   /** The last failure of a trigger-started compaction, until one succeeds. */
   lastCompactionError: CompactionError | undefined
+  /**
+   * Records a run's usage on the transcript's newest turn (see `UsageTrackingSession`);
+   * present when the underlying session tracks usage, as are the three methods below.
+   */
+  readonly storeRunUsage?: (result: RunUsageSource) => Promise<void>
+  /** Appends to the transcript with the run's usage in one step, then to the view, as `addItems`. */
+  readonly addItemsWithUsage?: (items: AgentItem[], usage: UsageTotals) => Promise<void>
+  /** The transcript's usage (see `UsageTrackingSession.getSessionUsage`); compaction calls included. */
+  readonly getSessionUsage?: (options?: { branchId?: string }) => Promise<UsageTotals>
+  /** The transcript's usage per turn (see `UsageTrackingSession.getTurnUsage`). */
+  readonly getTurnUsage?: UsageTrackingSession['getTurnUsage']
 
   readonly #transcript: Session
   readonly #view: Session
   readonly #trigger: CompactionTrigger
   readonly #onError: (error: CompactionError) => void
-  #writes: Promise<unknown> = Promise.resolve()
-  #compactions: Promise<unknown> = Promise.resolve()
+  readonly #writes = new SerialQueue()
+  readonly #compactions = new SerialQueue()
 
   /** @param options - the transcript's session, where the view lives, the trigger */
   constructor(options: CompactingSessionOptions) {
@@ -100,6 +125,16 @@ export abstract class CompactingSession implements CompactionAwareSession {
     this.#view = options.viewSession ?? defaultView(options.underlyingSession)
     this.#trigger = options.shouldTriggerCompaction ?? itemCountTrigger()
     this.#onError = options.onCompactionError ?? ((error) => console.warn(error.message))
+    const transcript = options.underlyingSession
+    if (isUsageTrackingSession(transcript)) {
+      const usage: Omit<UsageTrackingSession, keyof Session> = {
+        storeRunUsage: (result) => this.#exclusive(() => transcript.storeRunUsage(result)),
+        addItemsWithUsage: (items, totals) => this.#append(items, (stored) => transcript.addItemsWithUsage(stored, totals), true),
+        getSessionUsage: (options) => transcript.getSessionUsage(options),
+        getTurnUsage: ((turn?: number) => (turn === undefined ? transcript.getTurnUsage() : transcript.getTurnUsage(turn))) as UsageTrackingSession['getTurnUsage'],
+      }
+      Object.assign(this, usage)
+    }
   }
 
   /** The session holding the full transcript (the `underlyingSession` option). */
@@ -141,17 +176,22 @@ export abstract class CompactingSession implements CompactionAwareSession {
    * until the next compaction, never a view that misses messages.
    */
   async addItems(items: AgentItem[]): Promise<void> {
-    const stored = toStoredItems(items)
-    if (stored.length === 0) return
+    return this.#append(items, (stored) => this.#transcript.addItems(stored))
+  }
+
+  /** Writes `items` to the transcript with `write`, then to an active view. */
+  async #append(items: AgentItem[], write: (stored: AgentItem[]) => Promise<void>, evenWhenEmpty = false): Promise<void> {
+    const stored = asStoredBatch(toStoredItems(items))
+    if (stored.length === 0 && !evenWhenEmpty) return
     await this.#exclusive(async () => {
-      await this.#transcript.addItems(stored)
-      if (!(await this.#viewActive())) return
+      await write(stored)
+      if (stored.length === 0 || !(await this.#viewActive())) return
       try {
         await this.#view.addItems(stored)
       } catch (error) {
         await this.#view.clearSession().catch((clearError: unknown) => {
           throw new CompactionError(
-            `The messages were saved, but the compacted view could not take them (${describe(error)}) nor be dropped (${describe(clearError)}). ` +
+            `The messages were saved, but the compacted view could not take them (${messageOf(error)}) nor be dropped (${messageOf(clearError)}). ` +
               'Reload before sending more.',
             clearError,
           )
@@ -170,7 +210,7 @@ export abstract class CompactingSession implements CompactionAwareSession {
       const [viewLast] = await this.#view.getItems(1)
       if (viewLast === undefined) return this.#transcript.popItem()
       const [last] = await this.#transcript.getItems(1)
-      if (last !== undefined && !isCompactionItem(viewLast) && JSON.stringify(last) === JSON.stringify(viewLast)) {
+      if (last !== undefined && !isCompactionItem(viewLast) && sameJson(last, viewLast)) {
         const popped = await this.#view.popItem()
         try {
           return await this.#transcript.popItem()
@@ -201,10 +241,8 @@ export abstract class CompactingSession implements CompactionAwareSession {
    * {@link CompactingSession.lastCompactionError}, and this resolves to `null`.
    * Concurrent calls run one after the other.
    */
-  runCompaction(args: CompactionArgs = {}): Promise<CompactionResult | null> {
-    const run = this.#compactions.then(() => this.#compact(args))
-    this.#compactions = run.catch(() => {})
-    return run
+  runCompaction(args: OpenAIResponsesCompactionArgs = {}): Promise<OpenAIResponsesCompactionResult | null> {
+    return this.#compactions.run(() => this.#compact(args))
   }
 
   /**
@@ -212,14 +250,14 @@ export abstract class CompactingSession implements CompactionAwareSession {
    * replaces them, or returns `undefined` when there is nothing to fold. Must not touch
    * storage.
    */
-  protected abstract compactItems(items: AgentItem[], args: CompactionArgs): Promise<CompactedPrefix | undefined>
+  protected abstract compactItems(items: AgentItem[], args: OpenAIResponsesCompactionArgs): Promise<CompactedPrefix | undefined>
 
   /** Items compaction keeps rather than folds; they do not count as candidates. */
   protected isKeptItem(item: AgentItem): boolean {
     return isUserMessage(item) || isCompactionItem(item)
   }
 
-  async #compact(args: CompactionArgs): Promise<CompactionResult | null> {
+  async #compact(args: OpenAIResponsesCompactionArgs): Promise<OpenAIResponsesCompactionResult | null> {
     try {
       const snapshot = await this.#snapshot()
       if (snapshot.items.length === 0) return null
@@ -246,17 +284,16 @@ export abstract class CompactingSession implements CompactionAwareSession {
         return next
       })
       this.lastCompactionError = undefined
-      const result: CompactionResult = {
+      return {
+        usage: prefix.usage ?? { inputTokens: 0, outputTokens: 0, totalTokens: 0 },
         itemsBefore: snapshot.items.length,
         itemsAfter: itemsAfter.length,
         tokensBefore,
         tokensAfter: this.estimator.estimate(itemsAfter),
         mode: prefix.mode,
       }
-      if (prefix.usage) result.usage = prefix.usage
-      return result
     } catch (error) {
-      const failure = error instanceof CompactionError ? error : new CompactionError(`Compaction failed: ${describe(error)}.`, error)
+      const failure = error instanceof CompactionError ? error : new CompactionError(`Compaction failed: ${messageOf(error)}.`, error)
       if (args.force) throw failure
       this.lastCompactionError = failure
       this.#onError(failure)
@@ -274,19 +311,16 @@ export abstract class CompactingSession implements CompactionAwareSession {
   }
 
   #exclusive<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.#writes.then(task, task)
-    this.#writes = run.catch(() => {})
-    return run
+    return this.#writes.run(task)
   }
 }
 
 /** The default store of the compacted view (see {@link CompactingSessionOptions.viewSession}). */
 function defaultView(underlying: Session): Session {
-  if (underlying instanceof IndexedDBSession) {
-    const options = { dbName: `${underlying.dbName}${COMPACTED_VIEW_DB_SUFFIX}` }
-    return new IndexedDBSession(underlying.sessionId, underlying.indexedDB ? { ...options, indexedDB: underlying.indexedDB } : options)
-  }
-  return new MemorySession(underlying.sessionId)
+  if (!isIndexedDBBackedSession(underlying)) return new MemorySession(underlying.sessionId)
+  const { dbName, indexedDB } = underlying.indexedDBLocation
+  const options = { dbName: `${dbName}${COMPACTED_VIEW_DB_SUFFIX}` }
+  return new IndexedDBSession(underlying.sessionId, indexedDB ? { ...options, indexedDB } : options)
 }
 
 /**
@@ -306,7 +340,7 @@ export async function replaceAll(session: Session, items: AgentItem[]): Promise<
       await session.addItems(before)
     } catch (restoreError) {
       throw new CompactionError(
-        `Writing the compacted history failed (${describe(error)}) and so did putting the old one back (${describe(restoreError)}); ` +
+        `Writing the compacted history failed (${messageOf(error)}) and so did putting the old one back (${messageOf(restoreError)}); ` +
           'the transcript is intact and the model will be sent it whole until the next compaction.',
         error,
         false,
@@ -316,6 +350,3 @@ export async function replaceAll(session: Session, items: AgentItem[]): Promise<
   }
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
-}

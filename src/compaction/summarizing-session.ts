@@ -1,31 +1,23 @@
-import type OpenAI from 'openai'
-import { InvalidArgumentError } from '../errors.js'
-import type { AgentItem, MessageItem } from '../items/items.js'
-import { CompactionError } from './compaction-error.js'
-import { toCompactionError } from '../openai/responses-compaction-session.js'
-import { isCompactionItem, isUserMessage } from '../items/model-safe.js'
+import { InvalidArgumentError, messageOf } from '../errors.js'
+import { isCompactionItem, isUserMessage, messageText } from '../items/predicates.js'
+import type { AgentItem, MessageItem } from '../items/types.js'
+import type { RequestUsage } from '../session/usage.js'
 import { CompactingSession, type CompactedPrefix, type CompactingSessionOptions } from './compacting-session.js'
-import { messageText } from '../session/turns.js'
+import { CompactionError } from './compaction-error.js'
 
 /** Turns the oldest part of a conversation into a summary text. */
 export type Summarizer = (items: AgentItem[]) => Promise<SummaryText>
 
 /** What a {@link Summarizer} returns: the text, and the usage of the call when known. */
-export type SummaryText = string | { text: string; usage?: { inputTokens: number; outputTokens: number } }
+export type SummaryText = string | { text: string; usage?: RequestUsage }
 
 /** Options of {@link SummarizingCompactionSession}. */
 export interface SummarizingCompactionSessionOptions extends CompactingSessionOptions {
   /**
-   * Writes the summary. Give this, or `client` and `model` to summarize with a Chat
-   * Completions call (any OpenAI-compatible server, local models included).
+   * Writes the summary: `chatSummarizer(client, { model })` summarizes with a Chat
+   * Completions call (any OpenAI-compatible server, local models included), or your own.
    */
-  summarize?: Summarizer
-  /** An `openai` client whose `baseURL` points at a Chat Completions server. */
-  client?: OpenAI
-  /** The model that summarizes (with `client`). */
-  model?: string
-  /** The summarizer's system prompt (with `client`). @default a prompt asking for facts, decisions and open tasks */
-  instructions?: string
+  summarize: Summarizer
   /**
    * Newest turns kept verbatim (a turn starts at a user message and holds its tool calls
    * and outputs, so a call is never separated from its output).
@@ -43,10 +35,6 @@ export interface SummarizingCompactionSessionOptions extends CompactingSessionOp
 /** First line of every summary message; how a summary is recognised in the history. */
 export const SUMMARY_PREFIX = 'Summary of the earlier conversation:'
 
-const DEFAULT_INSTRUCTIONS =
-  'You compress conversations. Summarize the conversation you are given so that an assistant can continue it: ' +
-  'keep facts about the user, decisions, results of tool calls and open tasks; drop small talk. Answer with the summary only.'
-
 /**
  * Compaction for servers without `responses.compact` (Chat Completions servers, local
  * models): the oldest turns are summarized by a model call into one message, the newest
@@ -56,8 +44,7 @@ const DEFAULT_INSTRUCTIONS =
  * ```ts
  * const session = new SummarizingCompactionSession({
  *   underlyingSession: new IndexedDBSession('chat'),
- *   client: createOpenAIClient({ baseURL: 'http://127.0.0.1:11434/v1' }),
- *   model: 'llama3.2',
+ *   summarize: chatSummarizer(createOpenAIClient({ baseURL: 'http://127.0.0.1:11434/v1' }), { model: 'llama3.2' }),
  *   shouldTriggerCompaction: tokenBudgetTrigger({ maxInputTokens: 8000 }),
  * })
  * ```
@@ -74,13 +61,10 @@ export class SummarizingCompactionSession extends CompactingSession {
     if (!Number.isInteger(keepTurns) || keepTurns < 0) throw new InvalidArgumentError(`keepTurns must be an integer >= 0, got ${String(keepTurns)}`)
     this.#keepTurns = keepTurns
     this.#role = options.summaryRole ?? 'system'
-    if (options.summarize) this.#summarize = options.summarize
-    else if (options.client && options.model) this.#summarize = chatSummarizer(options.client, options.model, options.instructions ?? DEFAULT_INSTRUCTIONS)
-    else {
-      throw new InvalidArgumentError(
-        'SummarizingCompactionSession needs `summarize`, or `client` and `model` to summarize with a Chat Completions call.',
-      )
+    if (typeof options.summarize !== 'function') {
+      throw new InvalidArgumentError('SummarizingCompactionSession needs `summarize`, e.g. chatSummarizer(client, { model }) for a Chat Completions call.')
     }
+    this.#summarize = options.summarize
   }
 
   protected override isKeptItem(item: AgentItem): boolean {
@@ -97,7 +81,9 @@ export class SummarizingCompactionSession extends CompactingSession {
     try {
       summary = await this.#summarize(folded)
     } catch (error) {
-      throw toCompactionError(error, 'The summarizing call')
+      throw error instanceof CompactionError
+        ? error
+        : new CompactionError(`The summarizing call failed: ${messageOf(error)}.`, error)
     }
     const text = typeof summary === 'string' ? summary : summary.text
     if (typeof text !== 'string' || text.trim() === '') {
@@ -120,22 +106,6 @@ export function isSummaryItem(item: unknown): boolean {
     typeof message.content === 'string' &&
     message.content.startsWith(SUMMARY_PREFIX)
   )
-}
-
-/** A {@link Summarizer} that asks a Chat Completions model. */
-export function chatSummarizer(client: OpenAI, model: string, instructions: string = DEFAULT_INSTRUCTIONS): Summarizer {
-  return async (items) => {
-    const completion = await client.chat.completions.create({
-      model,
-      messages: [
-        { role: 'system', content: instructions },
-        { role: 'user', content: renderConversation(items) },
-      ],
-    })
-    const text = completion.choices[0]?.message?.content ?? ''
-    const usage = completion.usage
-    return usage ? { text, usage: { inputTokens: usage.prompt_tokens, outputTokens: usage.completion_tokens } } : text
-  }
 }
 
 /** The items as plain text lines a summarizer can read. */

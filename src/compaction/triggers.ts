@@ -2,9 +2,9 @@
 // (asked for by users, declined by the Python SDK), estimated from the items and refined
 // from the usage the model reports.
 import { InvalidArgumentError } from '../errors.js'
-import type { AgentItem } from '../items/items.js'
-import type { ReportedUsage } from './compaction-error.js'
-import { jsonLength } from '../items/model-safe.js'
+import type { AgentItem } from '../items/types.js'
+import type { RequestUsage } from '../session/usage.js'
+import { jsonLength } from '../items/json.js'
 
 /** What a {@link CompactionTrigger} decides on. */
 export interface CompactionTriggerContext<TItem = AgentItem> {
@@ -18,7 +18,7 @@ export interface CompactionTriggerContext<TItem = AgentItem> {
   /** Estimated tokens of `items` (see {@link TokenEstimator}). */
   estimatedTokens: number
   /** Usage of the request that produced the newest items, when the runner reported it. */
-  lastUsage?: ReportedUsage
+  lastUsage?: RequestUsage
 }
 
 /**

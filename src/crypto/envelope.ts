@@ -1,5 +1,6 @@
 // The stored form of an encrypted item. It is itself a valid item (a string `type`, plain
 // JSON), so any Session can store it without knowing about encryption.
+import { isUserMessage } from '../items/predicates.js'
 import { base64ToBytes, bytesToBase64, randomBytes } from './base64.js'
 
 /** Current envelope format version: what {@link sealItem} writes. Version 1 still opens. */
@@ -96,11 +97,6 @@ function additionalData(v: number, sessionId: string, kid: string, at: number, u
   return encoder.encode(JSON.stringify(fields))
 }
 
-/** True when `item` is a user message: its envelope carries `role: 'user'` in clear. */
-function startsTurn(item: unknown): boolean {
-  return typeof item === 'object' && item !== null && (item as { role?: unknown }).role === 'user'
-}
-
 /**
  * Encrypts one plain-JSON item for `sessionId` with data key `key` (id `kid`), in the
  * current format ({@link ENVELOPE_VERSION}); a user message's envelope carries `role: 'user'`.
@@ -108,7 +104,7 @@ function startsTurn(item: unknown): boolean {
  */
 export async function sealItem(item: unknown, key: CryptoKey, kid: string, sessionId: string, at: number): Promise<EncryptedEnvelope> {
   const iv = randomBytes(IV_BYTES)
-  const userTurn = startsTurn(item)
+  const userTurn = isUserMessage(item)
   const plaintext = encoder.encode(JSON.stringify(item))
   const additional = additionalData(ENVELOPE_VERSION, sessionId, kid, at, userTurn)
   const ct = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: additional }, key, plaintext)
@@ -127,6 +123,6 @@ export async function openEnvelope(envelope: ParsedEnvelope, key: CryptoKey, ses
   const { v, iv, ct, kid, at, userTurn } = envelope
   const plaintext = await crypto.subtle.decrypt({ name: 'AES-GCM', iv, additionalData: additionalData(v, sessionId, kid, at, userTurn) }, key, ct)
   const item = JSON.parse(decoder.decode(plaintext)) as unknown
-  if (v >= 2 && startsTurn(item) !== userTurn) throw new TypeError('the envelope\'s role marker does not match the item it holds')
+  if (v >= 2 && isUserMessage(item) !== userTurn) throw new TypeError('the envelope\'s role marker does not match the item it holds')
   return item
 }

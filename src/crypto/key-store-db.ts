@@ -2,9 +2,10 @@
 // change of key material (create, passphrase change, rotation step, remember/forget
 // device) is a single put or delete in a single transaction. No crypto runs inside a
 // transaction: callers compute wrapped keys first (see PITFALLS.md).
-import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction } from 'idb'
+import type { DBSchema, IDBPDatabase, IDBPTransaction } from 'idb'
 import * as z from 'zod/mini'
-import { StorageUnavailableError, UpgradeBlockedError } from '../errors.js'
+import { IdbAgentsError, messageOf } from '../errors.js'
+import { openDatabase, type DatabaseSpec } from '../idb/database.js'
 import { KeyStoreError } from './errors.js'
 import { MIN_PBKDF2_ITERATIONS } from './passphrase.js'
 
@@ -63,45 +64,31 @@ const keyringShape = z.object({
   rotation: z.optional(z.object({ from: z.array(z.string()), to: z.string(), startedAt: z.number() })),
 })
 
-/** Opens (creating on first use) the key store database `name`. */
-export function openKeyDatabase(name: string): Promise<KeyStoreDatabase> {
-  if (typeof indexedDB === 'undefined' || indexedDB === null) {
-    return Promise.reject(new StorageUnavailableError('this environment has no indexedDB, so keys cannot be kept'))
+const KEY_STORE_DB: DatabaseSpec<KeyStoreSchema> = {
+  version: KEY_DB_VERSION,
+  upgrade(database) {
+    database.createObjectStore('keyring')
+    database.createObjectStore('device')
+  },
+}
+
+/**
+ * Opens (creating on first use) the key store database `name`, on a connection of its own.
+ * @throws {@link StorageDataLostError} when the browser discarded the key store
+ * @throws {@link StorageUnavailableError}, {@link UpgradeBlockedError}, {@link KeyStoreError} (`storage`)
+ */
+export async function openKeyDatabase(name: string, factory?: IDBFactory): Promise<KeyStoreDatabase> {
+  try {
+    return await openDatabase({ dbName: name, factory }, KEY_STORE_DB)
+  } catch (error) {
+    throw storageError(`Cannot open the key store database "${name}"`, error)
   }
-  return new Promise((resolve, reject) => {
-    let settled = false
-    openDB<KeyStoreSchema>(name, KEY_DB_VERSION, {
-      upgrade(database) {
-        database.createObjectStore('keyring')
-        database.createObjectStore('device')
-      },
-      // idb keeps waiting while blocked; fail now with an actionable error instead.
-      blocked() {
-        settled = true
-        reject(new UpgradeBlockedError(name))
-      },
-      // Another tab needs a newer schema or deletes the store: let it, instead of blocking it.
-      blocking(_current, _blocked, event) {
-        ;(event.target as IDBDatabase).close()
-      },
-    }).then(
-      (db) => {
-        if (settled) db.close() // opened after we gave up on it
-        else resolve(db)
-        settled = true
-      },
-      (error: unknown) => {
-        if (!settled) reject(storageError(`Cannot open the key store database "${name}"`, error))
-        settled = true
-      },
-    )
-  })
 }
 
 /** Wraps an IndexedDB failure; typed errors pass through unchanged. */
 export function storageError(what: string, error: unknown): Error {
-  if (error instanceof KeyStoreError || error instanceof UpgradeBlockedError) return error
-  return new KeyStoreError('storage', `${what}: ${error instanceof Error ? error.message : String(error)}. Nothing was changed.`, error)
+  if (error instanceof IdbAgentsError) return error
+  return new KeyStoreError('storage', `${what}: ${messageOf(error)}. Nothing was changed.`, error)
 }
 
 /** Checks a keyring record read back from IndexedDB. */

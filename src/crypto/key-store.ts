@@ -1,4 +1,3 @@
-import { deleteDB } from 'idb'
 import { InvalidArgumentError } from '../errors.js'
 import { bytesToBase64, randomBytes } from './base64.js'
 import { KeyStoreError } from './errors.js'
@@ -6,6 +5,17 @@ import { checkDeviceRecord, checkKeyringRecord, openKeyDatabase, readKeyring, st
 import { decodeSalt, openKeyring, type Keyring } from './keyring.js'
 import { dataKeyId, generateDataKey, generateKeyringKey, wrapKey } from './keys.js'
 import { checkIterations, derivePassphraseKey, MIN_PBKDF2_ITERATIONS, passphraseBytes, SALT_BYTES } from './passphrase.js'
+
+/** Options of {@link KeyStore.create}. */
+/** Options of {@link KeyStore.open}. */
+export interface KeyStoreOptions {
+  /**
+   * The IndexedDB factory holding the key store, e.g. the Storage Bucket's `bucket.indexedDB`
+   * the sessions live in, so that keys and history are kept (or evicted) together.
+   * @default globalThis.indexedDB
+   */
+  indexedDB?: IDBFactory
+}
 
 /** Options of {@link KeyStore.create}. */
 export interface CreateKeyStoreOptions {
@@ -35,20 +45,25 @@ export class KeyStore {
   /** Name of the IndexedDB database. */
   readonly name: string
   readonly #db: KeyStoreDatabase
+  readonly #factory: IDBFactory | undefined
 
-  private constructor(name: string, db: KeyStoreDatabase) {
+  private constructor(name: string, db: KeyStoreDatabase, factory: IDBFactory | undefined) {
     this.name = name
     this.#db = db
+    this.#factory = factory
   }
 
   /**
    * Opens the key store database `name`, creating it (empty) on first use.
+   * @param options - the IndexedDB factory (a Storage Bucket's)
+   * @throws {@link StorageDataLostError} once, when the browser discarded the key store as
+   *   damaged (its keys are gone; open it again to create a new keyring)
    * @throws {@link KeyStoreError} (`storage`) when IndexedDB cannot be opened;
    *   {@link UpgradeBlockedError} when another tab blocks its creation.
    */
-  static async open(name: string): Promise<KeyStore> {
+  static async open(name: string, options: KeyStoreOptions = {}): Promise<KeyStore> {
     if (typeof name !== 'string' || name.length === 0) throw new InvalidArgumentError('the key store name must be a non-empty string')
-    return new KeyStore(name, await openKeyDatabase(name))
+    return new KeyStore(name, await openKeyDatabase(name, options.indexedDB), options.indexedDB)
   }
 
   /** True when a keyring was created in this store. */
@@ -182,11 +197,19 @@ export class KeyStore {
     this.#closeKeyrings()
     this.#db.close()
     try {
-      await deleteDB(this.name)
+      await deleteDatabase(this.#factory ?? indexedDB, this.name)
     } catch (error) {
       throw storageError(`Cannot delete key store "${this.name}"`, error)
     }
   }
+}
+
+function deleteDatabase(factory: IDBFactory, name: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const request = factory.deleteDatabase(name)
+    request.onsuccess = () => resolve()
+    request.onerror = () => reject(request.error)
+  })
 }
 
 function alreadyExists(name: string, cause?: unknown): KeyStoreError {

@@ -1,3 +1,5 @@
+import { openChannel } from '../sync/broadcast.js'
+import { SerialQueue } from '../sync/serial-queue.js'
 import { base64ToBytes, bytesToBase64, randomBytes } from './base64.js'
 import { KeyStoreError, WrongKeyError } from './errors.js'
 import { dataKeyId, generateDataKey, generateDeviceKey, lockDataKey, unwrapDataKey, unwrapKeyringKey, wrapKey } from './keys.js'
@@ -62,7 +64,7 @@ export class Keyring implements DataKeyProvider {
   #record: KeyringRecord
   readonly #channel: BroadcastChannel | undefined
   /** Record reads and adoptions run one at a time, so an older read never wins. */
-  #serial: Promise<unknown> = Promise.resolve()
+  readonly #serial = new SerialQueue()
 
   /** @internal Use `KeyStore.create` / `unlock` / `unlockWithDevice`. */
   constructor(init: KeyringInit, keys: Map<string, CryptoKey>) {
@@ -74,11 +76,8 @@ export class Keyring implements DataKeyProvider {
     this.#keys = keys
     // Other tabs (and other Keyring objects of this page) reload when one of them changes
     // the stored keyring, so that after a rotation they write with the new key.
-    if (typeof BroadcastChannel === 'function') {
-      this.#channel = new BroadcastChannel(`idb-agents-keyring:${init.name}`)
-      this.#channel.onmessage = () => void this.reload().catch(() => undefined)
-      ;(this.#channel as { unref?: () => void }).unref?.() // Node: do not keep the process alive
-    }
+    this.#channel = openChannel(`idb-agents-keyring:${init.name}`, { unref: true })
+    if (this.#channel) this.#channel.onmessage = () => void this.reload().catch(() => undefined)
   }
 
   /** Stops listening for key changes made by other tabs. The keyring stays usable. */
@@ -129,7 +128,7 @@ export class Keyring implements DataKeyProvider {
 
   /** Re-reads the stored keyring (after another tab rotated keys). */
   async reload(): Promise<void> {
-    return this.#inOrder(async () => {
+    return this.#serial.run(async () => {
       const record = await readKeyring(this.#db, this.#name)
       this.#keys = await unwrapDataKeys(record, this.#keyringKey, this.#name, this.#keys)
       this.#record = record
@@ -223,16 +222,10 @@ export class Keyring implements DataKeyProvider {
   }
 
   async #adopt(record: KeyringRecord): Promise<void> {
-    return this.#inOrder(async () => {
+    return this.#serial.run(async () => {
       this.#keys = await unwrapDataKeys(record, this.#keyringKey, this.#name, this.#keys)
       this.#record = record
     })
-  }
-
-  #inOrder(work: () => Promise<void>): Promise<void> {
-    const run = this.#serial.then(work, work)
-    this.#serial = run.catch(() => undefined)
-    return run
   }
 
   /** The keyring key wrapped under `kek`, via a short-lived extractable copy. */

@@ -1,55 +1,31 @@
-import { InvalidArgumentError, StorageError } from '../errors.js'
-import type { AgentItem } from '../items/items.js'
-import { toStoredItems } from '../items/items.js'
-import { WrongKeyError } from '../crypto/errors.js'
+import { InvalidArgumentError } from '../errors.js'
 import { ENVELOPE_VERSION, looksLikeEnvelope, parseEnvelope, sealItem } from '../crypto/envelope.js'
-import { decryptSessionExport } from './export-codec.js'
-import { inspectItems, openItems, sealItems, type Inspected, type OpenPolicy } from './item-codec.js'
-import type { DataKeyProvider } from '../crypto/keyring.js'
-import { toKeyProvider } from '../crypto/static-key.js'
-import type { DatabaseOptions } from '../idb/database.js'
+import { WrongKeyError } from '../crypto/errors.js'
 import { exportSession, type SessionExport } from '../idb/export.js'
+import type { DatabaseOptions } from '../idb/database.js'
+import { sameJson } from '../items/json.js'
+import type { AgentItem } from '../items/types.js'
+import { asStoredBatch, toStoredItems } from '../items/validate.js'
 import {
   isBranchingSession,
+  isCountingSession,
+  isIndexedDBBackedSession,
   isReplaceableSession,
-  isRewritableSession,
   isUsageTrackingSession,
   type BranchInfo,
   type BranchingSession,
   type ReplaceableSession,
-  type RunUsageSource,
-  type Session,
   type UsageTrackingSession,
-} from '../session/session.js'
-import { findInTurns, isTurnStart, listTurns, type TimedItem, type TurnInfo, type TurnMatch, type UsageTotals } from '../session/turns.js'
-
-/** Options of {@link EncryptedSession}. */
-export interface EncryptedSessionOptions {
-  /** A `Keyring` from a `KeyStore`, another {@link DataKeyProvider}, or an AES-GCM-256 `CryptoKey`. */
-  key: DataKeyProvider | CryptoKey
-  /**
-   * What reads do with an item that fails to decrypt (tampered, truncated, copied from
-   * another session): `'throw'` a `DecryptionError` naming it, or `'skip'` it. Items
-   * under a key the keyring does not hold always throw `WrongKeyError`.
-   * @default 'throw'
-   */
-  onUndecryptable?: 'throw' | 'skip'
-  /**
-   * Items older than this many milliseconds are not returned; `purgeExpired()` deletes
-   * them. Plain (never encrypted) items carry no time and never expire.
-   * @default undefined (items never expire)
-   */
-  ttl?: number
-  /**
-   * Plain items stored before encryption was turned on: `'read'` them as they are, or
-   * treat them as undecryptable (`'reject'`, once `migratePlaintextItems()` ran, so that
-   * nobody can slip a plain item into an encrypted conversation).
-   * @default 'read'
-   */
-  plaintext?: 'read' | 'reject'
-  /** The clock for `ttl` and envelope times, ms since epoch. @default Date.now */
-  now?: () => number
-}
+} from '../session/capabilities.js'
+import type { Session } from '../session/session.js'
+import type { TimedItem, TurnInfo, TurnMatch } from '../session/turns.js'
+import type { RunUsageSource, UsageTotals } from '../session/usage.js'
+import { SerialQueue } from '../sync/serial-queue.js'
+import { decryptTurns, matchTurns } from './decrypted-turns.js'
+import { decryptSessionExport } from './export-codec.js'
+import { inspectItems, openItems, sealItems, type OpenPolicy } from './item-codec.js'
+import { resolveOptions, type EncryptedSessionOptions, type ResolvedOptions } from './options.js'
+import { rewriteHistory } from './rewrite-history.js'
 
 /**
  * What an {@link EncryptedSession} over `TInner` offers besides {@link Session}: branching,
@@ -59,9 +35,6 @@ export interface EncryptedSessionOptions {
 export type EncryptedCapabilities<TInner, TItem> = (TInner extends BranchingSession<AgentItem> ? BranchingSession<TItem> : unknown) &
   (TInner extends UsageTrackingSession<AgentItem> ? UsageTrackingSession<TItem> : unknown) &
   (TInner extends ReplaceableSession<AgentItem> ? ReplaceableSession<TItem> : unknown)
-
-/** How many times turn reads retry when another writer changed the branch between their two reads. */
-const TURN_READ_ATTEMPTS = 3
 
 /**
  * A decorator that encrypts every item before it reaches `underlying` (any
@@ -83,7 +56,6 @@ const TURN_READ_ATTEMPTS = 3
  * - Before its first write it checks that the newest stored item was written with a key
  *   `key` holds, else `WrongKeyError` and nothing is written.
  * - Calls take effect in the order they were made, as on the underlying session.
- * - Implements `replaceItems` exactly when `underlying` does.
  *
  * @typeParam TItem - the item type handed in and out
  */
@@ -98,11 +70,18 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
   /**
    * The turns of the current branch (see {@link BranchingSession.getTurns}). Turn numbers,
    * item counts, times and usage are the underlying session's; `userText` is decrypted.
-   * Decrypts every item of the branch (a read of the whole branch plus one AES-GCM
+   * Decrypts every item of the branch (one read of the whole branch plus one AES-GCM
    * decryption per item); expired items (`ttl`) show no text.
    * @throws {@link DecryptionError}, {@link WrongKeyError} as `getItems()`.
    */
   readonly getTurns?: () => Promise<TurnInfo[]>
+  /**
+   * Every item of the current branch, decrypted, with its time and turn usage (see
+   * {@link BranchingSession.getTimedItems}); expired and, with `onUndecryptable: 'skip'`,
+   * undecryptable items are left out.
+   * @throws {@link DecryptionError}, {@link WrongKeyError} as `getItems()`.
+   */
+  readonly getTimedItems?: () => Promise<TimedItem<TItem>[]>
   /**
    * Turns of the current branch whose user or assistant text contains `text`
    * (case-insensitive); see {@link BranchingSession.findTurns}. The search runs on
@@ -126,17 +105,22 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
    * before it (so a run's usage lands on the turn its items started).
    */
   readonly storeRunUsage?: (result: RunUsageSource) => Promise<void>
+  /** See {@link UsageTrackingSession.addItemsWithUsage}: encrypts `items` as `addItems` does. */
+  readonly addItemsWithUsage?: (items: TItem[], usage: UsageTotals) => Promise<void>
+  /**
+   * How many items the current branch holds (see `CountingSession`); passes through, so
+   * nothing is decrypted. Present when the underlying session counts and neither `ttl` nor
+   * `onUndecryptable: 'skip'` can make `getItems()` return fewer items than are stored.
+   */
+  readonly getItemCount?: () => Promise<number>
   /** See {@link UsageTrackingSession.getSessionUsage}; passes through. */
   readonly getSessionUsage?: (options?: { branchId?: string }) => Promise<UsageTotals>
   /** See {@link UsageTrackingSession.getTurnUsage}; passes through. */
   readonly getTurnUsage?: UsageTrackingSession<TItem>['getTurnUsage']
   readonly #inner: Session<AgentItem>
-  readonly #keys: DataKeyProvider
-  readonly #onUndecryptable: 'throw' | 'skip'
-  readonly #plaintext: 'read' | 'reject'
-  readonly #ttl: number | undefined
-  readonly #now: () => number
-  #tail: Promise<unknown> = Promise.resolve()
+  readonly #options: ResolvedOptions
+  readonly #queue = new SerialQueue()
+  /** Set once a read or write found the stored items' key in the keyring. */
   #verified = false
 
   /**
@@ -149,37 +133,14 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
     if (typeof underlying !== 'object' || underlying === null || typeof underlying.getItems !== 'function') {
       throw new InvalidArgumentError('EncryptedSession needs an underlying Session to store envelopes in')
     }
-    const { key, onUndecryptable = 'throw', plaintext = 'read', ttl, now = Date.now } = options ?? ({} as EncryptedSessionOptions)
-    if (onUndecryptable !== 'throw' && onUndecryptable !== 'skip') throw new InvalidArgumentError(`onUndecryptable must be 'throw' or 'skip', got ${String(onUndecryptable)}`)
-    if (plaintext !== 'read' && plaintext !== 'reject') throw new InvalidArgumentError(`plaintext must be 'read' or 'reject', got ${String(plaintext)}`)
-    if (ttl !== undefined && !(typeof ttl === 'number' && ttl > 0 && !Number.isNaN(ttl))) {
-      throw new InvalidArgumentError(`ttl must be a positive number of milliseconds, got ${String(ttl)}`)
-    }
     this.sessionId = underlying.sessionId
     this.#inner = underlying
-    this.#keys = toKeyProvider(key)
-    this.#onUndecryptable = onUndecryptable
-    this.#plaintext = plaintext
-    this.#ttl = ttl
-    this.#now = now
-    if (isReplaceableSession(underlying)) this.replaceItems = (items) => this.#replace(underlying, items)
-    if (isBranchingSession(underlying)) {
-      this.getTurns = async () => (await this.#decryptedTurns(underlying)).map(({ info }) => info)
-      this.findTurns = (text) => this.#findTurns(underlying, text)
-      this.createBranchFromTurn = (turn, name) => this.#enqueue(() => underlying.createBranchFromTurn(turn, name))
-      this.switchToBranch = (branchId) => this.#enqueue(() => underlying.switchToBranch(branchId))
-      this.deleteBranch = (branchId) => this.#enqueue(() => underlying.deleteBranch(branchId))
-      this.listBranches = () => this.#afterWrites(() => underlying.listBranches())
-      this.getCurrentBranchId = () => this.#afterWrites(() => underlying.getCurrentBranchId())
-    }
-    if (isUsageTrackingSession(underlying)) {
-      this.storeRunUsage = (result) => this.#enqueue(() => underlying.storeRunUsage(result))
-      this.getSessionUsage = (options) => this.#afterWrites(() => underlying.getSessionUsage(options))
-      const getTurnUsage = (turn?: number) =>
-        this.#afterWrites<Array<{ turn: number; usage: UsageTotals }> | UsageTotals | undefined>(() =>
-          turn === undefined ? underlying.getTurnUsage() : underlying.getTurnUsage(turn),
-        )
-      this.getTurnUsage = getTurnUsage as UsageTrackingSession<TItem>['getTurnUsage']
+    this.#options = resolveOptions(options)
+    if (isReplaceableSession(underlying)) this.replaceItems = (items) => this.#write(items, (sealed) => underlying.replaceItems(sealed), true)
+    if (isBranchingSession(underlying)) Object.assign(this, this.#branching(underlying))
+    if (isUsageTrackingSession(underlying)) Object.assign(this, this.#usage(underlying))
+    if (isCountingSession(underlying) && this.#options.ttl === undefined && this.#options.onUndecryptable === 'throw') {
+      this.getItemCount = () => this.#afterWrites(() => underlying.getItemCount())
     }
   }
 
@@ -214,8 +175,12 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
    *   {@link WrongKeyError} for items under a key `key` does not hold.
    */
   async getItems(limit?: number): Promise<TItem[]> {
-    await this.#tail // see every write made before this call
-    return openItems<TItem>(await this.#inner.getItems(limit), this.#policy())
+    await this.#queue.settled() // see every write made before this call
+    const policy = this.#policy()
+    const raw = await this.#inner.getItems(limit)
+    const items = await openItems<TItem>(raw, policy)
+    this.#noteKeyChecked(raw, policy)
+    return items
   }
 
   /**
@@ -225,14 +190,7 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
    *   {@link WrongKeyError} when the session was written with a key `key` does not hold.
    */
   async addItems(items: TItem[]): Promise<void> {
-    const plain = toStoredItems(items)
-    if (plain.length === 0) return
-    const sealed = sealItems(plain, this.#keys, this.sessionId, this.#now())
-    sealed.catch(() => undefined) // awaited in the queue
-    return this.#enqueue(async () => {
-      await this.#verifyKey()
-      await this.#inner.addItems(await sealed)
-    })
+    return this.#write(items, (sealed) => this.#inner.addItems(sealed))
   }
 
   /**
@@ -242,15 +200,15 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
    * `undefined`, removing nothing, when the newest item is expired.
    */
   async popItem(): Promise<TItem | undefined> {
-    return this.#enqueue(async () => {
+    return this.#queue.run(async () => {
       const peeked = await this.#inner.getItems(1)
       if (peeked.length === 0) return undefined
       const [newest] = await inspectItems(peeked, this.#policy())
-      if (newest === undefined || newest.kind === 'expired') return undefined
+      if (newest === undefined || newest.kind === 'expired' || newest.kind === 'unopened') return undefined
       if (newest.kind === 'failed') throw newest.error
       const popped = await this.#inner.popItem()
       if (popped === undefined) return undefined
-      if (JSON.stringify(popped) === JSON.stringify(newest.raw)) return newest.item as TItem
+      if (sameJson(popped, newest.raw)) return newest.item as TItem
       // Another writer (another tab) changed the end in between: open what was removed.
       try {
         const [item] = await openItems<TItem>([popped], { ...this.#policy(), onUndecryptable: 'throw', expiredBefore: -Infinity })
@@ -264,7 +222,7 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
 
   /** Deletes every item of the session (no key needed). */
   async clearSession(): Promise<void> {
-    return this.#enqueue(() => this.#inner.clearSession())
+    return this.#queue.run(() => this.#inner.clearSession())
   }
 
   /**
@@ -280,9 +238,9 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
    *   `rewriteItems` nor `replaceItems`, or only the latter and several branches.
    */
   async migratePlaintextItems(): Promise<number> {
-    return this.#rewrite('migratePlaintextItems', async (raw) => {
-      const at = this.#now()
-      const { id, key } = await this.#keys.currentKey()
+    return this.#rewrite('migratePlaintextItems', true, async (raw) => {
+      const at = this.#options.now()
+      const { id, key } = await this.#options.keys.currentKey()
       let changed = 0
       const next = await Promise.all(
         raw.map(async (item) => {
@@ -311,13 +269,15 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
    * @throws {@link InvalidArgumentError} as {@link EncryptedSession.migratePlaintextItems}.
    */
   async reencryptItems(): Promise<number> {
-    return this.#rewrite('reencryptItems', async (raw) => {
-      const { id, key } = await this.#keys.currentKey()
-      const inspected = await inspectItems(raw, { ...this.#policy(), plaintext: 'read', expiredBefore: -Infinity })
+    return this.#rewrite('reencryptItems', true, async (raw) => {
+      const { id, key } = await this.#options.keys.currentKey()
+      // Only what is under an older key or format is decrypted: a pass that finds nothing to do decrypts nothing.
+      const stale = (envelope: { kid: string; v: number }) => envelope.kid !== id || envelope.v !== ENVELOPE_VERSION
+      const inspected = await inspectItems(raw, { ...this.#policy(), plaintext: 'read', expiredBefore: -Infinity, open: stale })
       let changed = 0
       const next = await Promise.all(
         inspected.map(async (entry) => {
-          if (entry.kind === 'failed' && this.#onUndecryptable === 'throw') throw entry.error
+          if (entry.kind === 'failed' && this.#options.onUndecryptable === 'throw') throw entry.error
           if (entry.kind !== 'item' || (entry.envelope.kid === id && entry.envelope.v === ENVELOPE_VERSION)) return entry.raw
           changed++
           return sealItem(entry.item, key, id, this.sessionId, entry.envelope.at)
@@ -336,19 +296,15 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
    *   has no `replaceItems`.
    */
   async purgeExpired(): Promise<number> {
-    if (this.#ttl === undefined) throw new InvalidArgumentError('purgeExpired() needs the ttl option of EncryptedSession')
-    return this.#rewrite(
-      'purgeExpired',
-      async (raw) => {
-        const expiredBefore = this.#policy().expiredBefore
-        const next = raw.filter((item) => {
-          const parsed = parseEnvelope(item)
-          return parsed.kind !== 'envelope' || parsed.envelope.at >= expiredBefore
-        })
-        return { changed: raw.length - next.length, next }
-      },
-      false,
-    )
+    if (this.#options.ttl === undefined) throw new InvalidArgumentError('purgeExpired() needs the ttl option of EncryptedSession')
+    return this.#rewrite('purgeExpired', false, async (raw) => {
+      const expiredBefore = this.#policy().expiredBefore
+      const next = raw.filter((item) => {
+        const parsed = parseEnvelope(item)
+        return parsed.kind !== 'envelope' || parsed.envelope.at >= expiredBefore
+      })
+      return { changed: raw.length - next.length, next }
+    })
   }
 
   /**
@@ -361,129 +317,113 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
    * between devices, export ciphertext with `exportSession` instead and import it into a
    * store unlocked with the same keyring (or re-encrypt it with `encryptSessionExport`).
    *
-   * @param options - the database; defaults to the underlying `IndexedDBSession`'s
-   *   `dbName`. Pass `indexedDB` too when the session lives in a Storage Bucket.
+   * @param options - the database; defaults to the underlying `IndexedDBSession`'s. Pass
+   *   `indexedDB` too when the session lives in a Storage Bucket.
    * @returns `undefined` when the session was never written
    * @throws {@link InvalidArgumentError} when the underlying session is not stored in
    *   IndexedDB and no `dbName` is given; {@link DecryptionError}, {@link WrongKeyError}
    *   as `getItems()`.
    */
   async exportPlaintext(options: DatabaseOptions = {}): Promise<SessionExport | undefined> {
-    const innerDbName = (this.#inner as { dbName?: unknown }).dbName
-    const dbName = options.dbName ?? (typeof innerDbName === 'string' ? innerDbName : undefined)
+    const location = isIndexedDBBackedSession(this.#inner) ? this.#inner.indexedDBLocation : undefined
+    const dbName = options.dbName ?? location?.dbName
     if (dbName === undefined) {
       throw new InvalidArgumentError(
-        `exportPlaintext() exports from IndexedDB, but session "${this.sessionId}" is not an IndexedDBSession: pass { dbName } of the database holding it`,
+        `exportPlaintext() exports from IndexedDB, but session "${this.sessionId}" is not stored in IndexedDB: pass { dbName } of the database holding it`,
       )
     }
-    await this.#tail
-    const doc = await exportSession(this.sessionId, { ...options, dbName })
-    return doc && decryptSessionExport(doc, { key: this.#keys })
+    const indexedDB = options.indexedDB ?? (options.dbName === undefined ? location?.indexedDB : undefined)
+    await this.#queue.settled()
+    const doc = await exportSession(this.sessionId, indexedDB ? { dbName, indexedDB } : { dbName })
+    return doc && decryptSessionExport(doc, { key: this.#options.keys })
+  }
+
+  /** The branching methods, over `inner`'s. */
+  #branching(inner: BranchingSession<AgentItem>): Omit<BranchingSession<TItem>, keyof Session<TItem>> {
+    const turns = async () => {
+      await this.#queue.settled()
+      return decryptTurns(await inner.getTimedItems(), this.#policy())
+    }
+    return {
+      getTurns: async () => (await turns()).map(({ info }) => info),
+      findTurns: async (text) => {
+        if (typeof text !== 'string') throw new InvalidArgumentError(`findTurns expects a string, got ${typeof text}`)
+        return matchTurns(await turns(), text)
+      },
+      getTimedItems: async () => {
+        await this.#queue.settled()
+        const raw = await inner.getTimedItems()
+        const opened = await inspectItems(
+          raw.map((entry) => entry.item),
+          this.#policy(),
+        )
+        return opened.flatMap((entry, i) => {
+          if (entry.kind === 'failed' && this.#options.onUndecryptable === 'throw') throw entry.error
+          return entry.kind === 'item' || entry.kind === 'plain' ? [{ ...raw[i]!, item: entry.item as TItem }] : []
+        })
+      },
+      createBranchFromTurn: (turn, name) => this.#queue.run(() => inner.createBranchFromTurn(turn, name)),
+      switchToBranch: (branchId) => this.#queue.run(() => inner.switchToBranch(branchId)),
+      deleteBranch: (branchId) => this.#queue.run(() => inner.deleteBranch(branchId)),
+      listBranches: () => this.#afterWrites(() => inner.listBranches()),
+      getCurrentBranchId: () => this.#afterWrites(() => inner.getCurrentBranchId()),
+    }
+  }
+
+  /** The usage methods, over `inner`'s. */
+  #usage(inner: UsageTrackingSession<AgentItem>): Omit<UsageTrackingSession<TItem>, keyof Session<TItem>> {
+    const getTurnUsage = (turn?: number) =>
+      this.#afterWrites<Array<{ turn: number; usage: UsageTotals }> | UsageTotals | undefined>(() =>
+        turn === undefined ? inner.getTurnUsage() : inner.getTurnUsage(turn),
+      )
+    return {
+      storeRunUsage: (result) => this.#queue.run(() => inner.storeRunUsage(result)),
+      addItemsWithUsage: (items, usage) => this.#write(items, (sealed) => inner.addItemsWithUsage(sealed, usage), true),
+      getSessionUsage: (options) => this.#afterWrites(() => inner.getSessionUsage(options)),
+      getTurnUsage: getTurnUsage as UsageTrackingSession<TItem>['getTurnUsage'],
+    }
   }
 
   /**
-   * The current branch's turns as the underlying session numbers them, each with its
-   * decrypted items. Two reads of the underlying (its turns, and its raw items), checked
-   * against each other and retried when another writer changed the branch in between.
+   * Validates and encrypts `items`, then hands the envelopes to `store` in the queue, after
+   * the key check. Encryption starts at once, outside the queue and any transaction.
+   * @param evenWhenEmpty - call `store` for an empty batch too (replace, usage)
    */
-  async #decryptedTurns(inner: BranchingSession<AgentItem>): Promise<Array<{ info: TurnInfo; entries: Inspected[] }>> {
-    await this.#tail
-    for (let attempt = 1; ; attempt++) {
-      const [turns, raw] = await Promise.all([inner.getTurns(), inner.getItems(Infinity)])
-      const groups = groupByTurn(raw)
-      const consistent = groups.length === turns.length && groups.every((group, i) => group.length === turns[i]!.itemCount)
-      if (!consistent) {
-        if (attempt < TURN_READ_ATTEMPTS) continue
-        throw new StorageError(
-          `Session "${this.sessionId}" kept changing while its turns were read (another tab writing?), or its store numbers turns differently from its items. Nothing was changed; try again.`,
-        )
-      }
-      const inspected = await inspectItems(raw, this.#policy())
-      const firstOfTurns = raw.length - groups.reduce((sum, group) => sum + group.length, 0)
-      const result: Array<{ info: TurnInfo; entries: Inspected[] }> = []
-      let at = firstOfTurns
-      for (const [i, group] of groups.entries()) {
-        const entries = inspected.slice(at, at + group.length)
-        at += group.length
-        for (const entry of entries) if (entry.kind === 'failed' && this.#onUndecryptable === 'throw') throw entry.error
-        const info: TurnInfo = { ...turns[i]!, userText: listTurns(timed(entries, turns[i]!))[0]?.userText ?? '' }
-        result.push({ info, entries })
-      }
-      return result
-    }
-  }
-
-  async #findTurns(inner: BranchingSession<AgentItem>, text: string): Promise<TurnMatch[]> {
-    if (typeof text !== 'string') throw new InvalidArgumentError(`findTurns expects a string, got ${typeof text}`)
-    const matches: TurnMatch[] = []
-    for (const { info, entries } of await this.#decryptedTurns(inner)) {
-      const [match] = findInTurns(timed(entries, info), text)
-      if (match) matches.push({ ...info, snippet: match.snippet })
-    }
-    return matches
+  async #write(items: TItem[], store: (sealed: AgentItem[]) => Promise<void>, evenWhenEmpty = false): Promise<void> {
+    const plain = toStoredItems(items)
+    if (plain.length === 0 && !evenWhenEmpty) return
+    const sealed = sealItems(plain, this.#options.keys, this.sessionId, this.#options.now())
+    sealed.catch(() => undefined) // awaited in the queue
+    return this.#queue.run(async () => {
+      await this.#verifyKey()
+      await store(asStoredBatch(await sealed) as AgentItem[])
+    })
   }
 
   /** Runs a read after every write made before it, without holding up later calls. */
   async #afterWrites<T>(read: () => Promise<T>): Promise<T> {
-    await this.#tail
+    await this.#queue.settled()
     return read()
   }
 
-  async #replace(inner: ReplaceableSession<AgentItem>, items: TItem[]): Promise<void> {
-    const plain = toStoredItems(items)
-    const sealed = sealItems(plain, this.#keys, this.sessionId, this.#now())
-    sealed.catch(() => undefined)
-    return this.#enqueue(async () => {
+  #rewrite(what: string, inPlace: boolean, compute: Parameters<typeof rewriteHistory>[2]): Promise<number> {
+    return this.#queue.run(async () => {
       await this.#verifyKey()
-      await inner.replaceItems(await sealed)
+      return rewriteHistory(this.#inner, what, compute, inPlace)
     })
   }
 
-  /** Reads the whole history, computes a new one (crypto here), then one replaceItems. */
-  async #rewrite(
-    what: string,
-    compute: (raw: AgentItem[]) => Promise<{ changed: number; next: unknown[] }>,
-    inPlace = true,
-  ): Promise<number> {
-    const inner = this.#inner
-    return this.#enqueue(async () => {
-      await this.#verifyKey()
-      // One item for one item: rewritten where it is stored, on every branch, keeping
-      // times and usage.
-      if (inPlace && isRewritableSession(inner)) {
-        let changed = 0
-        await inner.rewriteItems(async (raw) => {
-          const result = await compute(raw)
-          changed = result.changed
-          return result.next as AgentItem[]
-        })
-        return changed
-      }
-      if (!isReplaceableSession(inner)) {
-        throw new InvalidArgumentError(`${what}() needs an underlying session with rewriteItems or replaceItems (IndexedDBSession and MemorySession have both), so that the rewrite is atomic`)
-      }
-      if (isBranchingSession(inner)) {
-        const branches = await inner.listBranches()
-        if (branches.length > 1) {
-          throw new InvalidArgumentError(
-            `${what}() cannot rewrite session "${this.sessionId}": it has ${branches.length} branches and replaceItems rewrites only the current one, ` +
-              'which would leave the other branches as they are. Nothing was changed. ' +
-              'Delete the branches you no longer need (deleteBranch) and call it again.',
-          )
-        }
-      }
-      // Infinity, not undefined: an underlying default window must not cut the history.
-      const { changed, next } = await compute(await inner.getItems(Infinity))
-      if (changed > 0) await inner.replaceItems(next as AgentItem[])
-      return changed
-    })
+  /** A read that opened a live envelope without `WrongKeyError` proved the key: no second read is needed before writing. */
+  #noteKeyChecked(raw: readonly unknown[], policy: OpenPolicy): void {
+    if (this.#verified) return
+    this.#verified = raw.some((item) => looksLikeEnvelope(item) && typeof item.at === 'number' && item.at >= policy.expiredBefore)
   }
 
   async #verifyKey(): Promise<void> {
     if (this.#verified) return
     const [newest] = await this.#inner.getItems(1)
     const parsed = parseEnvelope(newest)
-    if (parsed.kind === 'envelope' && (await this.#keys.keyById(parsed.envelope.kid)) === undefined) {
+    if (parsed.kind === 'envelope' && (await this.#options.keys.keyById(parsed.envelope.kid)) === undefined) {
       throw new WrongKeyError(
         `Session "${this.sessionId}" was encrypted with key ${parsed.envelope.kid}, which this keyring does not hold. ` +
           'Nothing was written; unlock the key store this session was written with.',
@@ -494,43 +434,13 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
   }
 
   #policy(): OpenPolicy {
+    const { keys, onUndecryptable, plaintext, ttl, now } = this.#options
     return {
       sessionId: this.sessionId,
-      keys: this.#keys,
-      onUndecryptable: this.#onUndecryptable,
-      plaintext: this.#plaintext,
-      expiredBefore: this.#ttl === undefined ? -Infinity : this.#now() - this.#ttl,
+      keys,
+      onUndecryptable,
+      plaintext,
+      expiredBefore: ttl === undefined ? -Infinity : now() - ttl,
     }
   }
-
-  /** Runs `work` after every call made before it, whether those succeeded or not. */
-  #enqueue<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.#tail.then(work, work)
-    this.#tail = run.catch(() => undefined)
-    return run
-  }
-}
-
-/** Splits a branch's stored items into turns as the store does: at each user message (envelope or plain). Items before the first turn are left out. */
-function groupByTurn(raw: readonly unknown[]): unknown[][] {
-  const groups: unknown[][] = []
-  for (const item of raw) {
-    if (isTurnStart(item)) groups.push([])
-    groups[groups.length - 1]?.push(item)
-  }
-  return groups
-}
-
-/**
- * One turn's decrypted items as `TimedItem`s for the pure turn functions: its first entry
- * always starts the turn (a placeholder when the user message cannot be shown), failed and
- * expired items are left out. Times are the turn's; callers keep the store's `TurnInfo`.
- */
-function timed(entries: readonly Inspected[], info: TurnInfo): TimedItem[] {
-  const shown = (entry: Inspected | undefined): unknown =>
-    entry && (entry.kind === 'item' || entry.kind === 'plain') ? entry.item : undefined
-  const first = shown(entries[0])
-  const start = first !== undefined && isTurnStart(first) ? first : { role: 'user', content: '' }
-  const rest = entries.slice(1).map(shown).filter((item) => item !== undefined)
-  return [start, ...rest].map((item, i) => ({ item, createdAt: i === 0 ? info.startedAt : info.endedAt }))
 }

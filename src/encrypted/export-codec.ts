@@ -98,7 +98,7 @@ async function openAll(doc: SessionExport, keys: DataKeyProvider): Promise<Sessi
   )
   return opened.map((entry, index) => {
     if (entry.kind === 'failed') throw entry.error
-    if (entry.kind === 'expired') throw new Error('unreachable: nothing expires before -Infinity')
+    if (entry.kind === 'expired' || entry.kind === 'unopened') throw new Error('unreachable: every item is opened and none expires before -Infinity')
     const { seq, createdAt } = doc.items[index]!
     return { seq, createdAt, item: entry.item }
   })

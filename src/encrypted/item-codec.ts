@@ -13,6 +13,8 @@ export interface OpenPolicy {
   plaintext: 'read' | 'reject'
   /** Envelopes written before this time (ms) are expired and left out. */
   expiredBefore: number
+  /** When given, envelopes it returns false for are not decrypted (kind `'unopened'`). */
+  open?: (envelope: ParsedEnvelope) => boolean
 }
 
 /** One stored item after {@link inspectItems}. */
@@ -20,6 +22,7 @@ export type Inspected =
   | { kind: 'plain'; raw: unknown; item: unknown }
   | { kind: 'item'; raw: unknown; item: unknown; envelope: ParsedEnvelope }
   | { kind: 'expired'; raw: unknown; envelope: ParsedEnvelope }
+  | { kind: 'unopened'; raw: unknown; envelope: ParsedEnvelope }
   | { kind: 'failed'; raw: unknown; error: DecryptionError }
 
 /**
@@ -33,7 +36,7 @@ export async function inspectItems(raw: readonly unknown[], policy: OpenPolicy):
   const keys = new Map<string, CryptoKey>()
   for (const entry of parsed) {
     if (entry.kind !== 'envelope' || keys.has(entry.envelope.kid)) continue
-    if (entry.envelope.at < policy.expiredBefore) continue
+    if (entry.envelope.at < policy.expiredBefore || policy.open?.(entry.envelope) === false) continue
     const key = await policy.keys.keyById(entry.envelope.kid)
     if (key === undefined) {
       throw new WrongKeyError(
@@ -61,6 +64,7 @@ export async function inspectItems(raw: readonly unknown[], policy: OpenPolicy):
       }
       const { envelope } = entry
       if (envelope.at < policy.expiredBefore) return { kind: 'expired', raw: stored, envelope }
+      if (policy.open?.(envelope) === false) return { kind: 'unopened', raw: stored, envelope }
       const key = keys.get(envelope.kid)
       if (key === undefined) return fail(index, 'malformed', envelope.kid, envelope.at)
       try {
@@ -82,7 +86,7 @@ export async function openItems<TItem>(raw: readonly unknown[], policy: OpenPoli
   for (const entry of await inspectItems(raw, policy)) {
     if (entry.kind === 'failed') {
       if (policy.onUndecryptable === 'throw') throw entry.error
-    } else if (entry.kind !== 'expired') {
+    } else if (entry.kind === 'item' || entry.kind === 'plain') {
       out.push(entry.item as TItem)
     }
   }

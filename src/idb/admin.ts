@@ -2,7 +2,7 @@ import { InvalidArgumentError } from '../errors.js'
 import { toLocation, withDatabase, type DatabaseOptions } from './database.js'
 import { currentBranch, readRows, sessionBound, toSessionInfo, type SessionInfo } from './records.js'
 import { findInTurns, type TurnMatch } from '../session/turns.js'
-import { newEtag, SESSION_STORES } from './schema.js'
+import { newEtag, SESSION_STORES, SESSIONS_DB } from './schema.js'
 import { publishChange } from './changes.js'
 
 /** Options of {@link listSessions}. */
@@ -43,7 +43,7 @@ export async function listSessions(options: ListSessionsOptions = {}): Promise<S
     throw new InvalidArgumentError(`limit must be a positive integer, got ${String(limit)}`)
   }
   const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor)
-  return withDatabase(toLocation(options), 'listing sessions', async (db) => {
+  return withDatabase(toLocation(options), SESSIONS_DB, 'listing sessions', async (db) => {
     const tx = db.transaction('sessions')
     tx.done.catch(() => {}) // the results are read by then; a late abort changes nothing
     const index = tx.store.index('byUpdatedAt')
@@ -65,7 +65,7 @@ export async function listSessions(options: ListSessionsOptions = {}): Promise<S
 
 /** Deletes a session and all its items (every branch) in one transaction; other sessions are untouched. */
 export async function deleteSession(sessionId: string, options: DatabaseOptions = {}): Promise<void> {
-  await withDatabase(toLocation(options), `deleting session "${sessionId}"`, async (db) => {
+  await withDatabase(toLocation(options), SESSIONS_DB, `deleting session "${sessionId}"`, async (db) => {
     const tx = db.transaction(SESSION_STORES, 'readwrite')
     await Promise.all([
       tx.objectStore('sessions').delete(sessionId),
@@ -83,7 +83,7 @@ export async function deleteSession(sessionId: string, options: DatabaseOptions 
  */
 export async function renameSession(sessionId: string, title: string, options: DatabaseOptions = {}): Promise<void> {
   if (typeof title !== 'string') throw new InvalidArgumentError(`title must be a string, got ${typeof title}`)
-  await withDatabase(toLocation(options), `renaming session "${sessionId}"`, async (db) => {
+  await withDatabase(toLocation(options), SESSIONS_DB, `renaming session "${sessionId}"`, async (db) => {
     const tx = db.transaction('sessions', 'readwrite')
     tx.done.catch(() => {}) // awaited below; a failing put must not leave it unhandled
     const record = await tx.store.get(sessionId)
@@ -114,7 +114,7 @@ export interface SessionSearchResult {
  */
 export async function searchSessions(text: string, options: DatabaseOptions = {}): Promise<SessionSearchResult[]> {
   if (typeof text !== 'string') throw new InvalidArgumentError(`searchSessions expects a string, got ${typeof text}`)
-  return withDatabase(toLocation(options), 'searching sessions', async (db) => {
+  return withDatabase(toLocation(options), SESSIONS_DB, 'searching sessions', async (db) => {
     const tx = db.transaction(SESSION_STORES, 'readonly')
     tx.done.catch(() => {})
     const records = (await tx.objectStore('sessions').index('byUpdatedAt').getAll()).reverse()

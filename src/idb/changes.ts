@@ -1,6 +1,8 @@
 // Change events across tabs and workers of one origin, over BroadcastChannel (the same
 // idea as Dexie's liveQuery, without the query). A write publishes after it commits;
 // every subscriber of the database, in this realm or another, hears about it.
+import { openChannel, type Unsubscribe } from '../sync/broadcast.js'
+import { DEFAULT_DB_NAME } from './database.js'
 
 /** What changed in a session. */
 export type SessionChangeKind =
@@ -21,9 +23,6 @@ export interface SessionChange {
   kind: SessionChangeKind
 }
 
-/** Stops a subscription. */
-export type Unsubscribe = () => void
-
 const channelName = (dbName: string): string => `idb-agents:${dbName}`
 
 function isChange(data: unknown): data is SessionChange {
@@ -31,20 +30,13 @@ function isChange(data: unknown): data is SessionChange {
   return typeof change?.dbName === 'string' && typeof change.sessionId === 'string' && typeof change.kind === 'string'
 }
 
-const publishers = new Map<string, BroadcastChannel>()
+const publishers = new Map<string, BroadcastChannel | undefined>()
 
 /** Tells every subscriber of `change.dbName` (all tabs and workers) about a committed change. */
 export function publishChange(change: SessionChange): void {
-  if (typeof BroadcastChannel === 'undefined') return
   const name = channelName(change.dbName)
-  let channel = publishers.get(name)
-  if (!channel) {
-    channel = new BroadcastChannel(name)
-    // In Node an open channel would keep the process alive; browsers have no unref.
-    ;(channel as { unref?: () => void }).unref?.()
-    publishers.set(name, channel)
-  }
-  channel.postMessage(change)
+  if (!publishers.has(name)) publishers.set(name, openChannel(name, { unref: true }))
+  publishers.get(name)?.postMessage(change)
 }
 
 /**
@@ -52,11 +44,12 @@ export function publishChange(change: SessionChange): void {
  * this tab and every other tab or worker of the origin. Where BroadcastChannel is missing
  * it never fires.
  *
+ * @param options.dbName - the database to listen to @default 'idb-agents'
  * @returns a function that stops the subscription
  */
 export function onSessionsChanged(listener: (change: SessionChange) => void, options: { dbName?: string } = {}): Unsubscribe {
-  if (typeof BroadcastChannel === 'undefined') return () => {}
-  const channel = new BroadcastChannel(channelName(options.dbName ?? 'idb-agents'))
+  const channel = openChannel(channelName(options.dbName ?? DEFAULT_DB_NAME))
+  if (!channel) return () => {}
   channel.onmessage = (event: MessageEvent<unknown>) => {
     if (isChange(event.data)) listener(event.data)
   }

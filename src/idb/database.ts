@@ -1,13 +1,16 @@
-import { wrap } from 'idb'
+// The one way idb-agents opens an IndexedDB database (sessions, pending input, key store):
+// typed open failures, `blocked` as UpgradeBlockedError, close on `versionchange` so other
+// tabs can upgrade, and the browser's "I discarded your data" (`dataLoss`) surfaced.
+import { wrap, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb'
 import {
   IdbAgentsError,
+  StorageDataLostError,
   StorageError,
   StorageQuotaError,
   StorageUnavailableError,
   UpgradeBlockedError,
 } from '../errors.js'
-import { migrate, SCHEMA_VERSION, type AgentsDatabase } from './schema.js'
-import { notifyStorageUpgradeNeeded } from './upgrades.js'
+import { notifyStorageDataLost, notifyStorageUpgradeNeeded } from './database-events.js'
 
 /** The database name used when none is given. */
 export const DEFAULT_DB_NAME = 'idb-agents'
@@ -36,31 +39,45 @@ export interface DatabaseLocation {
 }
 
 /** The location {@link DatabaseOptions} name. */
-export function toLocation(options: DatabaseOptions): DatabaseLocation {
-  return { dbName: options.dbName ?? DEFAULT_DB_NAME, factory: options.indexedDB }
+export function toLocation(options: DatabaseOptions, defaultName: string = DEFAULT_DB_NAME): DatabaseLocation {
+  return { dbName: options.dbName ?? defaultName, factory: options.indexedDB }
 }
 
-// One shared connection per (factory, database name) in this realm: sessions of the same
-// database reuse it. It is closed and forgotten when another tab needs to upgrade the
-// schema, and forgotten when the browser drops it; the next operation opens a new one.
-const connections = new WeakMap<IDBFactory, Map<string, Promise<AgentsDatabase>>>()
+/** A database's schema: the version this code writes and how to reach it from an older one. */
+export interface DatabaseSpec<Schema extends DBSchema> {
+  version: number
+  /**
+   * Brings the database from `oldVersion` to `version`. Must carry every old record over:
+   * history is never hidden or dropped by an upgrade. Awaits IndexedDB requests only.
+   */
+  upgrade(
+    db: IDBPDatabase<Schema>,
+    oldVersion: number,
+    newVersion: number,
+    transaction: IDBPTransaction<Schema, StoreNames<Schema>[], 'versionchange'>,
+  ): Promise<void> | void
+}
+
+/** An open connection, and whether the browser discarded the database while opening it. */
+interface Opened<Schema extends DBSchema> {
+  db: IDBPDatabase<Schema>
+  dataLost: StorageDataLostError | undefined
+}
 
 function errorName(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null && 'name' in error ? String(error.name) : undefined
 }
 
-/** Errors after which a fresh connection can succeed (Safari drops backgrounded ones). */
-function isConnectionLost(error: unknown): boolean {
-  const name = errorName(error)
-  return name === 'InvalidStateError' || name === 'UnknownError' || name === 'TransactionInactiveError'
-}
-
-function isQuotaError(error: unknown): boolean {
-  return errorName(error) === 'QuotaExceededError'
-}
-
 function resolveFactory(location: DatabaseLocation): IDBFactory {
-  const factory = location.factory ?? (typeof indexedDB === 'undefined' ? undefined : indexedDB)
+  let factory: IDBFactory | undefined = location.factory
+  if (!factory) {
+    try {
+      // Sandboxed iframes and some private modes throw from the getter itself.
+      factory = typeof indexedDB === 'undefined' || indexedDB === null ? undefined : indexedDB
+    } catch (error) {
+      throw new StorageUnavailableError(`reading indexedDB threw ${errorName(error) ?? String(error)} (a sandboxed iframe?)`, error)
+    }
+  }
   if (!factory) throw new StorageUnavailableError('this environment has no indexedDB')
   return factory
 }
@@ -73,21 +90,31 @@ function openRequest(factory: IDBFactory, dbName: string, version: number): IDBO
   }
 }
 
-async function open(factory: IDBFactory, dbName: string, version: number): Promise<AgentsDatabase> {
-  const request = openRequest(factory, dbName, version)
+async function open<Schema extends DBSchema>(factory: IDBFactory, dbName: string, spec: DatabaseSpec<Schema>): Promise<Opened<Schema>> {
+  const request = openRequest(factory, dbName, spec.version)
+  let dataLost: StorageDataLostError | undefined
   request.onupgradeneeded = (event) => {
-    const upgrade = wrap(request.transaction!)
+    // Chromium reports a database it had to discard (damaged after a crash) this way.
+    const loss = (event as IDBVersionChangeEvent & { dataLoss?: string; dataLossMessage?: string }).dataLoss
+    if (loss === 'total') {
+      const message = (event as { dataLossMessage?: string }).dataLossMessage
+      dataLost = new StorageDataLostError(dbName, message || undefined)
+    }
+    const upgrade = wrap(request.transaction!) as unknown as IDBPTransaction<Schema, StoreNames<Schema>[], 'versionchange'>
     upgrade.done.catch(() => {}) // a failed upgrade is reported by the open request
-    migrate(wrap(request.result) as AgentsDatabase, event.oldVersion, version, upgrade as never).catch(() => {
-      // The open request then fails with AbortError and the database keeps its old version.
-      upgrade.abort()
-    })
+    // Called synchronously: the versionchange transaction must still be active.
+    const abort = () => upgrade.abort() // the open request then fails and the database keeps its old version
+    try {
+      Promise.resolve(spec.upgrade(wrap(request.result) as unknown as IDBPDatabase<Schema>, event.oldVersion, spec.version, upgrade)).catch(abort)
+    } catch {
+      abort()
+    }
   }
-  const opening = wrap(request) as Promise<AgentsDatabase>
+  const opening = wrap(request) as unknown as Promise<IDBPDatabase<Schema>>
   const blocked = new Promise<never>((_, reject) => {
     request.onblocked = () => reject(new UpgradeBlockedError(dbName))
   })
-  let db: AgentsDatabase
+  let db: IDBPDatabase<Schema>
   try {
     db = await Promise.race([opening, blocked])
   } catch (error) {
@@ -95,12 +122,8 @@ async function open(factory: IDBFactory, dbName: string, version: number): Promi
     opening.then((late) => late.close(), () => {})
     throw openFailure(dbName, error)
   }
-  db.addEventListener('versionchange', (event) => {
-    void forget(factory, dbName, true)
-    notifyStorageUpgradeNeeded({ dbName, oldVersion: event.oldVersion, newVersion: event.newVersion })
-  })
-  db.addEventListener('close', () => void forget(factory, dbName, false))
-  return db
+  if (dataLost) notifyStorageDataLost({ dbName, message: dataLost.message })
+  return { db, dataLost }
 }
 
 function openFailure(dbName: string, error: unknown): IdbAgentsError {
@@ -112,7 +135,7 @@ function openFailure(dbName: string, error: unknown): IdbAgentsError {
       error,
     )
   }
-  if (isQuotaError(error) || name === 'AbortError') {
+  if (name === 'QuotaExceededError' || name === 'AbortError') {
     return new StorageError(
       `Opening database "${dbName}" was aborted by the browser; storage may be full. Free space or reload, then try again.`,
       error,
@@ -120,6 +143,33 @@ function openFailure(dbName: string, error: unknown): IdbAgentsError {
   }
   return new StorageUnavailableError(`opening "${dbName}" failed with ${name ?? String(error)}`, error)
 }
+
+/**
+ * Opens a connection of its own to a database (the key store keeps one). It closes itself
+ * when another tab upgrades or deletes the database, and tells `onStorageUpgradeNeeded`.
+ *
+ * @throws {@link StorageDataLostError} when the browser discarded the database while
+ *   opening it (the connection is closed; opening again gives the new, empty database)
+ * @throws {@link UpgradeBlockedError}, {@link StorageUnavailableError}, {@link StorageError}
+ */
+export async function openDatabase<Schema extends DBSchema>(location: DatabaseLocation, spec: DatabaseSpec<Schema>): Promise<IDBPDatabase<Schema>> {
+  const factory = resolveFactory(location)
+  const { db, dataLost } = await open(factory, location.dbName, spec)
+  db.addEventListener('versionchange', (event) => {
+    db.close()
+    notifyStorageUpgradeNeeded({ dbName: location.dbName, oldVersion: event.oldVersion, newVersion: event.newVersion })
+  })
+  if (dataLost) {
+    db.close()
+    throw dataLost
+  }
+  return db
+}
+
+// One shared connection per (factory, database name) in this realm: sessions of the same
+// database reuse it. It is closed and forgotten when another tab needs to upgrade the
+// schema, and forgotten when the browser drops it; the next operation opens a new one.
+const connections = new WeakMap<IDBFactory, Map<string, Promise<IDBPDatabase<never>>>>()
 
 function forget(factory: IDBFactory, dbName: string, close: boolean): Promise<void> {
   const perFactory = connections.get(factory)
@@ -129,26 +179,45 @@ function forget(factory: IDBFactory, dbName: string, close: boolean): Promise<vo
   return current.then((db) => db.close(), () => {})
 }
 
-/** The shared connection to a database, opened (and upgraded) on first use. */
-export function connect(location: DatabaseLocation, version: number = SCHEMA_VERSION): Promise<AgentsDatabase> {
+/**
+ * The shared connection to a database, opened (and upgraded) on first use.
+ * @throws {@link StorageDataLostError} to the calls that were waiting for the open in which
+ *   the browser discarded the database; later calls get the (new, empty) database
+ */
+export function connect<Schema extends DBSchema>(location: DatabaseLocation, spec: DatabaseSpec<Schema>): Promise<IDBPDatabase<Schema>> {
   const factory = resolveFactory(location)
   let perFactory = connections.get(factory)
   if (!perFactory) connections.set(factory, (perFactory = new Map()))
-  let connection = perFactory.get(location.dbName)
-  if (!connection) {
-    const opening = open(factory, location.dbName, version)
-    perFactory.set(location.dbName, opening)
-    opening.catch(() => {
-      if (perFactory.get(location.dbName) === opening) perFactory.delete(location.dbName)
+  const existing = perFactory.get(location.dbName)
+  if (existing) return existing as unknown as Promise<IDBPDatabase<Schema>>
+  const map = perFactory
+  const opening = open(factory, location.dbName, spec).then(({ db, dataLost }) => {
+    db.addEventListener('versionchange', (event) => {
+      void forget(factory, location.dbName, true)
+      notifyStorageUpgradeNeeded({ dbName: location.dbName, oldVersion: event.oldVersion, newVersion: event.newVersion })
     })
-    connection = opening
-  }
-  return connection
+    db.addEventListener('close', () => void forget(factory, location.dbName, false))
+    if (!dataLost) return db
+    // Keep the connection for the next call; the calls waiting now learn what happened.
+    if (map.get(location.dbName) === (opening as unknown)) map.set(location.dbName, Promise.resolve(db as unknown as IDBPDatabase<never>))
+    throw dataLost
+  })
+  map.set(location.dbName, opening as unknown as Promise<IDBPDatabase<never>>)
+  opening.catch((error: unknown) => {
+    if (!(error instanceof StorageDataLostError) && map.get(location.dbName) === (opening as unknown)) map.delete(location.dbName)
+  })
+  return opening
 }
 
-/** Closes and forgets this realm's connection to a database (the next operation reopens it). */
+/** Closes and forgets this realm's shared connection to a database (the next operation reopens it). */
 export function disconnect(location: DatabaseLocation): Promise<void> {
   return forget(resolveFactory(location), location.dbName, true)
+}
+
+/** Errors after which a fresh connection can succeed (Safari drops backgrounded ones). */
+function isConnectionLost(error: unknown): boolean {
+  const name = errorName(error)
+  return name === 'InvalidStateError' || name === 'UnknownError' || name === 'TransactionInactiveError'
 }
 
 /**
@@ -158,17 +227,18 @@ export function disconnect(location: DatabaseLocation): Promise<void> {
  *
  * @param action - what was being done, for error messages ("adding items to session x")
  */
-export async function withDatabase<T>(
+export async function withDatabase<Schema extends DBSchema, T>(
   location: DatabaseLocation,
+  spec: DatabaseSpec<Schema>,
   action: string,
-  operation: (db: AgentsDatabase) => Promise<T>,
+  operation: (db: IDBPDatabase<Schema>) => Promise<T>,
 ): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await operation(await connect(location))
+      return await operation(await connect(location, spec))
     } catch (error) {
       if (error instanceof IdbAgentsError) throw error
-      if (isQuotaError(error)) {
+      if (errorName(error) === 'QuotaExceededError') {
         // Firefox keeps failing later writes on a connection that hit the quota.
         void disconnect(location)
         throw new StorageQuotaError(error)
@@ -178,7 +248,7 @@ export async function withDatabase<T>(
         continue
       }
       const name = errorName(error) ?? 'Error'
-      const detail = error instanceof Error ? error.message : String(error)
+      const detail = error instanceof Error ? error.message.replace(/\.+$/, '') : String(error)
       throw new StorageError(`IndexedDB failed while ${action}: ${name}: ${detail}. Nothing was changed.`, error)
     }
   }

@@ -1,11 +1,11 @@
 import * as z from 'zod/mini'
-import { InvalidExportError, SessionExistsError } from '../errors.js'
-import { toStoredItems } from '../items/items.js'
+import { InvalidExportError, messageOf, SessionExistsError } from '../errors.js'
+import { toStoredItems } from '../items/validate.js'
 import { toLocation, withDatabase, type DatabaseOptions } from './database.js'
 import { sessionBound, toSessionInfo, type SessionInfo } from './records.js'
-import { MAIN_BRANCH, newEtag, SESSION_STORES, type BranchRecord, type ItemRecord, type SessionRecord } from './schema.js'
+import { MAIN_BRANCH, newEtag, SESSION_STORES, SESSIONS_DB, type BranchRecord, type ItemRecord, type SessionRecord } from './schema.js'
 import { assertSessionId } from '../session/session.js'
-import { isTurnStart } from '../session/turns.js'
+import { isUserMessage } from '../items/predicates.js'
 import { publishChange } from './changes.js'
 
 /** The `format` tag of a session export. */
@@ -88,7 +88,7 @@ const documentSchema = z.object({
  */
 export async function exportSession(sessionId: string, options: DatabaseOptions = {}): Promise<SessionExport | undefined> {
   assertSessionId(sessionId)
-  return withDatabase(toLocation(options), `exporting session "${sessionId}"`, async (db) => {
+  return withDatabase(toLocation(options), SESSIONS_DB, `exporting session "${sessionId}"`, async (db) => {
     const tx = db.transaction(SESSION_STORES, 'readonly')
     tx.done.catch(() => {})
     const [record, items, usage] = await Promise.all([
@@ -142,7 +142,7 @@ function toRecords(
   try {
     toStoredItems(doc.items.map((row) => row.item))
   } catch (error) {
-    problems.push(error instanceof Error ? error.message : String(error))
+    problems.push(messageOf(error))
   }
   for (const row of doc.items) {
     if (bySeq.has(row.seq)) problems.push(`items: seq ${row.seq} appears twice`)
@@ -167,7 +167,7 @@ function toRecords(
           problems.push(`branch "${branch.id}" shows item ${seq}, which the file does not contain (truncated?)`)
           continue
         }
-        if (!isTurnStart(row.item)) continue
+        if (!isUserMessage(row.item)) continue
         turns += 1
         if ((turnOf.get(seq) ?? turns) !== turns) problems.push(`item ${seq} starts turn ${turns} in "${branch.id}" but another turn elsewhere`)
         turnOf.set(seq, turns)
@@ -213,7 +213,7 @@ function toRecords(
 export async function importSession(doc: unknown, options: ImportSessionOptions = {}): Promise<SessionInfo> {
   const { record, items, usage } = toRecords(doc, options.sessionId)
   const id = record.id
-  await withDatabase(toLocation(options), `importing session "${id}"`, async (db) => {
+  await withDatabase(toLocation(options), SESSIONS_DB, `importing session "${id}"`, async (db) => {
     const tx = db.transaction(SESSION_STORES, 'readwrite')
     const pending: Promise<unknown>[] = [tx.done]
     try {

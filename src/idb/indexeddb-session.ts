@@ -1,6 +1,24 @@
-import type { AgentItem } from '../items/items.js'
-import { toStoredItems } from '../items/items.js'
 import { InvalidArgumentError, StorageError } from '../errors.js'
+import type { AgentItem } from '../items/types.js'
+import { toStoredItems } from '../items/validate.js'
+import type { Unsubscribe } from '../sync/broadcast.js'
+import {
+  assertTurn,
+  checkedRewrite,
+  type BranchInfo,
+  type BranchingSession,
+  type CountingSession,
+  type IndexedDBBackedSession,
+  type IndexedDBLocation,
+  type ReplaceableSession,
+  type RewritableSession,
+  type UsageTrackingSession,
+} from '../session/capabilities.js'
+import { assertSessionId, resolveLimit, type SessionSettings } from '../session/session.js'
+import { findInTurns, listTurns, type TimedItem, type TurnInfo, type TurnMatch } from '../session/turns.js'
+import { addUsage, NO_USAGE, pickUsage, usageOf, type RunUsageSource, type UsageTotals } from '../session/usage.js'
+import { renameSession } from './admin.js'
+import { onSessionsChanged, publishChange, type SessionChange, type SessionChangeKind } from './changes.js'
 import { toLocation, withDatabase, type DatabaseLocation, type DatabaseOptions } from './database.js'
 import {
   appendItems,
@@ -9,36 +27,19 @@ import {
   currentBranch,
   dropNewest,
   forkBranch,
+  readRows,
   removeBranch,
+  renumberTurns,
   seqBound,
   sessionBound,
   toBranchInfo,
-  readRows,
-  renumberTurns,
   toSessionInfo,
   turnSeq,
   type Change,
   type SessionInfo,
 } from './records.js'
-import { newEtag, SESSION_STORES, type AgentsDatabase, type AgentsTransaction, type SessionRecord } from './schema.js'
-import { renameSession } from './admin.js'
-import { onSessionsChanged, publishChange, type SessionChange, type SessionChangeKind, type Unsubscribe } from './changes.js'
-import { lastPositions } from './seq-ranges.js'
-import {
-  assertSessionId,
-  assertTurn,
-  checkedRewrite,
-  resolveLimit,
-  usageOf,
-  type BranchInfo,
-  type BranchingSession,
-  type ReplaceableSession,
-  type RewritableSession,
-  type RunUsageSource,
-  type SessionSettings,
-  type UsageTrackingSession,
-} from '../session/session.js'
-import { addUsage, findInTurns, listTurns, NO_USAGE, type TimedItem, type TurnInfo, type TurnMatch, type UsageTotals } from '../session/turns.js'
+import { newEtag, SESSION_STORES, SESSIONS_DB, type AgentsDatabase, type AgentsTransaction, type SessionRecord } from './schema.js'
+import { lastPositions, rangesLength } from './seq-ranges.js'
 
 /** Options of {@link IndexedDBSession}. */
 export interface IndexedDBSessionOptions extends DatabaseOptions {
@@ -71,13 +72,21 @@ type Mutation = (tx: AgentsTransaction<'readwrite'>, existing: SessionRecord | u
  *   an older schema open.
  */
 export class IndexedDBSession<TItem = AgentItem>
-  implements ReplaceableSession<TItem>, RewritableSession<TItem>, BranchingSession<TItem>, UsageTrackingSession<TItem>
+  implements
+    ReplaceableSession<TItem>,
+    RewritableSession<TItem>,
+    BranchingSession<TItem>,
+    UsageTrackingSession<TItem>,
+    IndexedDBBackedSession<TItem>,
+    CountingSession<TItem>
 {
   readonly sessionId: string
   /** The database this session lives in. */
   readonly dbName: string
   /** The IndexedDB factory holding the database, when not the global `indexedDB` (a Storage Bucket's). */
   readonly indexedDB: IDBFactory | undefined
+  /** Where this session's items are (see {@link IndexedDBBackedSession}). */
+  readonly indexedDBLocation: IndexedDBLocation
   readonly #location: DatabaseLocation
   readonly #settings: SessionSettings | undefined
   readonly #durability: IDBTransactionDurability
@@ -94,6 +103,7 @@ export class IndexedDBSession<TItem = AgentItem>
     this.#location = toLocation(options)
     this.dbName = this.#location.dbName
     this.indexedDB = options.indexedDB
+    this.indexedDBLocation = { dbName: this.dbName, indexedDB: options.indexedDB }
     this.#settings = options.settings
     this.#durability = options.durability ?? 'default'
   }
@@ -109,6 +119,11 @@ export class IndexedDBSession<TItem = AgentItem>
       readRows(tx, record, lastPositions(currentBranch(record).ranges, count)),
     )
     return (rows ?? []).map((row) => row.item as TItem)
+  }
+
+  async getItemCount(): Promise<number> {
+    const count = await this.#read(`reading session "${this.sessionId}"`, async (_tx, record) => rangesLength(currentBranch(record).ranges))
+    return count ?? 0
   }
 
   async addItems(items: TItem[]): Promise<void> {
@@ -151,7 +166,7 @@ export class IndexedDBSession<TItem = AgentItem>
   async rewriteItems(rewrite: (items: TItem[]) => Promise<TItem[]>): Promise<void> {
     const action = `rewriting the items of session "${this.sessionId}"`
     for (let attempt = 1; ; attempt++) {
-      const read = await withDatabase(this.#location, action, async (db) => {
+      const read = await withDatabase(this.#location, SESSIONS_DB, action, async (db) => {
         const tx = db.transaction(SESSION_STORES, 'readonly')
         tx.done.catch(() => {})
         const [record, rows] = await Promise.all([
@@ -176,6 +191,10 @@ export class IndexedDBSession<TItem = AgentItem>
         throw new StorageError(`Session "${this.sessionId}" kept changing while its items were rewritten; nothing was changed. Try again.`)
       }
     }
+  }
+
+  async getTimedItems(): Promise<TimedItem<TItem>[]> {
+    return (await this.#readBranch()) as TimedItem<TItem>[]
   }
 
   async getTurns(): Promise<TurnInfo[]> {
@@ -232,11 +251,18 @@ export class IndexedDBSession<TItem = AgentItem>
     const usage = usageOf(result)
     await this.#write('usage', `recording usage in session "${this.sessionId}"`, async (tx, existing) => {
       if (!existing) return undefined // nothing stored, no turn to record it on
-      const branch = currentBranch(existing)
-      const seq = branch.turns > 0 ? await turnSeq(tx, existing, branch, branch.turns) : -1
-      const store = tx.objectStore('usage')
-      const before = (await store.get([this.sessionId, seq])) ?? NO_USAGE
-      return { record: existing, requests: [store.put({ sessionId: this.sessionId, seq, ...addUsage(before, usage) })] }
+      return { record: existing, requests: await addTurnUsage(tx, existing, usage) }
+    })
+  }
+
+  /** Appends `items` and adds `usage` to the newest turn, in one transaction (see {@link UsageTrackingSession.addItemsWithUsage}). */
+  async addItemsWithUsage(items: TItem[], usage: UsageTotals): Promise<void> {
+    const checked = usageOf({ usage })
+    const stored = toStoredItems(items)
+    await this.#write('add', `adding ${stored.length} items and their usage to session "${this.sessionId}"`, async (tx, existing, now) => {
+      const appended = stored.length > 0 ? appendItems(tx, this.sessionId, existing, stored, now) : existing && { record: existing, requests: [] }
+      if (!appended) return undefined
+      return { record: appended.record, requests: [...appended.requests, ...(await addTurnUsage(tx, appended.record, checked))] }
     })
   }
 
@@ -253,10 +279,19 @@ export class IndexedDBSession<TItem = AgentItem>
   getTurnUsage(): Promise<Array<{ turn: number; usage: UsageTotals }>>
   getTurnUsage(turn: number): Promise<UsageTotals | undefined>
   async getTurnUsage(turn?: number): Promise<Array<{ turn: number; usage: UsageTotals }> | UsageTotals | undefined> {
-    const turns = await this.getTurns()
-    if (turn === undefined) return turns.flatMap((info) => (info.usage ? [{ turn: info.turn, usage: info.usage }] : []))
-    assertTurn(turn, turns.length)
-    return turns[turn - 1]!.usage
+    if (turn === undefined) {
+      const turns = await this.getTurns()
+      return turns.flatMap((info) => (info.usage ? [{ turn: info.turn, usage: info.usage }] : []))
+    }
+    // One turn: its user message through the turn index, then its usage row.
+    const found = await this.#read(`reading usage of turn ${turn} of "${this.sessionId}"`, async (tx, record) => {
+      const branch = currentBranch(record)
+      assertTurn(turn, branch.turns)
+      const row = await tx.objectStore('usage').get([this.sessionId, await turnSeq(tx, record, branch, turn)])
+      return { usage: row && pickUsage(row) }
+    })
+    if (!found) assertTurn(turn, 0)
+    return found?.usage
   }
 
   /**
@@ -305,7 +340,7 @@ export class IndexedDBSession<TItem = AgentItem>
 
   /** A readonly transaction that resolves to `undefined` when the session has no record. */
   async #read<T>(action: string, read: (tx: AgentsTransaction<'readonly'>, record: SessionRecord) => Promise<T>): Promise<T | undefined> {
-    return withDatabase(this.#location, action, async (db) => {
+    return withDatabase(this.#location, SESSIONS_DB, action, async (db) => {
       const tx = db.transaction(SESSION_STORES, 'readonly')
       tx.done.catch(() => {}) // the results are read by then; a late abort changes nothing
       const record = await tx.objectStore('sessions').get(this.sessionId)
@@ -325,7 +360,7 @@ export class IndexedDBSession<TItem = AgentItem>
    * commits) and the write runs again on the record as read.
    */
   async #write(kind: SessionChangeKind, action: string, mutate: Mutation): Promise<void> {
-    await withDatabase(this.#location, action, async (db) => {
+    await withDatabase(this.#location, SESSIONS_DB, action, async (db) => {
       const seen = this.#seen
       if (seen && (await this.#attempt(db, mutate, seen))) return
       await this.#attempt(db, mutate, undefined)
@@ -370,8 +405,13 @@ export class IndexedDBSession<TItem = AgentItem>
 /** Thrown inside `#attempt` to abort a transaction built on a stale record. */
 class StaleRecord extends Error {}
 
-function pickUsage(row: UsageTotals): UsageTotals {
-  return { requests: row.requests, inputTokens: row.inputTokens, outputTokens: row.outputTokens, totalTokens: row.totalTokens }
+/** Adds `usage` to the newest turn of the current branch (or, before any turn, to the session's usage outside turns). */
+async function addTurnUsage(tx: AgentsTransaction<'readwrite'>, record: SessionRecord, usage: UsageTotals): Promise<Promise<unknown>[]> {
+  const branch = currentBranch(record)
+  const seq = branch.turns > 0 ? await turnSeq(tx, record, branch, branch.turns) : -1
+  const store = tx.objectStore('usage')
+  const before = (await store.get([record.id, seq])) ?? NO_USAGE
+  return [store.put({ sessionId: record.id, seq, ...addUsage(pickUsage(before), usage) })]
 }
 
 function abortQuietly(tx: { abort(): void }): void {

@@ -2,12 +2,12 @@
 // database, apart from the session history the model sees, until it is sent. A record is
 // 'pending' until a sender claims it ('sending', with a claim saying who and where the
 // history ended); it is deleted once its turn is in the session. See retry-pending.ts.
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb'
-import { IdbAgentsError, StorageError, StorageQuotaError, StorageUnavailableError, UpgradeBlockedError } from '../errors.js'
-import type { AgentItem } from '../items/items.js'
-import { toStoredItems } from '../items/items.js'
+import type { DBSchema, IDBPDatabase } from 'idb'
+import type { AgentItem } from '../items/types.js'
+import { toStoredItems } from '../items/validate.js'
+import { isIndexedDBBackedSession } from '../session/capabilities.js'
 import type { Session } from '../session/session.js'
-import { notifyStorageUpgradeNeeded } from './upgrades.js'
+import { disconnect, toLocation, withDatabase, type DatabaseLocation, type DatabaseSpec } from './database.js'
 
 /** The database name {@link PendingInputStore} uses when none is given. */
 export const DEFAULT_PENDING_DB_NAME = 'idb-agents-pending'
@@ -66,12 +66,16 @@ export interface PendingInputStoreOptions {
 
 type PendingDatabase = IDBPDatabase<PendingInputDB>
 
-function scopeOf(target: PendingTarget): string {
-  return target.dbName ?? ''
+const PENDING_DB: DatabaseSpec<PendingInputDB> = {
+  version: 1,
+  upgrade(database) {
+    const store = database.createObjectStore('pending', { keyPath: 'id', autoIncrement: true })
+    store.createIndex('bySession', ['scope', 'sessionId'])
+  },
 }
 
-function errorName(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'name' in error ? String(error.name) : undefined
+function scopeOf(target: PendingTarget): string {
+  return target.dbName ?? ''
 }
 
 /**
@@ -90,13 +94,12 @@ function errorName(error: unknown): string | undefined {
 export class PendingInputStore {
   /** The database holding the pending input. */
   readonly dbName: string
-  readonly #factory: IDBFactory | undefined
-  #db: Promise<PendingDatabase> | undefined
+  readonly #location: DatabaseLocation
 
   /** @param options - database name and IndexedDB factory */
   constructor(options: PendingInputStoreOptions = {}) {
-    this.dbName = options.dbName ?? DEFAULT_PENDING_DB_NAME
-    this.#factory = options.indexedDB
+    this.#location = toLocation(options, DEFAULT_PENDING_DB_NAME)
+    this.dbName = this.#location.dbName
   }
 
   /** Keeps `input` for the target session; returns the stored record. */
@@ -163,65 +166,12 @@ export class PendingInputStore {
   }
 
   /** Closes this store's connection; the next call reopens it. */
-  async close(): Promise<void> {
-    const db = this.#db
-    this.#db = undefined
-    if (db) (await db.catch(() => undefined))?.close()
+  close(): Promise<void> {
+    return disconnect(this.#location)
   }
 
-  async #use<T>(action: string, operation: (db: PendingDatabase) => Promise<T>): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await operation(await this.#open())
-      } catch (error) {
-        if (error instanceof IdbAgentsError) throw error
-        const name = errorName(error)
-        if (name === 'QuotaExceededError') {
-          await this.close() // Firefox keeps failing a connection that hit the quota
-          throw new StorageQuotaError(error)
-        }
-        if (attempt === 0 && (name === 'InvalidStateError' || name === 'UnknownError')) {
-          await this.close() // a dropped connection (iOS Safari): reopen once
-          continue
-        }
-        throw new StorageError(`IndexedDB failed while ${action} in "${this.dbName}": ${name ?? 'Error'}. Nothing was changed.`, error)
-      }
-    }
-  }
-
-  #open(): Promise<PendingDatabase> {
-    if (this.#db) return this.#db
-    const factory = this.#factory ?? (typeof indexedDB === 'undefined' ? undefined : indexedDB)
-    if (!factory) return Promise.reject(new StorageUnavailableError('this environment has no indexedDB'))
-    const dbName = this.dbName
-    const opening = new Promise<PendingDatabase>((resolve, reject) => {
-      const forget = () => {
-        if (this.#db === opening) this.#db = undefined
-      }
-      const db = openDB<PendingInputDB>(dbName, 1, {
-        upgrade(database) {
-          const store = database.createObjectStore('pending', { keyPath: 'id', autoIncrement: true })
-          store.createIndex('bySession', ['scope', 'sessionId'])
-        },
-        blocked: () => {
-          forget()
-          void db.then((late) => late.close(), () => {})
-          reject(new UpgradeBlockedError(dbName))
-        },
-        blocking: (oldVersion, newVersion) => {
-          forget()
-          void db.then((open) => open.close())
-          notifyStorageUpgradeNeeded({ dbName, oldVersion, newVersion })
-        },
-        terminated: forget,
-      })
-      db.then(resolve, (error: unknown) => {
-        forget()
-        reject(error instanceof IdbAgentsError ? error : new StorageUnavailableError(`opening "${dbName}" failed with ${errorName(error) ?? String(error)}`, error))
-      })
-    })
-    this.#db = opening
-    return opening
+  #use<T>(action: string, operation: (db: PendingDatabase) => Promise<T>): Promise<T> {
+    return withDatabase(this.#location, PENDING_DB, `${action} in "${this.dbName}"`, operation)
   }
 }
 
@@ -229,17 +179,16 @@ let defaultStore: PendingInputStore | undefined
 
 /**
  * The store `run()` and {@link retryPending} use for `session` when none is given: a shared
- * {@link PendingInputStore} for sessions that name an IndexedDB database (`dbName`, as
+ * {@link PendingInputStore} for sessions that keep their items in clear in IndexedDB (an
  * `IndexedDBSession` does), else `undefined` (input is not kept).
  */
 export function defaultPendingStoreFor(session: Session): PendingInputStore | undefined {
-  if (typeof (session as { dbName?: unknown }).dbName !== 'string') return undefined
+  if (!isIndexedDBBackedSession(session)) return undefined
   if (typeof indexedDB === 'undefined') return undefined
   return (defaultStore ??= new PendingInputStore())
 }
 
 /** The {@link PendingTarget} of a session: its id, and its database name when it has one. */
 export function pendingTargetOf(session: Session): PendingTarget {
-  const dbName = (session as { dbName?: unknown }).dbName
-  return { sessionId: session.sessionId, dbName: typeof dbName === 'string' ? dbName : undefined }
+  return { sessionId: session.sessionId, dbName: isIndexedDBBackedSession(session) ? session.indexedDBLocation.dbName : undefined }
 }

@@ -1,9 +1,8 @@
 import { InvalidArgumentError, StorageError } from '../errors.js'
-import type { AgentsTransaction, BranchRecord, ItemRecord, SeqRange, SessionRecord } from './schema.js'
-import { MAIN_BRANCH, newSessionRecord } from './schema.js'
+import { MAIN_BRANCH, newSessionRecord, type AgentsTransaction, type BranchRecord, type ItemRecord, type SeqRange, type SessionRecord } from './schema.js'
 import { appendRange, dropLast, firstPositions, lastSeq, rangesLength, subtractRanges } from './seq-ranges.js'
-import type { BranchInfo } from '../session/session.js'
-import { isTurnStart } from '../session/turns.js'
+import type { BranchInfo } from '../session/capabilities.js'
+import { isUserMessage } from '../items/predicates.js'
 
 // The mutations of one session inside one readwrite transaction. Each takes the session
 // record as read in that transaction, issues its requests and changes the record; the
@@ -124,7 +123,7 @@ export function appendItems(
   const start = record.nextSeq
   const requests = items.map((item, i) => {
     const row: ItemRecord = { sessionId, seq: start + i, createdAt: now, item }
-    if (isTurnStart(item)) row.turn = ++branch.turns
+    if (isUserMessage(item)) row.turn = ++branch.turns
     return store.add(row)
   })
   branch.ranges = appendRange(branch.ranges, start, items.length)
@@ -262,7 +261,7 @@ export function renumberTurns(record: SessionRecord, rows: ItemRecord[]): ItemRe
     for (const [start, end] of branch.ranges) {
       for (let seq = start; seq < end; seq++) {
         const row = bySeq.get(seq)
-        if (row && isTurnStart(row.item)) row.turn = ++turns
+        if (row && isUserMessage(row.item)) row.turn = ++turns
       }
     }
     branch.turns = turns

@@ -1,5 +1,6 @@
 import type { DBSchema, IDBPDatabase, IDBPTransaction, StoreNames } from 'idb'
-import { isTurnStart } from '../session/turns.js'
+import { isUserMessage } from '../items/predicates.js'
+import type { DatabaseSpec } from './database.js'
 
 /**
  * A run of consecutive item sequence numbers, `[start, end)`. A branch's history is the
@@ -138,7 +139,7 @@ async function numberTurns(
       for (const [start, end] of branch.ranges) {
         const rows = await items.getAll(IDBKeyRange.bound([record.id, start], [record.id, end - 1]))
         for (const row of rows) {
-          if (!isTurnStart(row.item)) continue
+          if (!isUserMessage(row.item)) continue
           turns += 1
           if (row.turn !== turns) await items.put({ ...row, turn: turns })
         }
@@ -148,6 +149,9 @@ async function numberTurns(
     await sessions.put(record)
   }
 }
+
+/** The sessions database: the version this code writes and how older ones are upgraded. */
+export const SESSIONS_DB: DatabaseSpec<AgentsDB> = { version: SCHEMA_VERSION, upgrade: migrate }
 
 /** A fresh session record with an empty `main` branch. */
 export function newSessionRecord(id: string, now: number): SessionRecord {

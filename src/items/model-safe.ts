@@ -1,25 +1,7 @@
-// Pure helpers over stored items shared by the runner and the compaction and Conversations
-// sessions: which items belong together (a reasoning item and what follows it, a tool call
-// and its output) and which ones the API would refuse on their own.
-
-function field(item: unknown, key: string): unknown {
-  return typeof item === 'object' && item !== null ? (item as Record<string, unknown>)[key] : undefined
-}
-
-/** True for a user message (a turn starts there). */
-export function isUserMessage(item: unknown): boolean {
-  return field(item, 'role') === 'user'
-}
-
-/** True for a `compaction` item made by `responses.compact`. */
-export function isCompactionItem(item: unknown): boolean {
-  return field(item, 'type') === 'compaction'
-}
-
-/** True for a `reasoning` item. */
-export function isReasoningItem(item: unknown): boolean {
-  return field(item, 'type') === 'reasoning'
-}
+// Which items belong together (a reasoning item and what follows it, a tool call and its
+// output) and which ones the API would refuse on their own. Shared by the runner and the
+// compaction and Conversations sessions.
+import { field, isReasoningItem } from './predicates.js'
 
 const inputOnly = new Set(['function_call_output', 'compaction', 'item_reference'])
 
@@ -101,18 +83,4 @@ export function chunkKeepingReasoning<TItem>(items: readonly TItem[], size: numb
   }
   if (batch.length > 0) batches.push(batch)
   return batches
-}
-
-/** True when `items` begins with exactly `prefix` (compared as JSON). */
-export function startsWithItems(items: readonly unknown[], prefix: readonly unknown[]): boolean {
-  if (prefix.length > items.length) return false
-  for (let i = 0; i < prefix.length; i++) {
-    if (JSON.stringify(items[i]) !== JSON.stringify(prefix[i])) return false
-  }
-  return true
-}
-
-/** Length of `items` as JSON: the basis of token estimates. */
-export function jsonLength(items: readonly unknown[]): number {
-  return JSON.stringify(items).length
 }

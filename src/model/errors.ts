@@ -1,5 +1,5 @@
-import { IdbAgentsError, type IdbAgentsErrorCode, type IdbAgentsErrorOptions } from '../errors.js'
-import type { AgentItem } from '../items/items.js'
+import { IdbAgentsError, type IdbAgentsErrorCode, type IdbAgentsErrorOptions, messageOf } from '../errors.js'
+import type { AgentItem } from '../items/types.js'
 
 /**
  * What a failed run left in its session. Every error `run()` throws carries it, so a caller
@@ -163,10 +163,4 @@ export class AbortError extends RunError {
   constructor(cause?: unknown) {
     super('run_failed', 'The run was aborted.', { cause })
   }
-}
-
-/** The message of an unknown thrown value. */
-export function messageOf(error: unknown): string {
-  if (error instanceof Error) return error.message
-  return typeof error === 'string' ? error : JSON.stringify(error) ?? String(error)
 }

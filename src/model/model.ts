@@ -1,4 +1,5 @@
-import type { AgentItem, JsonObject, JsonValue } from '../items/items.js'
+import type { AgentItem, JsonObject, JsonValue } from '../items/types.js'
+import type { RequestUsage } from '../session/usage.js'
 
 /**
  * Settings passed to the model with every request. Names follow `@openai/agents`; each
@@ -67,16 +68,6 @@ export interface ModelRequest {
   signal?: AbortSignal
 }
 
-/** Token usage of one request. */
-export interface RequestUsage {
-  /** Tokens sent (prompt). */
-  inputTokens: number
-  /** Tokens generated. */
-  outputTokens: number
-  /** Input plus output. */
-  totalTokens: number
-}
-
 /** One model response. */
 export interface ModelResponse {
   /** Output items in wire names (`message`, `function_call`, `reasoning`, …). */
@@ -91,7 +82,7 @@ export interface ModelResponse {
 
 /** Events a model yields while streaming. The last one is always `response_done`. */
 export type ModelStreamEvent =
-  | { type: 'text_delta'; delta: string }
+  | { type: 'output_text_delta'; delta: string }
   | { type: 'response_done'; response: ModelResponse }
 
 /**
@@ -112,29 +103,6 @@ export interface Model {
 export interface ModelProvider {
   /** The model for `name` (e.g. `'gpt-4.1'`). */
   getModel(name: string): Model | Promise<Model>
-}
-
-/** Token usage of a run: totals plus one entry per request. */
-export class Usage {
-  /** Model requests made. */
-  requests = 0
-  /** Tokens sent, summed over requests. */
-  inputTokens = 0
-  /** Tokens generated, summed over requests. */
-  outputTokens = 0
-  /** Input plus output, summed over requests. */
-  totalTokens = 0
-  /** One entry per request, in order. */
-  readonly perRequest: RequestUsage[] = []
-
-  /** Adds one request's usage. */
-  add(usage: RequestUsage): void {
-    this.requests += 1
-    this.inputTokens += usage.inputTokens
-    this.outputTokens += usage.outputTokens
-    this.totalTokens += usage.totalTokens
-    this.perRequest.push({ ...usage })
-  }
 }
 
 /** Reads a number field that may be missing. */

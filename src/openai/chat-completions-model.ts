@@ -1,7 +1,8 @@
 import type OpenAI from 'openai'
-import type { AgentItem, ContentPart, JsonObject, JsonValue } from '../items/items.js'
-import { isAssistantMessage, isFunctionCall, isFunctionCallOutput, messageText } from '../runner/input.js'
-import { num, type Model, type ModelRequest, type ModelResponse, type ModelStreamEvent, type RequestUsage } from '../model/model.js'
+import type { AgentItem, ContentPart, JsonObject, JsonValue } from '../items/types.js'
+import { isAssistantMessage, isFunctionCall, isFunctionCallOutput, messageText } from '../items/predicates.js'
+import { num, type Model, type ModelRequest, type ModelResponse, type ModelStreamEvent } from '../model/model.js'
+import type { RequestUsage } from '../session/usage.js'
 import { assertOnline, toModelError } from './errors.js'
 
 type CreateParams = OpenAI.Chat.ChatCompletionCreateParamsNonStreaming
@@ -59,7 +60,7 @@ export class OpenAIChatCompletionsModel implements Model {
         const delta = chunk.choices[0]?.delta
         if (delta?.content) {
           text += delta.content
-          yield { type: 'text_delta', delta: delta.content }
+          yield { type: 'output_text_delta', delta: delta.content }
         }
         for (const part of delta?.tool_calls ?? []) {
           const call = (calls[part.index] ??= { id: '', type: 'function', function: { name: '', arguments: '' } })

@@ -1,11 +1,13 @@
 import OpenAI from 'openai'
-import { defaultOpenAIClient } from './client.js'
-import { IdbAgentsError } from '../errors.js'
-import type { AgentItem } from '../items/items.js'
-import { toStoredItems } from '../items/items.js'
+import { IdbAgentsError, messageOf } from '../errors.js'
+import type { AgentItem } from '../items/types.js'
+import { toStoredItems } from '../items/validate.js'
 import { chunkKeepingReasoning, dropDanglingReasoning } from '../items/model-safe.js'
 import { resolveLimit, type Session, type SessionSettings } from '../session/session.js'
 import { replaceAll } from '../compaction/compacting-session.js'
+import { SerialQueue } from '../sync/serial-queue.js'
+import { defaultOpenAIClient } from './client.js'
+import { adviceFor, answered, readApiFailure, withoutStatus } from './errors.js'
 
 /** Items per `items.create` call: the API's maximum. */
 const CREATE_BATCH = 20
@@ -77,7 +79,7 @@ export class OpenAIConversationsSession implements Session {
   readonly #onMirrorError: (error: unknown) => void
   #conversationId: string | undefined
   #creating: Promise<string> | undefined
-  #writes: Promise<unknown> = Promise.resolve()
+  readonly #writes = new SerialQueue()
   #mirrorStale = false
 
   /** @param options - conversation id, client, settings, optional offline mirror */
@@ -86,7 +88,7 @@ export class OpenAIConversationsSession implements Session {
     this.#conversationId = options.conversationId
     this.#settings = options.settings
     this.#mirror = options.mirror
-    this.#onMirrorError = options.onMirrorError ?? ((error) => console.warn(`Conversation mirror: ${describe(error)}`))
+    this.#onMirrorError = options.onMirrorError ?? ((error) => console.warn(`Conversation mirror: ${messageOf(error)}`))
   }
 
   /** The conversation id; `''` until the conversation is created (see `getSessionId`). */
@@ -245,36 +247,31 @@ export class OpenAIConversationsSession implements Session {
   }
 
   #exclusive<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.#writes.then(task, task)
-    this.#writes = run.catch(() => {})
-    return run
+    return this.#writes.run(task)
   }
 }
 
 function toConversationError(error: unknown, action: string, extra = ''): ConversationError {
   if (error instanceof ConversationError) return error
-  if (error instanceof OpenAI.APIConnectionError) {
-    return new ConversationError(
-      `The Conversations API could not be reached while ${action} (offline, or the proxy URL or its CORS headers are wrong). Nothing was changed; retry when online.${extra}`,
-      undefined,
-      error,
-    )
+  const failure = readApiFailure(error)
+  switch (failure.kind) {
+    case 'connection':
+    case 'timeout':
+      return new ConversationError(
+        `The Conversations API could not be reached while ${action} (offline, or the proxy URL or its CORS headers are wrong). Nothing was changed; retry when online.${extra}`,
+        undefined,
+        error,
+      )
+    case 'http':
+      return new ConversationError(
+        `The Conversations API ${answered(failure.status)} while ${action}: ${withoutStatus(failure.status, failure.detail)}. ${adviceFor(failure.status, {
+          notFound: "The conversation does not exist (deleted, or another project's id); start a new session or check the proxy forwards /v1/conversations.",
+          badRequest: 'Check the items sent.',
+        })}${extra}`,
+        failure.status,
+        error,
+      )
+    default:
+      return new ConversationError(`The Conversations API call failed while ${action}: ${'detail' in failure ? failure.detail : messageOf(error)}.${extra}`, undefined, error)
   }
-  if (error instanceof OpenAI.APIError) {
-    const status = typeof error.status === 'number' ? error.status : undefined
-    const advice =
-      status === 404
-        ? 'The conversation does not exist (deleted, or another project\'s id); start a new session or check the proxy forwards /v1/conversations.'
-        : status === 401 || status === 403
-          ? 'Check the API key or the credentials your proxy expects.'
-          : status !== undefined && status >= 500
-            ? 'The API failed after the client\'s retries; retry later.'
-            : 'Check the items sent.'
-    return new ConversationError(`The Conversations API answered ${status ?? 'with an error'} while ${action}: ${error.message}. ${advice}${extra}`, status, error)
-  }
-  return new ConversationError(`The Conversations API call failed while ${action}: ${describe(error)}.${extra}`, undefined, error)
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
 }

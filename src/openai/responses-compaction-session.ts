@@ -1,10 +1,15 @@
 import OpenAI from 'openai'
-import { defaultOpenAIClient } from './client.js'
-import type { AgentItem } from '../items/items.js'
-import { CompactionError, type CompactionArgs, type CompactionMode, type ReportedUsage } from '../compaction/compaction-error.js'
-import { isUserMessage, modelSafe } from '../items/model-safe.js'
 import { CompactingSession, type CompactedPrefix, type CompactingSessionOptions } from '../compaction/compacting-session.js'
-import { messageText } from '../session/turns.js'
+import { CompactionError } from '../compaction/compaction-error.js'
+import { messageOf } from '../errors.js'
+import { sameJson } from '../items/json.js'
+import { modelSafe } from '../items/model-safe.js'
+import { isUserMessage, messageText } from '../items/predicates.js'
+import type { AgentItem } from '../items/types.js'
+import type { CompactionMode, OpenAIResponsesCompactionArgs } from '../session/capabilities.js'
+import type { RequestUsage } from '../session/usage.js'
+import { defaultOpenAIClient } from './client.js'
+import { adviceFor, answered, readApiFailure, withoutStatus } from './errors.js'
 
 /** Options of {@link OpenAIResponsesCompactionSession}. */
 export interface OpenAIResponsesCompactionSessionOptions extends CompactingSessionOptions {
@@ -65,7 +70,7 @@ export class OpenAIResponsesCompactionSession extends CompactingSession {
     this.#mode = options.compactionMode ?? 'auto'
   }
 
-  protected async compactItems(items: AgentItem[], args: CompactionArgs): Promise<CompactedPrefix | undefined> {
+  protected async compactItems(items: AgentItem[], args: OpenAIResponsesCompactionArgs): Promise<CompactedPrefix | undefined> {
     const client = this.#openai()
     const mode = args.compactionMode ?? this.#mode
     const responseId = args.store === false ? undefined : args.responseId
@@ -86,7 +91,7 @@ export class OpenAIResponsesCompactionSession extends CompactingSession {
     client: OpenAI,
     body: OpenAI.Responses.ResponseCompactParams,
     byId: boolean,
-  ): Promise<{ items: AgentItem[]; usage: ReportedUsage } | undefined> {
+  ): Promise<{ items: AgentItem[]; usage: RequestUsage } | undefined> {
     let response: OpenAI.Responses.CompactedResponse
     try {
       response = await client.responses.compact(body)
@@ -98,8 +103,10 @@ export class OpenAIResponsesCompactionSession extends CompactingSession {
     if (!output || !output.some((item) => item.type === 'compaction')) {
       throw new CompactionError('responses.compact answered without a compaction item; check that the server (or proxy) supports POST /v1/responses/compact.')
     }
-    const usage = response.usage ?? { input_tokens: 0, output_tokens: 0 }
-    return { items: output, usage: { inputTokens: usage.input_tokens, outputTokens: usage.output_tokens } }
+    const usage = response.usage ?? { input_tokens: 0, output_tokens: 0, total_tokens: 0 }
+    const inputTokens = usage.input_tokens ?? 0
+    const outputTokens = usage.output_tokens ?? 0
+    return { items: output, usage: { inputTokens, outputTokens, totalTokens: usage.total_tokens ?? inputTokens + outputTokens } }
   }
 
   #openai(): OpenAI {
@@ -115,7 +122,7 @@ export class OpenAIResponsesCompactionSession extends CompactingSession {
 
 function sameUserMessages(history: readonly AgentItem[], compacted: readonly AgentItem[]): boolean {
   const texts = (items: readonly AgentItem[]) => items.filter(isUserMessage).map((item) => messageText(item))
-  return JSON.stringify(texts(history)) === JSON.stringify(texts(compacted))
+  return sameJson(texts(history), texts(compacted))
 }
 
 /**
@@ -124,23 +131,24 @@ function sameUserMessages(history: readonly AgentItem[], compacted: readonly Age
  */
 export function toCompactionError(error: unknown, what = 'responses.compact'): CompactionError {
   if (error instanceof CompactionError) return error
-  if (error instanceof OpenAI.APIConnectionError) {
-    return new CompactionError(
-      `${what} could not reach the API (offline, or the proxy URL or its CORS headers are wrong); it is retried after the next turn.`,
-      error,
-    )
+  const failure = readApiFailure(error)
+  switch (failure.kind) {
+    case 'connection':
+    case 'timeout':
+      return new CompactionError(
+        `${what} could not reach the API (offline, or the proxy URL or its CORS headers are wrong); it is retried after the next turn.`,
+        error,
+      )
+    case 'http':
+      return new CompactionError(
+        `${what} ${answered(failure.status)}: ${withoutStatus(failure.status, failure.detail)}. ${adviceFor(failure.status, {
+          notFound: 'Check that the server or proxy forwards this endpoint and knows the model.',
+          badRequest: 'Check the compaction model name and the history it was sent.',
+          serverError: "The API failed after the client's retries; it is retried after the next turn.",
+        })}`,
+        error,
+      )
+    default:
+      return new CompactionError(`${what} failed: ${'detail' in failure ? failure.detail : messageOf(error)}.`, error)
   }
-  if (error instanceof OpenAI.APIError) {
-    const status = typeof error.status === 'number' ? error.status : undefined
-    const advice =
-      status === 401 || status === 403
-        ? 'Check the API key or the credentials your proxy expects.'
-        : status === 404
-          ? `Check that the server or proxy forwards this endpoint and knows the model.`
-          : status !== undefined && status >= 500
-            ? 'The API failed after the client\'s retries; it is retried after the next turn.'
-            : 'Check the compaction model name and the history it was sent.'
-    return new CompactionError(`${what} failed with ${status ?? 'an error'}: ${error.message}. ${advice}`, error)
-  }
-  return new CompactionError(`${what} failed: ${error instanceof Error ? error.message : String(error)}.`, error)
 }

@@ -1,5 +1,5 @@
 import type OpenAI from 'openai'
-import type { AgentItem, JsonObject } from '../items/items.js'
+import type { AgentItem, JsonObject } from '../items/types.js'
 import { RunError } from '../model/errors.js'
 import { num, type Model, type ModelRequest, type ModelResponse, type ModelStreamEvent } from '../model/model.js'
 import { assertOnline, toModelError } from './errors.js'
@@ -44,7 +44,7 @@ export class OpenAIResponsesModel implements Model {
         .create({ ...this.#params(request), stream: true }, { signal: request.signal ?? null })
         .withResponse()
       for await (const event of stream) {
-        if (event.type === 'response.output_text.delta') yield { type: 'text_delta', delta: event.delta }
+        if (event.type === 'response.output_text.delta') yield { type: 'output_text_delta', delta: event.delta }
         else if (event.type === 'response.completed' || event.type === 'response.incomplete') {
           yield { type: 'response_done', response: toModelResponse(event.response, request_id) }
           return

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini'
 import type * as z4 from 'zod/v4/core'
-import type { JsonObject, JsonValue } from '../items/items.js'
+import type { JsonObject, JsonValue } from '../items/types.js'
 
 /** The JSON schema of a zod schema (full zod or zod/mini), without `$schema`. */
 export function jsonSchemaOf(schema: z4.$ZodType): JsonObject {

@@ -1,17 +1,20 @@
-import type { AgentItem, FunctionCallItem, FunctionCallOutputItem } from '../items/items.js'
-import { IdbAgentsError } from '../errors.js'
-import { isCompactionAwareSession } from '../compaction/compaction-error.js'
-import { isUsageTrackingSession, type Session, type SessionSettings } from '../session/session.js'
+import type * as z4 from 'zod/v4/core'
+import { IdbAgentsError, messageOf } from '../errors.js'
+import type { PendingInputStore } from '../idb/pending-input.js'
+import { modelSafe } from '../items/model-safe.js'
+import { isAssistantMessage, isFunctionCall, messageText } from '../items/predicates.js'
+import type { AgentItem, FunctionCallItem, FunctionCallOutputItem } from '../items/types.js'
+import { AbortError, MaxTurnsExceededError, RunError, withSaveState } from '../model/errors.js'
+import type { Model, ModelRequest, ModelResponse, ModelSettings } from '../model/model.js'
+import { Usage } from '../model/usage.js'
+import { isOpenAIResponsesCompactionAwareSession, isUsageTrackingSession } from '../session/capabilities.js'
+import type { Session, SessionSettings } from '../session/session.js'
 import type { Agent, FinalOutput } from './agent.js'
-import { AbortError, MaxTurnsExceededError, messageOf, RunError, withSaveState } from '../model/errors.js'
-import { dropOrphans, isAssistantMessage, isFunctionCall, messageText, toInputItems, type RunInput } from './input.js'
-import { Usage, type Model, type ModelRequest, type ModelResponse, type ModelSettings } from '../model/model.js'
+import { itemEvent, type EventSink, type RunAgent } from './events.js'
+import { toInputItems, type RunInput } from './input.js'
 import { RunResult } from './result.js'
 import { RunContext } from './run-context.js'
-import type { EventSink } from './stream.js'
 import type { FunctionTool } from './tool.js'
-import type { PendingInputStore } from '../idb/pending-input.js'
-import type * as z4 from 'zod/v4/core'
 
 /**
  * Merges the stored history with the new input into what is sent. Return history items
@@ -80,26 +83,19 @@ export async function executeRun<TContext, TOutput extends z4.$ZodType | undefin
   const maxTurns = options.maxTurns ?? 10
   const usage = new Usage()
   const runContext = new RunContext(options.context as TContext, signal, usage)
+  const runAgent = agent as unknown as RunAgent
   const saved: AgentItem[] = []
   let inputSaved = false
   let usageStored = false
   try {
     if (!Number.isInteger(maxTurns) || maxTurns < 1) {
-      throw new RunError('run_failed', `maxTurns must be a positive integer, got ${String(maxTurns)}.`)
+      throw new RunError('invalid_argument', `maxTurns must be a positive integer, got ${String(maxTurns)}.`)
     }
     signal?.throwIfAborted()
+    emit?.({ type: 'agent_updated_stream_event', agent: runAgent })
     const input = toInputItems(plan.input)
     const history = session ? await session.getItems(options.sessionSettings?.limit) : []
-    let sent: AgentItem[]
-    let unsaved: AgentItem[]
-    if (options.sessionInputCallback) {
-      sent = [...(await options.sessionInputCallback(history, input))]
-      const stored = new Set(history)
-      unsaved = sent.filter((item) => !stored.has(item))
-    } else {
-      sent = history.length === 0 ? input : [...history, ...input]
-      unsaved = input
-    }
+    let { sent, unsaved } = await mergeInput(history, input, options.sessionInputCallback)
     const instructions = await agent.resolveInstructions(runContext)
     const tools = new Map(agent.tools.map((t) => [t.name, t]))
     const newItems: AgentItem[] = []
@@ -109,7 +105,7 @@ export async function executeRun<TContext, TOutput extends z4.$ZodType | undefin
       if (turn >= maxTurns) throw new MaxTurnsExceededError(maxTurns)
       signal?.throwIfAborted()
       const request: ModelRequest = {
-        input: dropOrphans(newItems.length === 0 ? sent : [...sent, ...newItems]),
+        input: modelSafe(newItems.length === 0 ? sent : [...sent, ...newItems]),
         tools: agent.tools.map((t) => t.definition),
         modelSettings: plan.modelSettings,
       }
@@ -122,32 +118,38 @@ export async function executeRun<TContext, TOutput extends z4.$ZodType | undefin
       rawResponses.push(response)
       const step = [...response.output]
       const calls = step.filter(isFunctionCall)
-      if (emit) {
-        emit({ type: 'response_done', response })
-        for (const item of step) emit(isFunctionCall(item) ? { type: 'tool_called', item } : { type: 'item_created', item })
-      }
-      if (calls.length > 0) {
+      const last = calls.length === 0
+      for (const item of step) emit?.(itemEvent(item, runAgent))
+      if (!last) {
         const outputs = await Promise.all(calls.map((call) => callTool(tools, call, runContext)))
-        for (const item of outputs) emit?.({ type: 'tool_output', item })
+        for (const item of outputs) emit?.(itemEvent(item, runAgent))
         step.push(...outputs)
       }
       if (session) {
         const batch = unsaved.length === 0 ? step : [...unsaved, ...step]
         if (batch.length > 0) {
-          await session.addItems(batch)
+          // The run's usage goes with its last turn, in the same write.
+          if (last && isUsageTrackingSession(session)) {
+            usageStored = true
+            await session.addItemsWithUsage(batch, usage)
+          } else {
+            await session.addItems(batch)
+          }
           saved.push(...batch)
           inputSaved = true
           unsaved = []
-          emit?.({ type: 'turn_saved', items: batch })
+          emit?.({ type: 'turn_saved_event', items: batch })
         }
       }
       newItems.push(...step)
-      if (calls.length === 0) {
+      if (last) {
         const answer = step.findLast(isAssistantMessage)
         const finalOutput = agent.parseFinalOutput(answer ? messageText(answer) : '')
-        usageStored = true
-        await storeUsage(session, saved, usage)
-        await compactAfterRun(session, saved, options, plan.modelSettings, response)
+        if (!usageStored) {
+          usageStored = true
+          await storeUsage(session, saved, usage)
+        }
+        await compactAfterRun(session, saved, options, plan.modelSettings, response, usage)
         return new RunResult({ finalOutput, input, newItems, savedItems: saved, rawResponses, usage })
       }
     }
@@ -156,6 +158,27 @@ export async function executeRun<TContext, TOutput extends z4.$ZodType | undefin
     if (!usageStored) await storeUsage(session, saved, usage).catch(() => {})
     throw withSaveState(toRunError(error, signal), { inputSaved, savedItems: [...saved] })
   }
+}
+
+/**
+ * What is sent (history and input, merged by the callback when there is one) and what of
+ * it still has to be saved. The stored items are noted before the callback runs, so a
+ * callback that changes the array it is given (push, replace, pop) can neither hide a new
+ * item from saving nor get a stored one saved twice (python #4072/#4181, js #1577).
+ */
+async function mergeInput(
+  history: AgentItem[],
+  input: AgentItem[],
+  callback: SessionInputCallback | undefined,
+): Promise<{ sent: AgentItem[]; unsaved: AgentItem[] }> {
+  if (!callback) return { sent: history.length === 0 ? input : [...history, ...input], unsaved: input }
+  const stored = new Set<AgentItem>(history)
+  const merged = await callback([...history], [...input])
+  if (!Array.isArray(merged)) {
+    throw new RunError('invalid_argument', `sessionInputCallback must return an array of items, got ${merged === null ? 'null' : typeof merged}.`)
+  }
+  const sent = [...merged]
+  return { sent, unsaved: sent.filter((item) => !stored.has(item)) }
 }
 
 /**
@@ -169,7 +192,8 @@ async function storeUsage(session: Session | undefined, saved: readonly AgentIte
 /**
  * Lets a compaction-aware session compact once the run's last turn is saved. The response
  * id is passed only when the request held the session's whole history (no `limit` window,
- * no input callback), so `previous_response_id` compaction covers all of it.
+ * no input callback), so `previous_response_id` compaction covers all of it. The compact
+ * call's usage counts in the run's usage and in the session's (python #4446).
  */
 async function compactAfterRun<TContext>(
   session: Session | undefined,
@@ -177,21 +201,26 @@ async function compactAfterRun<TContext>(
   options: RunOptions<TContext>,
   modelSettings: ModelSettings,
   response: ModelResponse,
+  usage: Usage,
 ): Promise<void> {
-  if (!session || saved.length === 0 || !isCompactionAwareSession(session)) return
+  if (!session || saved.length === 0 || !isOpenAIResponsesCompactionAwareSession(session)) return
   const whole = options.sessionSettings?.limit === undefined && !options.sessionInputCallback
-  await session.runCompaction({
+  const result = await session.runCompaction({
     ...(whole && response.responseId !== undefined && { responseId: response.responseId }),
     ...(modelSettings.store !== undefined && { store: modelSettings.store }),
-    usage: { inputTokens: response.usage.inputTokens, outputTokens: response.usage.outputTokens },
+    usage: response.usage,
   })
+  const spent = result?.usage
+  if (!spent || (spent.inputTokens === 0 && spent.outputTokens === 0 && spent.totalTokens === 0)) return
+  usage.add(spent)
+  if (isUsageTrackingSession(session)) await session.storeRunUsage({ usage: { requests: 1, ...spent } })
 }
 
 /** Streams one response to `emit` and returns it once complete. */
 async function streamResponse(model: Model, request: ModelRequest, emit: EventSink): Promise<ModelResponse> {
   for await (const event of model.getStreamedResponse(request)) {
-    if (event.type === 'text_delta') emit(event)
-    else if (event.type === 'response_done') return event.response
+    emit({ type: 'raw_model_stream_event', data: event })
+    if (event.type === 'response_done') return event.response
   }
   throw new RunError('run_failed', 'The model stream ended before the response was complete; nothing of this turn was saved.')
 }

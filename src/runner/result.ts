@@ -1,5 +1,6 @@
-import type { AgentItem } from '../items/items.js'
-import type { ModelResponse, Usage } from '../model/model.js'
+import type { AgentItem } from '../items/types.js'
+import type { ModelResponse } from '../model/model.js'
+import type { Usage } from '../model/usage.js'
 
 /** What a finished run produced. */
 export interface RunOutcome<TOutput> {

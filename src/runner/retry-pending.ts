@@ -4,14 +4,16 @@
 // between saving the turn and deleting the record, a look at the history where the claim
 // says the input would have landed.
 import type * as z4 from 'zod/v4/core'
-import type { AgentItem } from '../items/items.js'
+import { sameJson } from '../items/json.js'
+import type { AgentItem } from '../items/types.js'
+import { isCountingSession } from '../session/capabilities.js'
 import type { Session } from '../session/session.js'
 import type { Agent, FinalOutput } from './agent.js'
 import { RunError } from '../model/errors.js'
 import type { RunOptions } from './loop.js'
 import type { RunResult } from './result.js'
 import { run as defaultRun, type Runner } from './runner.js'
-import type { Unsubscribe } from '../idb/changes.js'
+import type { Unsubscribe } from '../sync/broadcast.js'
 import { defaultPendingStoreFor, pendingTargetOf, type PendingInput, type PendingInputStore } from '../idb/pending-input.js'
 import { runLockMode, withRunLock } from '../sync/run-lock.js'
 
@@ -91,7 +93,7 @@ export async function retryPending<TContext, TOutput extends z4.$ZodType | undef
           }
         }
         // The whole history, not a settings.limit window: the claim records where the input will land.
-        const historyLength = (await session.getItems(Infinity)).length
+        const historyLength = await historyLengthOf(session)
         const claimed = await store.claim(entry, { owner: owner(), at: Date.now(), historyLength })
         if (!claimed) continue // another tab got it first (only possible without Web Locks)
         let result: RunResult<FinalOutput<TOutput>>
@@ -122,6 +124,11 @@ function claimAbandoned(entry: PendingInput, staleClaimMs: number): boolean {
   return !claim || claim.owner === owner() || Date.now() - claim.at >= staleClaimMs
 }
 
+/** How many items the session shows: counted by the store where it can, without reading them. */
+async function historyLengthOf(session: Session): Promise<number> {
+  return isCountingSession(session) ? session.getItemCount() : (await session.getItems(Infinity)).length
+}
+
 /** True when the history holds the entry's input where its claim says it would land. */
 async function landedInHistory(session: Session, entry: PendingInput): Promise<boolean> {
   const at = entry.claim?.historyLength
@@ -129,18 +136,6 @@ async function landedInHistory(session: Session, entry: PendingInput): Promise<b
   const history = await session.getItems(Infinity)
   const landed = history.slice(at, at + entry.input.length)
   return landed.length === entry.input.length && landed.every((item, i) => sameJson(item, entry.input[i]))
-}
-
-function sameJson(a: unknown, b: unknown): boolean {
-  return canonical(a) === canonical(b)
-}
-
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)))
-      : v,
-  )
 }
 
 /** Options of {@link retryPendingWhenOnline}. */

@@ -1,4 +1,4 @@
-import { Usage } from '../model/model.js'
+import { Usage } from '../model/usage.js'
 
 /**
  * What tools and dynamic instructions see of a run: the app's own context object (the

@@ -1,3 +1,4 @@
+import { messageOf } from '../errors.js'
 import type OpenAI from 'openai'
 import type * as z4 from 'zod/v4/core'
 import type { Agent, FinalOutput } from './agent.js'
@@ -98,7 +99,7 @@ export class Runner {
     } catch (error) {
       if (error instanceof RunError) throw error
       const code = error instanceof Error && 'code' in error && error.code === 'invalid_argument' ? 'invalid_argument' : 'run_failed'
-      throw new RunError(code, `No model could be set up: ${error instanceof Error ? error.message : String(error)}`, {
+      throw new RunError(code, `No model could be set up: ${messageOf(error)}`, {
         cause: error,
       })
     }

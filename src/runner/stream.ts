@@ -1,42 +1,27 @@
-import type { AgentItem, FunctionCallItem, FunctionCallOutputItem } from '../items/items.js'
-import type { ModelResponse } from '../model/model.js'
+import type { EventSink, RunStreamEvent } from './events.js'
 import type { RunResult } from './result.js'
 
 /**
- * An event of a streamed run, in the order things happen:
- * - `text_delta`: a piece of the answer's text as it arrives;
- * - `item_created`: a model output item other than a tool call (message, reasoning …);
- * - `tool_called`: the model called a tool; `tool_output`: the tool answered;
- * - `response_done`: one model response is complete;
- * - `turn_saved`: items were added to the session (one event per `addItems`).
- */
-export type RunStreamEvent =
-  | { type: 'text_delta'; delta: string }
-  | { type: 'item_created'; item: AgentItem }
-  | { type: 'tool_called'; item: FunctionCallItem }
-  | { type: 'tool_output'; item: FunctionCallOutputItem }
-  | { type: 'response_done'; response: ModelResponse }
-  | { type: 'turn_saved'; items: AgentItem[] }
-
-/** Receives events as the run produces them. */
-export type EventSink = (event: RunStreamEvent) => void
-
-/**
- * A run in progress, returned by `run(…, { stream: true })`. Iterate it for events; the
- * iteration ends when the run ends and throws the run's error if it failed. `completed`
- * settles at the same time. Leaving the loop early does not stop the run; pass a `signal`
- * to `run()` for that.
+ * A run in progress, returned by `run(…, { stream: true })`, used as `@openai/agents`'
+ * `StreamedRunResult` is: iterate it (or `toStream()`) for events, `toTextStream()` for
+ * the answer's text, await `completed`. The iteration ends when the run ends and throws the
+ * run's error if it failed; `completed` settles at the same time. Leaving the loop early
+ * does not stop the run; pass a `signal` to `run()` for that.
  *
  * ```ts
  * const stream = await run(agent, 'Hi', { session, stream: true })
- * for await (const event of stream) if (event.type === 'text_delta') show(event.delta)
+ * for await (const text of stream.toTextStream()) show(text)
+ * await stream.completed
  * console.log(stream.finalOutput)
  * ```
  *
  * @typeParam TOutput - `string`, or the parsed type of the agent's `outputType`
  */
 export class StreamedRunResult<TOutput = string> implements AsyncIterable<RunStreamEvent> {
-  /** Resolves to the finished {@link RunResult}; rejects with the run's typed error. */
+  /**
+   * Settles when the run ends: resolves to the finished {@link RunResult} (where
+   * `@openai/agents` resolves to nothing), rejects with the run's typed error.
+   */
   readonly completed: Promise<RunResult<TOutput>>
   #buffer: RunStreamEvent[] = []
   #wake: (() => void) | undefined
@@ -73,13 +58,26 @@ export class StreamedRunResult<TOutput = string> implements AsyncIterable<RunStr
     return this.#result
   }
 
-  /** Only the answer's text deltas, as an async iterable of strings. */
-  async *toTextStream(): AsyncGenerator<string, void, undefined> {
-    for await (const event of this) if (event.type === 'text_delta') yield event.delta
+  /** The error the run failed with, once it has; `undefined` while running or after success. */
+  get error(): unknown {
+    return this.#error
+  }
+
+  /** The events as a `ReadableStream` (the stream and the iteration are one: use either). */
+  toStream(): ReadableStream<RunStreamEvent> & AsyncIterable<RunStreamEvent> {
+    return iterableStream(this[Symbol.asyncIterator]())
+  }
+
+  /**
+   * Only the answer's text, piece by piece, as a `ReadableStream<string>` that is also
+   * async-iterable (in every browser, Safari included).
+   */
+  toTextStream(): ReadableStream<string> & AsyncIterable<string> {
+    return iterableStream(textDeltas(this))
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<RunStreamEvent, void, undefined> {
-    if (this.#iterated) throw new Error('A streamed run can be iterated only once.')
+    if (this.#iterated) throw new Error('A streamed run can be iterated only once (toStream and toTextStream iterate it too).')
     this.#iterated = true
     for (;;) {
       const event = this.#buffer.shift()
@@ -108,4 +106,41 @@ export class StreamedRunResult<TOutput = string> implements AsyncIterable<RunStr
     this.#wake = undefined
     wake?.()
   }
+}
+
+async function* textDeltas(events: AsyncIterable<RunStreamEvent>): AsyncGenerator<string, void, undefined> {
+  for await (const event of events) {
+    if (event.type === 'raw_model_stream_event' && event.data.type === 'output_text_delta') yield event.data.delta
+  }
+}
+
+/** A ReadableStream pulling from `source`, iterable with `for await` even where streams are not (Safari). */
+function iterableStream<T>(source: AsyncIterator<T>): ReadableStream<T> & AsyncIterable<T> {
+  const stream = new ReadableStream<T>({
+    async pull(controller) {
+      const next = await source.next()
+      if (next.done) controller.close()
+      else controller.enqueue(next.value)
+    },
+    async cancel() {
+      await source.return?.()
+    },
+  })
+  if (!(Symbol.asyncIterator in stream)) {
+    Object.defineProperty(stream, Symbol.asyncIterator, {
+      value: async function* () {
+        const reader = stream.getReader()
+        try {
+          for (;;) {
+            const { done, value } = await reader.read()
+            if (done) return
+            yield value
+          }
+        } finally {
+          reader.releaseLock()
+        }
+      },
+    })
+  }
+  return stream as ReadableStream<T> & AsyncIterable<T>
 }

@@ -1,21 +1,20 @@
-import type { AgentItem } from '../items/items.js'
-import { toStoredItems } from '../items/items.js'
 import { InvalidArgumentError } from '../errors.js'
+import { isUserMessage } from '../items/predicates.js'
+import type { AgentItem } from '../items/types.js'
+import { toStoredItems } from '../items/validate.js'
 import {
-  assertSessionId,
   assertTurn,
   checkedRewrite,
-  resolveLimit,
-  usageOf,
   type BranchInfo,
   type BranchingSession,
+  type CountingSession,
   type ReplaceableSession,
   type RewritableSession,
-  type RunUsageSource,
-  type SessionSettings,
   type UsageTrackingSession,
-} from './session.js'
-import { addUsage, findInTurns, isTurnStart, listTurns, NO_USAGE, type TimedItem, type TurnInfo, type TurnMatch, type UsageTotals } from './turns.js'
+} from './capabilities.js'
+import { assertSessionId, resolveLimit, type SessionSettings } from './session.js'
+import { findInTurns, listTurns, type TimedItem, type TurnInfo, type TurnMatch } from './turns.js'
+import { addUsage, NO_USAGE, usageOf, type RunUsageSource, type UsageTotals } from './usage.js'
 
 /** Options of {@link MemorySession}. */
 export interface MemorySessionOptions {
@@ -49,7 +48,12 @@ const MAIN = 'main'
  * `getItems`, changes nothing stored.
  */
 export class MemorySession<TItem = AgentItem>
-  implements ReplaceableSession<TItem>, RewritableSession<TItem>, BranchingSession<TItem>, UsageTrackingSession<TItem>
+  implements
+    ReplaceableSession<TItem>,
+    RewritableSession<TItem>,
+    BranchingSession<TItem>,
+    UsageTrackingSession<TItem>,
+    CountingSession<TItem>
 {
   readonly sessionId: string
   readonly #settings: SessionSettings | undefined
@@ -78,6 +82,10 @@ export class MemorySession<TItem = AgentItem>
     if (count <= 0) return []
     const entries = this.#current.entries
     return structuredClone(entries.slice(Math.max(0, entries.length - count)).map((entry) => entry.item as TItem))
+  }
+
+  async getItemCount(): Promise<number> {
+    return this.#current.entries.length
   }
 
   async addItems(items: TItem[]): Promise<void> {
@@ -124,6 +132,10 @@ export class MemorySession<TItem = AgentItem>
     }
   }
 
+  async getTimedItems(): Promise<TimedItem<TItem>[]> {
+    return structuredClone(this.#current.entries.map(({ item, createdAt, usage }) => ({ item: item as TItem, createdAt, usage })))
+  }
+
   async getTurns(): Promise<TurnInfo[]> {
     return structuredClone(listTurns(this.#current.entries))
   }
@@ -163,7 +175,7 @@ export class MemorySession<TItem = AgentItem>
       parentId: branch.parentId,
       forkTurn: branch.forkTurn,
       itemCount: branch.entries.length,
-      turnCount: branch.entries.filter((entry) => isTurnStart(entry.item)).length,
+      turnCount: branch.entries.filter((entry) => isUserMessage(entry.item)).length,
       current: branch === this.#current,
       createdAt: branch.createdAt,
     }))
@@ -183,8 +195,17 @@ export class MemorySession<TItem = AgentItem>
     if (this.#current === branch) this.#current = this.#branches.get(branch.parentId ?? MAIN) ?? this.#branches.get(MAIN)!
   }
 
+  async addItemsWithUsage(items: TItem[], usage: UsageTotals): Promise<void> {
+    const checked = usageOf({ usage })
+    await this.addItems(items)
+    this.#addUsage(checked)
+  }
+
   async storeRunUsage(result: RunUsageSource): Promise<void> {
-    const usage = usageOf(result)
+    this.#addUsage(usageOf(result))
+  }
+
+  #addUsage(usage: UsageTotals): void {
     const starts = this.#turnStarts()
     const last = starts[starts.length - 1]
     if (last === undefined) {
@@ -221,7 +242,7 @@ export class MemorySession<TItem = AgentItem>
 
   /** Positions of the current branch's user messages. */
   #turnStarts(): number[] {
-    return this.#current.entries.flatMap((entry, position) => (isTurnStart(entry.item) ? [position] : []))
+    return this.#current.entries.flatMap((entry, position) => (isUserMessage(entry.item) ? [position] : []))
   }
 
   #branch(branchId: string): Branch {

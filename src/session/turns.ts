@@ -1,14 +1,7 @@
 // Turns: a turn starts at each user message. Pure functions over a branch's items, shared
 // by every session kind that offers turns, search and usage.
-
-/** Usage totals of one turn, a branch or a whole session. */
-export interface UsageTotals {
-  /** Model requests made. */
-  requests: number
-  inputTokens: number
-  outputTokens: number
-  totalTokens: number
-}
+import { field, isUserMessage, messageText } from '../items/predicates.js'
+import type { UsageTotals } from './usage.js'
 
 /** One turn of the current branch, as listed by `getTurns()`. */
 export interface TurnInfo {
@@ -32,38 +25,17 @@ export interface TurnMatch extends TurnInfo {
   snippet: string
 }
 
-/** An item and when it was stored. */
-export interface TimedItem {
-  item: unknown
+/** A stored item, when it was stored, and, on a turn's user message, the turn's usage. */
+export interface TimedItem<TItem = unknown> {
+  item: TItem
+  /** When it was stored (ms since epoch). */
   createdAt: number
+  /** On the user message starting a turn: the usage recorded for that turn. */
   usage?: UsageTotals | undefined
 }
 
 /** Length of `TurnInfo.userText` and of search snippets. */
 export const PREVIEW_LENGTH = 120
-
-function field(item: unknown, key: string): unknown {
-  return typeof item === 'object' && item !== null ? (item as Record<string, unknown>)[key] : undefined
-}
-
-/**
- * True for a user message, which starts a turn. An encrypted envelope of a user message
- * keeps `role: 'user'` in clear for this reason.
- */
-export function isTurnStart(item: unknown): boolean {
-  return field(item, 'role') === 'user'
-}
-
-/** The text of a message item: its string content, or its text parts joined. `''` for other items. */
-export function messageText(item: unknown): string {
-  const content = field(item, 'content')
-  if (typeof content === 'string') return content
-  if (!Array.isArray(content)) return ''
-  return content
-    .map((part) => field(part, 'text'))
-    .filter((text): text is string => typeof text === 'string')
-    .join('\n')
-}
 
 function firstText(item: unknown): string {
   const content = field(item, 'content')
@@ -74,14 +46,36 @@ function firstText(item: unknown): string {
 
 const preview = (text: string): string => (text.length > PREVIEW_LENGTH ? `${text.slice(0, PREVIEW_LENGTH - 1)}…` : text)
 
+/** The `userText` of a turn starting with `item`: its first text part, cut to {@link PREVIEW_LENGTH}. */
+export function userTextOf(item: unknown): string {
+  return preview(firstText(item))
+}
+
+/**
+ * A snippet around the first user or assistant text among `items` (one turn's) that
+ * contains `needle` (lower case), or `undefined`.
+ */
+export function snippetIn(items: readonly unknown[], needle: string): string | undefined {
+  for (const item of items) {
+    const role = field(item, 'role')
+    if (role !== 'user' && role !== 'assistant') continue
+    const haystack = messageText(item)
+    const at = haystack.toLowerCase().indexOf(needle)
+    if (at < 0) continue
+    const from = Math.max(0, at - 40)
+    return preview(haystack.slice(from, at + needle.length + 60))
+  }
+  return undefined
+}
+
 /** Groups a branch's items, oldest first, into turns. Items before the first user message belong to no turn. */
-export function toTurns(entries: readonly TimedItem[]): Array<TurnInfo & { entries: TimedItem[] }> {
+export function toTurns(entries: readonly TimedItem<unknown>[]): Array<TurnInfo & { entries: TimedItem[] }> {
   const turns: Array<TurnInfo & { entries: TimedItem[] }> = []
   for (const entry of entries) {
-    if (isTurnStart(entry.item)) {
+    if (isUserMessage(entry.item)) {
       const turn: TurnInfo & { entries: TimedItem[] } = {
         turn: turns.length + 1,
-        userText: preview(firstText(entry.item)),
+        userText: userTextOf(entry.item),
         itemCount: 0,
         startedAt: entry.createdAt,
         endedAt: entry.createdAt,
@@ -100,7 +94,7 @@ export function toTurns(entries: readonly TimedItem[]): Array<TurnInfo & { entri
 }
 
 /** Lists the turns of a branch (see {@link toTurns}) without their items. */
-export function listTurns(entries: readonly TimedItem[]): TurnInfo[] {
+export function listTurns(entries: readonly TimedItem<unknown>[]): TurnInfo[] {
   return toTurns(entries).map(({ entries: _entries, ...info }) => info)
 }
 
@@ -108,34 +102,13 @@ export function listTurns(entries: readonly TimedItem[]): TurnInfo[] {
  * Turns whose user or assistant message text contains `text`, case-insensitively, with a
  * snippet around the first match.
  */
-export function findInTurns(entries: readonly TimedItem[], text: string): TurnMatch[] {
+export function findInTurns(entries: readonly TimedItem<unknown>[], text: string): TurnMatch[] {
   const needle = text.toLowerCase()
   if (needle === '') return []
   const matches: TurnMatch[] = []
   for (const { entries: items, ...info } of toTurns(entries)) {
-    for (const { item } of items) {
-      const role = field(item, 'role')
-      if (role !== 'user' && role !== 'assistant') continue
-      const haystack = messageText(item)
-      const at = haystack.toLowerCase().indexOf(needle)
-      if (at < 0) continue
-      const from = Math.max(0, at - 40)
-      matches.push({ ...info, snippet: preview(haystack.slice(from, at + needle.length + 60)) })
-      break
-    }
+    const snippet = snippetIn(items.map((entry) => entry.item), needle)
+    if (snippet !== undefined) matches.push({ ...info, snippet })
   }
   return matches
 }
-
-/** Adds usage totals. */
-export function addUsage(a: UsageTotals, b: UsageTotals): UsageTotals {
-  return {
-    requests: a.requests + b.requests,
-    inputTokens: a.inputTokens + b.inputTokens,
-    outputTokens: a.outputTokens + b.outputTokens,
-    totalTokens: a.totalTokens + b.totalTokens,
-  }
-}
-
-/** Zero usage. */
-export const NO_USAGE: UsageTotals = Object.freeze({ requests: 0, inputTokens: 0, outputTokens: 0, totalTokens: 0 })

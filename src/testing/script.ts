@@ -1,7 +1,7 @@
 // Scripted model turns shared by the in-process ScriptedModel and the local API server.
 // Plain JSON, so a browser test can send a script to the server over HTTP.
-import type { AgentItem, JsonObject } from '../items/items.js'
-import type { RequestUsage } from '../model/model.js'
+import type { AgentItem, JsonObject } from '../items/types.js'
+import type { RequestUsage } from '../session/usage.js'
 
 /** One tool call a scripted turn makes. */
 export interface ScriptedToolCall {

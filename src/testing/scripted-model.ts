@@ -60,7 +60,7 @@ export class ScriptedModel implements Model {
     for (const [i, delta] of deltas.entries()) {
       if (reply.stream?.stallAfter === i) await untilAborted(request.signal)
       request.signal?.throwIfAborted()
-      yield { type: 'text_delta', delta }
+      yield { type: 'output_text_delta', delta }
     }
     if (reply.stream?.stallAfter !== undefined && reply.stream.stallAfter >= deltas.length) await untilAborted(request.signal)
     request.signal?.throwIfAborted()

@@ -2,9 +2,10 @@
 // run in Node (MemorySession, IndexedDBSession on fake-indexeddb) and in real browsers.
 import { describe, expect, it, vi } from 'vitest'
 import { z } from 'zod'
-import type { AgentItem, JsonObject } from '../../src/items/items.js'
+import type { AgentItem, JsonObject } from '../../src/items/types.js'
 import { Agent } from '../../src/runner/agent.js'
-import { createOpenAIClient, OpenAIProvider } from '../../src/openai/provider.js'
+import { createOpenAIClient } from '../../src/openai/client.js'
+import { OpenAIProvider } from '../../src/openai/provider.js'
 import { Runner } from '../../src/runner/runner.js'
 import { tool } from '../../src/runner/tool.js'
 import { CompactionError } from '../../src/compaction/compaction-error.js'
@@ -13,6 +14,7 @@ import { OpenAIResponsesCompactionSession } from '../../src/openai/responses-com
 import { MemorySession } from '../../src/session/memory.js'
 import type { Session } from '../../src/session/session.js'
 import { isSummaryItem, SummarizingCompactionSession } from '../../src/compaction/summarizing-session.js'
+import { chatSummarizer } from '../../src/openai/chat-summarizer.js'
 import { createServerScript, type ServerScript } from '../../src/testing/api-server/client.js'
 import type { ScriptedTurn } from '../../src/testing/script.js'
 import { assistantTexts, expectWholeTurns, userTexts } from '../runner/helpers.js'
@@ -328,8 +330,7 @@ export function describeCompaction(name: string, options: CompactionSuiteOptions
       const runner = new Runner({ modelProvider: new OpenAIProvider({ client: clientOf(s), api: 'chat_completions' }) })
       const session = new SummarizingCompactionSession({
         underlyingSession: fresh(),
-        client: clientOf(summaries),
-        model: 'local-model',
+        summarize: chatSummarizer(clientOf(summaries), { model: 'local-model' }),
         keepTurns: 2,
         shouldTriggerCompaction: itemCountTrigger({ minCandidates: 6 }),
         onCompactionError: (error) => {

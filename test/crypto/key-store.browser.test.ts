@@ -2,7 +2,7 @@
 // One keyring is shared across the tests to keep derivations few (six in this file).
 import { openDB } from 'idb'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { EncryptedSession, KeyStore, WrongKeyError, type Keyring } from '../../src/crypto/index.js'
+import { EncryptedSession, KeyStore, WrongKeyError, type Keyring } from '../../src/index.js'
 import { MemorySession } from '../../src/index.js'
 import { deleteDatabase, rejectionOf, unique, user } from './support.js'
 

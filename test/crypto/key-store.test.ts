@@ -2,7 +2,8 @@
 // 0.25 s per derivation here), so each derivation in this file is one the test needs.
 import { openDB } from 'idb'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { EncryptedSession, KeyStore, KeyStoreError, MIN_PBKDF2_ITERATIONS, WrongKeyError, type Keyring } from '../../src/crypto/index.js'
+import { EncryptedSession, KeyStore, KeyStoreError, WrongKeyError, type Keyring } from '../../src/index.js'
+import { MIN_PBKDF2_ITERATIONS } from '../../src/crypto/passphrase.js'
 import { InvalidArgumentError, MemorySession, StorageUnavailableError } from '../../src/index.js'
 import { rejectionOf, unique, user } from './support.js'
 

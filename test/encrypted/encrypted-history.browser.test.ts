@@ -2,14 +2,15 @@
 // IndexedDB, real WebCrypto, a Keyring from a real key store (one PBKDF2 derivation).
 import { openDB } from 'idb'
 import { afterAll, describe, expect, it } from 'vitest'
-import { EncryptedSession, encryptSessionExport, KeyStore, type EncryptedEnvelope } from '../../src/crypto/index.js'
+import { EncryptedSession, encryptSessionExport, KeyStore } from '../../src/index.js'
+import { type EncryptedEnvelope } from '../../src/crypto/envelope.js'
 import { exportSession, importSession, IndexedDBSession, MemorySession, type AgentItem } from '../../src/index.js'
 import { run } from '../../src/runner/runner.js'
 import { ScriptedModel } from '../../src/testing/scripted-model.js'
 import { deleteDatabase, unique, user } from '../crypto/support.js'
 import type { NotesContext } from '../runner/helpers.js'
 import { notesAgent } from '../runner/notes.js'
-import { describeBranching } from '../session/support/branching-suite.js'
+import { describeBranching } from '../session/support/history-suites.js'
 
 const keysName = unique('enc-history-keys')
 const dbName = unique('enc-history-db')

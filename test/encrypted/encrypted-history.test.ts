@@ -2,14 +2,8 @@
 // (issue 5), in Node: over MemorySession and over IndexedDBSession on fake-indexeddb.
 // The same suites run in real Chromium in encrypted-history.browser.test.ts.
 import { describe, expect, it } from 'vitest'
-import {
-  DecryptionError,
-  decryptSessionExport,
-  EncryptedSession,
-  encryptSessionExport,
-  WrongKeyError,
-  type EncryptedEnvelope,
-} from '../../src/crypto/index.js'
+import { DecryptionError, decryptSessionExport, EncryptedSession, encryptSessionExport, WrongKeyError } from '../../src/index.js'
+import { type EncryptedEnvelope } from '../../src/crypto/envelope.js'
 import {
   exportSession,
   importSession,
@@ -22,7 +16,7 @@ import {
   type AgentItem,
   type Session,
 } from '../../src/index.js'
-import { describeBranching } from '../session/support/branching-suite.js'
+import { describeBranching } from '../session/support/history-suites.js'
 import { flipBit, newDataKey, rejectionOf, sealV1, unique, user } from '../crypto/support.js'
 import { dataKeyId } from '../../src/crypto/keys.js'
 import { PlainSession } from '../session/support/plain-session.js'
@@ -240,7 +234,7 @@ describe('EncryptedSession: export and import', () => {
 
   it('exportPlaintext needs a database; it returns undefined for a session never written', async () => {
     const overMemory = EncryptedSession.wrap(new MemorySession(unique('mem')), { key })
-    await expect(overMemory.exportPlaintext()).rejects.toThrow(/not an IndexedDBSession: pass \{ dbName \}/)
+    await expect(overMemory.exportPlaintext()).rejects.toThrow(/not stored in IndexedDB: pass \{ dbName \}/)
     expect(await EncryptedSession.wrap(new IndexedDBSession(unique('never'), { dbName }), { key }).exportPlaintext()).toBeUndefined()
   })
 

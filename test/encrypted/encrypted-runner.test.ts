@@ -2,7 +2,7 @@
 // (fake-indexeddb): the model sees the whole history, the store sees only envelopes.
 import { openDB } from 'idb'
 import { afterAll, describe, expect, it } from 'vitest'
-import { EncryptedSession, KeyStore } from '../../src/crypto/index.js'
+import { EncryptedSession, KeyStore } from '../../src/index.js'
 import { run } from '../../src/runner/runner.js'
 import { IndexedDBSession } from '../../src/idb/indexeddb-session.js'
 import { ScriptedModel } from '../../src/testing/scripted-model.js'

@@ -2,9 +2,10 @@
 // store (one PBKDF2 derivation for the whole file; reloads go through the device key).
 import { openDB } from 'idb'
 import { afterAll, describe, expect, it } from 'vitest'
-import { DecryptionError, EncryptedSession, KeyStore, rotateDataKey, WrongKeyError, type EncryptedEnvelope, type Keyring } from '../../src/crypto/index.js'
+import { DecryptionError, EncryptedSession, KeyStore, rotateDataKey, WrongKeyError, type Keyring } from '../../src/index.js'
+import { type EncryptedEnvelope } from '../../src/crypto/envelope.js'
 import { IndexedDBSession, type AgentItem } from '../../src/index.js'
-import { describeSessionConformance } from '../../src/testing/index.js'
+import { describeSessionConformance } from '../../src/testing/vitest/index.js'
 import { deleteDatabase, flipBit, newDataKey, rejectionOf, unique, user } from '../crypto/support.js'
 
 const keysName = unique('enc-browser-keys')

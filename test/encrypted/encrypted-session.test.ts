@@ -1,9 +1,10 @@
 // EncryptedSession over MemorySession with caller-supplied CryptoKeys: the logic, with no
 // PBKDF2 at all. Key stores and IndexedDB are covered in test/crypto and the browser suite.
 import { describe, expect, it } from 'vitest'
-import { DecryptionError, EncryptedSession, WrongKeyError, type EncryptedEnvelope } from '../../src/crypto/index.js'
+import { DecryptionError, EncryptedSession, WrongKeyError } from '../../src/index.js'
+import { type EncryptedEnvelope } from '../../src/crypto/envelope.js'
 import { InvalidArgumentError, InvalidItemError, isReplaceableSession, MemorySession, type AgentItem, type Session } from '../../src/index.js'
-import { describeSessionConformance } from '../../src/testing/index.js'
+import { describeSessionConformance } from '../../src/testing/vitest/index.js'
 import { dump, flipBit, newDataKey, rejectionOf, unique, user } from '../crypto/support.js'
 import { PlainSession } from '../session/support/plain-session.js'
 

@@ -1,7 +1,8 @@
 // Full key rotation over fake-indexeddb + MemorySession. One PBKDF2 derivation (create);
 // "reloads" unlock again through the remembered device key, which costs none.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { EncryptedSession, KeyStore, rotateDataKey, type EncryptedEnvelope, type Keyring } from '../../src/crypto/index.js'
+import { EncryptedSession, KeyStore, rotateDataKey, type Keyring } from '../../src/index.js'
+import { type EncryptedEnvelope } from '../../src/crypto/envelope.js'
 import { MemorySession } from '../../src/index.js'
 import { unique, user } from '../crypto/support.js'
 

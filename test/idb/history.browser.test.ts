@@ -1,7 +1,7 @@
 import { afterAll } from 'vitest'
 import { IndexedDBSession } from '../../src/index.js'
 import { disconnect } from '../../src/idb/database.js'
-import { describeBranching } from '../session/support/branching-suite.js'
+import { describeBranching } from '../session/support/history-suites.js'
 import { describeStoredHistory } from './support/stored-history-suite.js'
 
 const created: string[] = []

@@ -9,7 +9,8 @@ import {
   type AgentItem,
 } from '../../src/index.js'
 import { connect, disconnect } from '../../src/idb/database.js'
-import { describeSessionConformance } from '../../src/testing/index.js'
+import { SESSIONS_DB } from '../../src/idb/schema.js'
+import { describeSessionConformance } from '../../src/testing/vitest/index.js'
 import { expectRefusedWithHistoryKept, fillUntilRefused } from './support/fill-quota.js'
 import { capabilities, lacks } from '../support/capabilities.js'
 
@@ -124,7 +125,7 @@ describe('IndexedDBSession in real Chromium', () => {
       request.onsuccess = () => resolve(request.result)
       request.onerror = () => reject(request.error)
     })
-    const error = await connect({ dbName }, 2).catch((e: unknown) => e)
+    const error = await connect({ dbName }, { ...SESSIONS_DB, version: SESSIONS_DB.version + 1 }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(UpgradeBlockedError)
     expect((error as Error).message).toMatch(/Close or reload the other tabs/)
     oldTab.close()
@@ -134,7 +135,7 @@ describe('IndexedDBSession in real Chromium', () => {
     const dbName = freshDb('lost')
     const session = new IndexedDBSession('s', { dbName })
     await session.addItems([user('before')])
-    ;(await connect({ dbName })).close()
+    ;(await connect({ dbName }, SESSIONS_DB)).close()
     await session.addItems([user('after')])
     expect(await session.getItems()).toEqual([user('before'), user('after')])
   })

@@ -10,7 +10,7 @@ import {
   renameSession,
   type AgentItem,
 } from '../../src/index.js'
-import { describeSessionConformance } from '../../src/testing/index.js'
+import { describeSessionConformance } from '../../src/testing/vitest/index.js'
 
 // Logic tests on fake-indexeddb; the browser project repeats what needs a real engine.
 const dbName = `idb-node-${Math.random().toString(36).slice(2)}`

@@ -1,7 +1,7 @@
 // Offline input kept as pending input and sent exactly once (fake-indexeddb; the same with
 // a real offline tab, a reload and the `online` event is in tabs.browser.test.ts).
 import { afterAll, describe, expect, it, vi } from 'vitest'
-import type { AgentItem } from '../../src/items/items.js'
+import type { AgentItem } from '../../src/items/types.js'
 import { generateDataKey } from '../../src/crypto/keys.js'
 import { Agent } from '../../src/runner/agent.js'
 import { ModelHttpError, OfflineError } from '../../src/model/errors.js'
@@ -133,7 +133,7 @@ describe('retryPending sends each input once', () => {
     await run(agent, 'one', { session, pendingInput: store }).catch(() => {})
     await run(agent, 'two', { session, pendingInput: store }).catch(() => {})
     const recording = new RecordingSession(session)
-    Object.defineProperty(recording, 'dbName', { value: dbName })
+    Object.defineProperty(recording, 'indexedDBLocation', { value: { dbName } }) // declares the IndexedDBBackedSession capability
     await expect(retryPending(agent, recording, { store })).rejects.toBeInstanceOf(ModelHttpError)
     expect(userTexts(await session.getItems())).toEqual(['one'])
     expect((await store.list({ sessionId, dbName })).map((p) => [p.state, p.input])).toEqual([['pending', [user('two')]]])

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { AgentItem } from '../../src/items/items.js'
-import { dropOrphans } from '../../src/runner/input.js'
+import type { AgentItem } from '../../src/items/types.js'
+import { modelSafe as dropOrphans } from '../../src/items/model-safe.js'
 
 const user: AgentItem = { role: 'user', content: 'hi' }
 const call = (id: string): AgentItem => ({ type: 'function_call', call_id: id, name: 'f', arguments: '{}' })

@@ -1,9 +1,9 @@
 // OpenAIConversationsSession through the `openai` client against the local API server, in
 // Node and in real browsers.
 import { describe, expect, it } from 'vitest'
-import type { AgentItem, JsonObject } from '../../src/items/items.js'
+import type { AgentItem, JsonObject } from '../../src/items/types.js'
 import { Agent } from '../../src/runner/agent.js'
-import { createOpenAIClient } from '../../src/openai/provider.js'
+import { createOpenAIClient } from '../../src/openai/client.js'
 import { Runner } from '../../src/runner/runner.js'
 import { ConversationError, OpenAIConversationsSession } from '../../src/openai/conversations-session.js'
 import type { Session } from '../../src/session/session.js'

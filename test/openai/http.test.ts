@@ -1,9 +1,10 @@
 // The runner through the openai client against the local API server: the path a proxy uses.
 import { describe, expect, expectTypeOf, inject, it } from 'vitest'
-import type { JsonObject } from '../../src/items/items.js'
+import type { JsonObject } from '../../src/items/types.js'
 import { Agent } from '../../src/runner/agent.js'
 import { AbortError, ModelHttpError, OfflineError } from '../../src/model/errors.js'
-import { createOpenAIClient, OpenAIProvider } from '../../src/openai/provider.js'
+import { createOpenAIClient } from '../../src/openai/client.js'
+import { OpenAIProvider } from '../../src/openai/provider.js'
 import { Runner } from '../../src/runner/runner.js'
 import { MemorySession } from '../../src/session/memory.js'
 import { createServerScript, type ServerScript } from '../../src/testing/api-server/client.js'
@@ -67,7 +68,7 @@ describe.each<Api>(['responses', 'chat_completions'])('over HTTP (%s)', (api) =>
       stream: true,
     })
     let text = ''
-    for await (const event of stream) if (event.type === 'text_delta') text += event.delta
+    for await (const event of stream) if (event.type === 'raw_model_stream_event' && event.data.type === 'output_text_delta') text += event.data.delta
     expect(text).toBe('Saved and listed.')
     expect(result.finalOutput).toBe('Saved and listed.')
     const stored = withoutIds(await plainSession.getItems())
@@ -121,7 +122,7 @@ describe.each<Api>(['responses', 'chat_completions'])('over HTTP (%s)', (api) =>
       signal: controller.signal,
     })
     const error = await (async () => {
-      for await (const event of stream) if (event.type === 'text_delta') controller.abort()
+      for await (const event of stream) if (event.type === 'raw_model_stream_event' && event.data.type === 'output_text_delta') controller.abort()
     })().catch((e: unknown) => e)
     expect(error).toBeInstanceOf(AbortError)
     const stored = await session.getItems()

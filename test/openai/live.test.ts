@@ -1,7 +1,7 @@
 // Optional smoke test against the real API; runs only when OPENAI_API_KEY is set.
 import { describe, expect, it } from 'vitest'
 import { Agent } from '../../src/runner/agent.js'
-import { createOpenAIClient } from '../../src/openai/provider.js'
+import { createOpenAIClient } from '../../src/openai/client.js'
 import { Runner } from '../../src/runner/runner.js'
 import { MemorySession } from '../../src/session/memory.js'
 

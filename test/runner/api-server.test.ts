@@ -2,7 +2,7 @@
 import { describe, expect, inject, it } from 'vitest'
 import { Agent } from '../../src/runner/agent.js'
 import { ModelHttpError } from '../../src/model/errors.js'
-import { createOpenAIClient } from '../../src/openai/provider.js'
+import { createOpenAIClient } from '../../src/openai/client.js'
 import { Runner } from '../../src/runner/runner.js'
 import { createServerScript } from '../../src/testing/api-server/client.js'
 

@@ -57,7 +57,7 @@ export async function bundleSize(entryCode: string, external: string[] = []): Pr
 }
 
 /** The library's public entry once the runner is exported from it. */
-export const libraryEntry = `export * from ${JSON.stringify(srcPath('index.ts'))}\nexport * from ${JSON.stringify(srcPath('runner/index.ts'))}\n`
+export const libraryEntry = `export * from ${JSON.stringify(srcPath('index.ts'))}\n`
 
 /** What a typical chat app imports: a stored session and the runner. */
 export const chatAppEntry = `export { IndexedDBSession, Agent, run, tool, Runner, createOpenAIClient } from ${JSON.stringify(srcPath('index.ts'))}\n`

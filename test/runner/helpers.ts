@@ -1,8 +1,8 @@
 // Shared helpers of the runner tests (node and browser).
 import type OpenAI from 'openai'
 import { expect } from 'vitest'
-import type { AgentItem } from '../../src/items/items.js'
-import { createOpenAIClient } from '../../src/openai/provider.js'
+import type { AgentItem } from '../../src/items/types.js'
+import { createOpenAIClient } from '../../src/openai/client.js'
 import type { Session } from '../../src/session/session.js'
 
 /** Wraps a session and records every addItems batch. */

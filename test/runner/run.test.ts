@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { StorageQuotaError } from '../../src/errors.js'
-import type { AgentItem } from '../../src/items/items.js'
+import type { AgentItem } from '../../src/items/types.js'
 import { Agent } from '../../src/runner/agent.js'
 import { AbortError, MaxTurnsExceededError, ModelHttpError, OutputParseError, RunError, ToolError } from '../../src/model/errors.js'
 import { run, setDefaultModelProvider } from '../../src/runner/runner.js'
@@ -294,7 +294,10 @@ describe('usage-tracking sessions', () => {
     const session = new MemorySession()
     const stored: number[] = []
     const storeRunUsage = session.storeRunUsage.bind(session)
+    const addItemsWithUsage = session.addItemsWithUsage.bind(session)
     session.storeRunUsage = (result) => (stored.push(result.usage.requests), storeRunUsage(result))
+    // A run that finishes stores its usage with its last turn, in the same write.
+    session.addItemsWithUsage = (items, usage) => (stored.push(usage.requests), addItemsWithUsage(items, usage))
     const agent = notesAgent(model)
     const context = { userId: 'a', notes: [] }
     const first = await run(agent, 'one', { session, context })

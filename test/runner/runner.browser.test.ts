@@ -1,10 +1,11 @@
 // The runner in real Chromium: the openai client reaches the local API server cross-origin
 // (CORS), as an app reaches its proxy, and history lives in real IndexedDB.
 import { afterAll, describe, expect, inject, it } from 'vitest'
-import type { JsonObject } from '../../src/items/items.js'
+import type { JsonObject } from '../../src/items/types.js'
 import { Agent } from '../../src/runner/agent.js'
 import { AbortError, ModelHttpError, OfflineError } from '../../src/model/errors.js'
-import { createOpenAIClient, OpenAIProvider } from '../../src/openai/provider.js'
+import { createOpenAIClient } from '../../src/openai/client.js'
+import { OpenAIProvider } from '../../src/openai/provider.js'
 import { Runner } from '../../src/runner/runner.js'
 import { IndexedDBSession } from '../../src/idb/indexeddb-session.js'
 import { createServerScript } from '../../src/testing/api-server/client.js'
@@ -94,7 +95,7 @@ describe('runner in Chromium', () => {
     const stream = await runner.run(notesAgent(), 'list my notes', { session, context, stream: true, signal: controller.signal })
     let deltas = 0
     const error = await (async () => {
-      for await (const event of stream) if (event.type === 'text_delta' && ++deltas === 2) controller.abort()
+      for await (const event of stream) if (event.type === 'raw_model_stream_event' && event.data.type === 'output_text_delta' && ++deltas === 2) controller.abort()
     })().catch((e: unknown) => e)
     expect(error).toBeInstanceOf(AbortError)
     expect(error).toMatchObject({ inputSaved: true })

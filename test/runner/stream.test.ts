@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import type { AgentItem } from '../../src/items/items.js'
+import type { AgentItem } from '../../src/items/types.js'
 import { AbortError } from '../../src/model/errors.js'
 import { run } from '../../src/runner/runner.js'
-import type { RunStreamEvent } from '../../src/runner/stream.js'
+import type { RunStreamEvent } from '../../src/runner/events.js'
 import { MemorySession } from '../../src/session/memory.js'
 import type { ScriptedTurn } from '../../src/testing/script.js'
 import { ScriptedModel } from '../../src/testing/scripted-model.js'
@@ -13,6 +13,19 @@ const script = (): ScriptedTurn[] => [
   { toolCalls: [{ name: 'save_note', arguments: { title: 'Gym', content: 'Tuesday' }, callId: 'call_a' }] },
   { text: 'Saved. Anything else?' },
 ]
+
+function describeEvent(event: RunStreamEvent): string {
+  switch (event.type) {
+    case 'agent_updated_stream_event':
+      return `${event.type} ${event.agent.name}`
+    case 'raw_model_stream_event':
+      return `${event.type} ${event.data.type}`
+    case 'run_item_stream_event':
+      return `${event.type} ${event.name} ${event.item.type}`
+    case 'turn_saved_event':
+      return `${event.type} ${event.items.length}`
+  }
+}
 
 async function collect(stream: AsyncIterable<RunStreamEvent>): Promise<RunStreamEvent[]> {
   const events: RunStreamEvent[] = []
@@ -47,20 +60,37 @@ describe('run(…, { stream: true })', () => {
       stream: true,
     })
     const events = await collect(stream)
-    expect(events.map((e) => e.type)).toEqual([
-      'response_done',
-      'tool_called',
-      'tool_output',
-      'turn_saved',
-      'text_delta',
-      'text_delta',
-      'text_delta',
-      'response_done',
-      'item_created',
-      'turn_saved',
+    expect(events.map(describeEvent)).toEqual([
+      'agent_updated_stream_event Notes Agent',
+      'raw_model_stream_event response_done',
+      'run_item_stream_event tool_called tool_call_item',
+      'run_item_stream_event tool_output tool_call_output_item',
+      'turn_saved_event 3',
+      'raw_model_stream_event output_text_delta',
+      'raw_model_stream_event output_text_delta',
+      'raw_model_stream_event output_text_delta',
+      'raw_model_stream_event response_done',
+      'run_item_stream_event message_output_created message_output_item',
+      'turn_saved_event 1',
     ])
-    const text = events.flatMap((e) => (e.type === 'text_delta' ? [e.delta] : [])).join('')
+    const text = events.flatMap((e) => (e.type === 'raw_model_stream_event' && e.data.type === 'output_text_delta' ? [e.data.delta] : [])).join('')
     expect(text).toBe('Saved. Anything else?')
+  })
+
+  it('works with code written for @openai/agents streams: raw text deltas, run items by name, toStream()', async () => {
+    const stream = await run(notesAgent(new ScriptedModel(script())), 'x', { context: { userId: 'a', notes: [] }, stream: true })
+    let text = ''
+    const toolsCalled: string[] = []
+    // The loop below is the one the @openai/agents docs show, unchanged.
+    for await (const event of stream.toStream()) {
+      if (event.type === 'raw_model_stream_event' && event.data.type === 'output_text_delta') text += event.data.delta
+      if (event.type === 'run_item_stream_event' && event.name === 'tool_called' && event.item.type === 'tool_call_item') toolsCalled.push(event.item.rawItem.name)
+      if (event.type === 'run_item_stream_event' && event.name === 'tool_output' && event.item.type === 'tool_call_output_item') toolsCalled.push(event.item.output)
+    }
+    await stream.completed
+    expect(text).toBe('Saved. Anything else?')
+    expect(toolsCalled).toEqual(['save_note', "Saved note: 'Gym'"])
+    expect(stream.error).toBeUndefined()
   })
 
   it('toTextStream() yields only the text', async () => {
@@ -86,8 +116,8 @@ describe('run(…, { stream: true })', () => {
     const seen: string[] = []
     const error = await (async () => {
       for await (const event of stream) {
-        if (event.type === 'text_delta') {
-          seen.push(event.delta)
+        if (event.type === 'raw_model_stream_event' && event.data.type === 'output_text_delta') {
+          seen.push(event.data.delta)
           if (seen.length === 2) controller.abort()
         }
       }
@@ -110,7 +140,7 @@ describe('run(…, { stream: true })', () => {
     const context = { userId: 'a', notes: [] }
     const stream = await run(agent, 'hello', { session, context, stream: true, signal: controller.signal })
     const error = await (async () => {
-      for await (const event of stream) if (event.type === 'text_delta') controller.abort()
+      for await (const event of stream) if (event.type === 'raw_model_stream_event' && event.data.type === 'output_text_delta') controller.abort()
     })().catch((e: unknown) => e)
     expect(error).toMatchObject({ name: 'AbortError', inputSaved: false, savedItems: [] })
     expect(await session.getItems()).toEqual([])

@@ -1,5 +1,5 @@
 import { IndexedDBSession, MemorySession } from '../../src/index.js'
-import { describeBranching } from './support/branching-suite.js'
+import { describeBranching } from './support/history-suites.js'
 
 const memory = new Map<string, MemorySession>()
 describeBranching('MemorySession', (id) => {

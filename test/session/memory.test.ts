@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { MemorySession } from '../../src/index.js'
-import { describeSessionConformance } from '../../src/testing/index.js'
+import { describeSessionConformance } from '../../src/testing/vitest/index.js'
 
 // Two MemorySession objects never share history, so the factory hands back one per id.
 const sessions = new Map<string, MemorySession>()

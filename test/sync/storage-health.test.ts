@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { IndexedDBSession } from '../../src/idb/indexeddb-session.js'
 import { requestPersistentStorage, storageStatus } from '../../src/sync/storage-health.js'
-import { onStorageUpgradeNeeded, type StorageUpgradeEvent } from '../../src/idb/upgrades.js'
+import { onStorageUpgradeNeeded, type StorageUpgradeEvent } from '../../src/idb/database-events.js'
 
 afterEach(() => vi.unstubAllGlobals())
 

@@ -4,7 +4,6 @@
 // IndexedDB (some private windows), `inMemory` keeps conversations in MemorySessions
 // for the life of the page instead.
 import {
-  COMPACTED_VIEW_DB_SUFFIX,
   EncryptedSession,
   IndexedDBSession,
   MemorySession,
@@ -24,7 +23,7 @@ import type { TextSealer } from '../vault/sealer.js'
 
 export const DB_NAME = 'idb-agents-demo'
 /** Where the compacted, model-facing views of the conversations are kept (a cache). */
-const VIEW_DB_NAME = `${DB_NAME}${COMPACTED_VIEW_DB_SUFFIX}`
+const VIEW_DB_NAME = `${DB_NAME}-compacted-views`
 
 export interface ChatSummary {
   sessionId: string

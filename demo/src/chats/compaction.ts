@@ -46,7 +46,7 @@ export function compactingSession(transcript: Session, view: Session, model: () 
         modelSettings: {},
       })
       const message = response.output.find((item) => item.type === 'message' || item.role === 'assistant')
-      const usage = { inputTokens: response.usage.inputTokens, outputTokens: response.usage.outputTokens }
+      const usage = response.usage
       return { text: message ? itemText(message) : '', usage }
     },
   })

@@ -28,7 +28,7 @@ export class LocalDemoModel implements Model {
     const text = message && Array.isArray(message.content) ? String(message.content[0]?.text ?? '') : ''
     for (const delta of textDeltas(text)) {
       await pause(WORD_DELAY_MS, request.signal)
-      yield { type: 'text_delta', delta }
+      yield { type: 'output_text_delta', delta }
     }
     yield { type: 'response_done', response }
   }

@@ -222,15 +222,16 @@ export class ChatView {
   }
 
   #onEvent(event: RunStreamEvent, live: ReturnType<typeof streamingBubble>, tools: Map<string, PendingTool>): void {
-    if (event.type === 'text_delta') live.append(event.delta)
-    else if (event.type === 'tool_called') {
-      const line = toolLine(event.item.name, event.item.arguments, undefined)
-      tools.set(event.item.call_id, { line, call: event.item })
+    if (event.type === 'raw_model_stream_event' && event.data.type === 'output_text_delta') live.append(event.data.delta)
+    else if (event.type === 'run_item_stream_event' && event.item.type === 'tool_call_item') {
+      const call = event.item.rawItem
+      const line = toolLine(call.name, call.arguments, undefined)
+      tools.set(call.call_id, { line, call })
       live.row.before(line)
-      this.#setStatus(`Running ${event.item.name}…`)
-    } else if (event.type === 'tool_output') {
-      const pending = tools.get(event.item.call_id)
-      pending?.line.replaceWith(toolLine(pending.call.name, pending.call.arguments, String(event.item.output)))
+      this.#setStatus(`Running ${call.name}…`)
+    } else if (event.type === 'run_item_stream_event' && event.item.type === 'tool_call_output_item') {
+      const pending = tools.get(event.item.rawItem.call_id)
+      pending?.line.replaceWith(toolLine(pending.call.name, pending.call.arguments, event.item.output))
     }
     this.#scroll()
   }

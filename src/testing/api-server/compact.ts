@@ -1,7 +1,7 @@
 // `POST /v1/responses/compact` of the test server, and the stored responses it can refer to
 // by `previous_response_id`. The compaction item is opaque, as the API's is, but
 // deterministic: tests can compare histories.
-import type { JsonObject, JsonValue } from '../../items/items.js'
+import type { JsonObject, JsonValue } from '../../items/types.js'
 import type { IdMaker } from '../script.js'
 import { apiError, asItems, checkReasoningFollowers, toStoredMessage, type WireResult } from './wire-items.js'
 

@@ -1,7 +1,7 @@
 // The `/v1/conversations` endpoints of the test server, per script: create, retrieve,
 // delete, and items create / list (order, after, limit) / retrieve / delete, with the
 // API's limits (20 items per create, page size 1–100) and error bodies.
-import type { JsonObject, JsonValue } from '../../items/items.js'
+import type { JsonObject, JsonValue } from '../../items/types.js'
 import type { IdMaker } from '../script.js'
 import { apiError, asItems, checkReasoningFollowers, toStoredMessage, type WireResult } from './wire-items.js'
 

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { JsonObject, JsonValue } from '../../items/items.js'
+import type { JsonObject, JsonValue } from '../../items/types.js'
 import { asReply, IdMaker, isDisconnect, isHttpError, type ScriptedHttpError, type ScriptedTurn } from '../script.js'
 import { chatWire, responsesWire, type SseEvent, type WireReply } from './wire.js'
 import { compactWire, storeResponse, type StoredResponses } from './compact.js'

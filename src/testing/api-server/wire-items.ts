@@ -1,5 +1,5 @@
 // Item handling shared by the test server's compact and Conversations endpoints.
-import type { JsonObject, JsonValue } from '../../items/items.js'
+import type { JsonObject, JsonValue } from '../../items/types.js'
 import type { IdMaker } from '../script.js'
 
 /** A status and JSON body to send. */

@@ -1,5 +1,5 @@
 // Wire formats of the two model endpoints, built from a scripted reply.
-import type { JsonObject, JsonValue } from '../../items/items.js'
+import type { JsonObject, JsonValue } from '../../items/types.js'
 import { IdMaker, replyItems, replyUsage, textDeltas, type ScriptedReply } from '../script.js'
 
 /** One server-sent event; `delta` marks text deltas (where a stall may begin). */

@@ -2,18 +2,8 @@
 // fake-indexeddb in Node and on real IndexedDB in Chromium.
 import { openDB } from 'idb'
 import { describe, expect, it } from 'vitest'
-import {
-  EXPORT_VERSION,
-  IndexedDBSession,
-  InvalidExportError,
-  SessionExistsError,
-  exportSession,
-  importSession,
-  listSessions,
-  searchSessions,
-  type AgentItem,
-  type SessionExport,
-} from '../../../src/index.js'
+import { IndexedDBSession, InvalidExportError, SessionExistsError, exportSession, importSession, listSessions, searchSessions, type AgentItem, type SessionExport } from '../../../src/index.js'
+import { EXPORT_VERSION } from '../../../src/idb/export.js'
 
 const user = (text: string): AgentItem => ({ role: 'user', content: text })
 const assistant = (text: string): AgentItem => ({ type: 'message', role: 'assistant', content: [{ type: 'output_text', text }] })

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { InvalidItemError } from '../errors.js'
-import type { AgentItem } from '../items/items.js'
-import type { Session } from '../session/session.js'
+import { InvalidItemError } from '../../errors.js'
+import type { AgentItem } from '../../items/types.js'
+import type { Session } from '../../session/session.js'
+import { uniqueSessionId, user } from './fixtures.js'
 
 /** Options of {@link describeSessionConformance}. */
 export interface SessionConformanceOptions {
@@ -20,10 +21,7 @@ export interface SessionConformanceOptions {
  */
 export type SessionFactory = (sessionId: string) => Session<AgentItem> | Promise<Session<AgentItem>>
 
-let counter = 0
-const uniqueId = (label: string): string => `conformance-${label}-${Date.now().toString(36)}-${++counter}`
-
-const user = (text: string): AgentItem => ({ role: 'user', content: text })
+const uniqueId = (label: string): string => uniqueSessionId(`conformance-${label}`)
 const texts = (items: AgentItem[]): unknown[] => items.map((item) => ('content' in item ? item.content : item.type))
 
 /**

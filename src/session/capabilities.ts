@@ -1,0 +1,280 @@
+// What a session may offer beyond the Session contract. Each capability is an interface
+// with an `is…Session()` guard; the runner, decorators and helpers look for capabilities
+// here, never for a concrete class.
+import { InvalidArgumentError } from '../errors.js'
+import type { AgentItem } from '../items/types.js'
+import { toStoredItems } from '../items/validate.js'
+import type { Session } from './session.js'
+import type { TimedItem, TurnInfo, TurnMatch } from './turns.js'
+import type { RequestUsage, RunUsageSource, UsageTotals } from './usage.js'
+
+/**
+ * A session that can replace its whole history in one atomic step: afterwards it holds
+ * exactly `items`, or, if the call fails, exactly what it held before. Compaction and key
+ * rotation use it so that a failure never leaves half a history.
+ */
+export interface ReplaceableSession<TItem = AgentItem> extends Session<TItem> {
+  /** Replaces every item of the session with `items`, all or nothing. */
+  replaceItems(items: TItem[]): Promise<void>
+}
+
+/** True when `session` implements {@link ReplaceableSession}. */
+export function isReplaceableSession<TItem>(session: Session<TItem>): session is ReplaceableSession<TItem> {
+  return hasMethod(session, 'replaceItems')
+}
+
+/** One branch of a session, as listed by {@link BranchingSession.listBranches}. */
+export interface BranchInfo {
+  /** Stable id; `'main'` for the branch every session starts with. */
+  id: string
+  name: string
+  /** The branch it was created from; `null` for `main`. */
+  parentId: string | null
+  /** The turn it was created from (its first own turn); `null` for `main`. */
+  forkTurn: number | null
+  /** Items the branch shows, inherited ones included. */
+  itemCount: number
+  /** Turns the branch shows. */
+  turnCount: number
+  /** Whether `getItems`/`addItems`/`popItem`/`clearSession` act on this branch. */
+  current: boolean
+  createdAt: number
+}
+
+/**
+ * A session whose history can fork: edit an earlier message and regenerate, keeping both
+ * versions (the Python SDK's AdvancedSQLiteSession). A turn starts at each user message.
+ * `getItems`, `addItems`, `popItem` and `clearSession` act on the current branch; no
+ * operation on one branch changes what another branch shows.
+ */
+export interface BranchingSession<TItem = AgentItem> extends Session<TItem> {
+  /** The turns of the current branch, oldest first. Reads the whole branch. */
+  getTurns(): Promise<TurnInfo[]>
+  /**
+   * Every item of the current branch, oldest first, with the time it was stored and, on
+   * each turn's user message, the turn's usage: what turns and search are computed from,
+   * read in one step.
+   */
+  getTimedItems(): Promise<TimedItem<TItem>[]>
+  /**
+   * Creates a branch holding everything before `turn` of the current branch and makes it
+   * current, ready for the edited message. Copies no history.
+   * @param turn - 1-based turn number on the current branch
+   * @param name - shown in branch lists; defaults to `turn-<turn>`
+   * @returns the new branch's id
+   */
+  createBranchFromTurn(turn: number, name?: string): Promise<string>
+  /** Makes `branchId` the current branch. */
+  switchToBranch(branchId: string): Promise<void>
+  /** Every branch of the session, oldest first. */
+  listBranches(): Promise<BranchInfo[]>
+  /** The current branch's id. */
+  getCurrentBranchId(): Promise<string>
+  /**
+   * Deletes a branch. `main` cannot be deleted. Items another branch still shows are kept;
+   * branches created from this one stay whole. Deleting the current branch makes its
+   * parent current.
+   */
+  deleteBranch(branchId: string): Promise<void>
+  /**
+   * Turns of the current branch whose user or assistant text contains `text`
+   * (case-insensitive). Reads the whole branch.
+   */
+  findTurns(text: string): Promise<TurnMatch[]>
+}
+
+/** A session that records token usage per turn. */
+export interface UsageTrackingSession<TItem = AgentItem> extends Session<TItem> {
+  /**
+   * Adds a run's usage to the newest turn of the current branch (several runs of one turn
+   * add up). The runner calls it by itself when given such a session.
+   */
+  storeRunUsage(result: RunUsageSource): Promise<void>
+  /**
+   * Appends `items` (all or nothing, as `addItems`) and adds `usage` to the newest turn of
+   * the current branch once they are in, in one step: the runner saves a run's last turn
+   * and its usage together this way.
+   */
+  addItemsWithUsage(items: TItem[], usage: UsageTotals): Promise<void>
+  /**
+   * Usage summed over the whole session, or over the turns one branch shows.
+   * @param options.branchId - sum only this branch's turns
+   */
+  getSessionUsage(options?: { branchId?: string }): Promise<UsageTotals>
+  /** Usage of every turn of the current branch that has some. */
+  getTurnUsage(): Promise<Array<{ turn: number; usage: UsageTotals }>>
+  /** Usage of one turn of the current branch, `undefined` when none was recorded. */
+  getTurnUsage(turn: number): Promise<UsageTotals | undefined>
+}
+
+/** True when `session` implements {@link BranchingSession}. */
+export function isBranchingSession<TItem>(session: Session<TItem>): session is BranchingSession<TItem> {
+  return hasMethod(session, 'createBranchFromTurn')
+}
+
+/** True when `session` implements {@link UsageTrackingSession}. */
+export function isUsageTrackingSession<TItem>(session: Session<TItem>): session is UsageTrackingSession<TItem> {
+  return hasMethod(session, 'storeRunUsage')
+}
+
+/** Checks a turn number against the number of turns. */
+export function assertTurn(turn: number, turnCount: number): void {
+  if (!Number.isInteger(turn) || turn < 1 || turn > turnCount) {
+    throw new InvalidArgumentError(
+      turnCount === 0
+        ? `turn ${String(turn)} does not exist: the current branch has no turns yet`
+        : `turn must be an integer from 1 to ${turnCount} (the current branch's turns), got ${String(turn)}`,
+    )
+  }
+}
+
+/**
+ * A session whose stored items can be rewritten in place — every item of every branch,
+ * keeping order, branches, times and usage — as encryption key rotation needs.
+ */
+export interface RewritableSession<TItem = AgentItem> extends Session<TItem> {
+  /**
+   * Hands every stored item of every branch (each once, oldest first) to `rewrite` and
+   * stores what it returns in their place, all or nothing. `rewrite` may be slow and async
+   * (WebCrypto): it runs before any transaction opens, and when another writer changes the
+   * session meanwhile it runs again on the new items.
+   *
+   * @param rewrite - returns one item per item given, in the same order (turns are numbered
+   *   again from the results)
+   * @throws {@link InvalidArgumentError} when `rewrite` returns a different number of
+   *   items; `InvalidItemError` for non-JSON results. Nothing is changed then.
+   */
+  rewriteItems(rewrite: (items: TItem[]) => Promise<TItem[]>): Promise<void>
+}
+
+/** True when `session` implements {@link RewritableSession}. */
+export function isRewritableSession<TItem>(session: Session<TItem>): session is RewritableSession<TItem> {
+  return hasMethod(session, 'rewriteItems')
+}
+
+/** Runs a {@link RewritableSession.rewriteItems} callback and checks its result: as many items, plain JSON. */
+export async function checkedRewrite<TItem>(items: TItem[], rewrite: (items: TItem[]) => Promise<TItem[]>): Promise<TItem[]> {
+  const next = await rewrite(items)
+  if (!Array.isArray(next) || next.length !== items.length) {
+    throw new InvalidArgumentError(
+      `rewriteItems: the rewrite returned ${Array.isArray(next) ? next.length : 'no'} items for ${items.length}; it must return one per item. Nothing was changed.`,
+    )
+  }
+  return toStoredItems(next)
+}
+
+function hasMethod(session: object, name: string): boolean {
+  return typeof (session as Record<string, unknown>)[name] === 'function'
+}
+
+/** Where an {@link IndexedDBBackedSession} keeps its items. */
+export interface IndexedDBLocation {
+  /** The database name. */
+  readonly dbName: string
+  /** The IndexedDB factory holding it, when not the global `indexedDB` (a Storage Bucket's). */
+  readonly indexedDB?: IDBFactory | undefined
+}
+
+/**
+ * A session that stores its items, as given, in an IndexedDB database. Helpers that work
+ * on the database itself find it here: `exportSession` of an encrypted session, the
+ * default pending-input store of the runner (input is kept in clear, so only for sessions
+ * that keep clear text anyway), the default store of a compacted view. A decorator that
+ * transforms items (encryption) does not offer it.
+ */
+export interface IndexedDBBackedSession<TItem = AgentItem> extends Session<TItem> {
+  /** The database holding this session's items. */
+  readonly indexedDBLocation: IndexedDBLocation
+}
+
+/** True when `session` implements {@link IndexedDBBackedSession}. */
+export function isIndexedDBBackedSession<TItem>(session: Session<TItem>): session is IndexedDBBackedSession<TItem> {
+  const location = (session as Partial<IndexedDBBackedSession<TItem>>).indexedDBLocation
+  return typeof location === 'object' && location !== null && typeof location.dbName === 'string'
+}
+
+/** How `responses.compact` is given the history. */
+export type CompactionMode = 'auto' | 'previous_response_id' | 'input'
+
+/**
+ * What the runner (or an app) tells a compaction session when asking it to compact: the
+ * twin of `@openai/agents`' `OpenAIResponsesCompactionArgs`, plus the usage of the request.
+ */
+export interface OpenAIResponsesCompactionArgs {
+  /**
+   * The id of the Responses API response that produced the newest saved items. Only given
+   * when that response's input was the session's whole history (no `limit` window, no
+   * `sessionInputCallback`), so `previous_response_id` compaction covers everything.
+   */
+  responseId?: string
+  /**
+   * Whether that response was stored server-side. `false` means `responseId` names nothing
+   * the API can find, so compaction must send the items instead (openai-agents-python #2333).
+   * @default true (the API's default)
+   */
+  store?: boolean
+  /** Overrides the session's configured mode for this call. */
+  compactionMode?: CompactionMode
+  /** Compact now, whatever the trigger says; failures are thrown instead of reported. */
+  force?: boolean
+  /** Usage of the request that produced the newest saved items; refines the token estimate. */
+  usage?: RequestUsage
+}
+
+/** What a compaction that ran reports: `@openai/agents`' `OpenAIResponsesCompactionResult` and more. */
+export interface OpenAIResponsesCompactionResult {
+  /**
+   * Usage of the compaction call itself (zero when it made none or the server reported
+   * none). The runner adds it to the run's usage and to the session's stored usage.
+   */
+  usage: RequestUsage
+  /** Items in the model-facing history before compaction. */
+  itemsBefore: number
+  /** Items in it afterwards (compacted prefix plus anything added meanwhile). */
+  itemsAfter: number
+  /** Estimated tokens of the model-facing history before compaction. */
+  tokensBefore: number
+  /** Estimated tokens of the model-facing history after compaction. */
+  tokensAfter: number
+  /** How the history was sent to the compaction call (`'summary'` for summarizing sessions). */
+  mode: 'previous_response_id' | 'input' | 'summary'
+}
+
+/**
+ * A session that can shrink its model-facing history after a turn (`@openai/agents`' name).
+ * The runner calls {@link OpenAIResponsesCompactionAwareSession.runCompaction} once a run has
+ * saved its last turn; apps may call it between turns (`{ force: true }` to compact now).
+ *
+ * Implementations must leave stored history untouched when compaction fails, and must keep
+ * items added while a compaction runs after the compacted prefix.
+ */
+export interface OpenAIResponsesCompactionAwareSession<TItem = AgentItem> extends Session<TItem> {
+  /**
+   * Compacts when the session's trigger fires (always with `force`). Resolves to what was
+   * done, or `null` when nothing was (the trigger did not fire, or a failure was reported
+   * instead of thrown — see the implementation).
+   */
+  runCompaction(args?: OpenAIResponsesCompactionArgs): Promise<OpenAIResponsesCompactionResult | null>
+}
+
+/** True when `session` implements {@link OpenAIResponsesCompactionAwareSession}. */
+export function isOpenAIResponsesCompactionAwareSession<TItem>(
+  session: Session<TItem>,
+): session is OpenAIResponsesCompactionAwareSession<TItem> {
+  return hasMethod(session, 'runCompaction')
+}
+
+/**
+ * A session that knows how many items its current branch shows without reading them: what
+ * `retryPending` needs to note where an input will land, and what position-bound encryption
+ * needs to seal the next item.
+ */
+export interface CountingSession<TItem = AgentItem> extends Session<TItem> {
+  /** How many items `getItems()` (no limit, no default window) would return. */
+  getItemCount(): Promise<number>
+}
+
+/** True when `session` implements {@link CountingSession}. */
+export function isCountingSession<TItem>(session: Session<TItem>): session is CountingSession<TItem> {
+  return hasMethod(session, 'getItemCount')
+}
