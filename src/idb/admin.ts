@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../errors.js'
+import { IdbAgentsError, InvalidArgumentError } from '../errors.js'
 import { toLocation, withDatabase, type DatabaseOptions } from './database.js'
 import { currentBranch, readRows, sessionBound, toSessionInfo, type SessionInfo } from './records.js'
 import { findInTurns, type TurnMatch } from '../session/turns.js'
@@ -100,6 +100,7 @@ export async function renameSession(sessionId: string, title: string, options: D
 
 /** A session with turns matching a {@link searchSessions} query. */
 export interface SessionSearchResult {
+  /** The session; with `problem` set (and no matches) when its record or items are damaged. */
   session: SessionInfo
   /** Matching turns of the session's current branch. */
   matches: TurnMatch[]
@@ -120,9 +121,18 @@ export async function searchSessions(text: string, options: DatabaseOptions = {}
     const records = (await tx.objectStore('sessions').index('byUpdatedAt').getAll()).reverse()
     const results: SessionSearchResult[] = []
     for (const record of records) {
-      const rows = await readRows(tx, record, currentBranch(record).ranges)
+      const info = toSessionInfo(record)
+      let rows
+      try {
+        rows = await readRows(tx, record, currentBranch(record).ranges)
+      } catch (error) {
+        // One damaged session must not hide the others: it is listed with what is wrong.
+        if (!(error instanceof IdbAgentsError)) throw error
+        results.push({ session: { ...info, problem: info.problem ?? error.message }, matches: [] })
+        continue
+      }
       const matches = findInTurns(rows, text)
-      if (matches.length > 0) results.push({ session: toSessionInfo(record), matches })
+      if (matches.length > 0) results.push({ session: info, matches })
     }
     return results
   })

@@ -2,7 +2,7 @@ import * as z from 'zod/mini'
 import { InvalidExportError, messageOf, SessionExistsError } from '../errors.js'
 import { toStoredItems } from '../items/validate.js'
 import { toLocation, withDatabase, type DatabaseOptions } from './database.js'
-import { sessionBound, toSessionInfo, type SessionInfo } from './records.js'
+import { putBranch, sessionBound, toSessionInfo, type SessionInfo } from './records.js'
 import { MAIN_BRANCH, newEtag, SESSION_STORES, SESSIONS_DB, type BranchRecord, type ItemRecord, type SessionRecord } from './schema.js'
 import { assertSessionId } from '../session/session.js'
 import { isUserMessage } from '../items/predicates.js'
@@ -138,22 +138,25 @@ function toRecords(
   const id = sessionId ?? doc.session.id
   assertSessionId(id)
   const problems: string[] = []
-  const bySeq = new Map<number, { seq: number; createdAt: number; item: unknown }>()
+  // The items as addItems would store them: the same checks, the same copies.
+  let copies: unknown[] = []
   try {
-    toStoredItems(doc.items.map((row) => row.item))
+    copies = toStoredItems(doc.items.map((row) => row.item))
   } catch (error) {
     problems.push(messageOf(error))
   }
-  for (const row of doc.items) {
+  const bySeq = new Map<number, { seq: number; createdAt: number; item: unknown }>()
+  doc.items.forEach((row, i) => {
     if (bySeq.has(row.seq)) problems.push(`items: seq ${row.seq} appears twice`)
-    bySeq.set(row.seq, row)
-  }
-  const branches: Record<string, BranchRecord> = {}
+    bySeq.set(row.seq, { ...row, item: copies[i] ?? row.item })
+  })
+  // Branch ids come from the file: a Map, never an object the prototype answers for.
+  const branches = new Map<string, BranchRecord>()
   const turnOf = new Map<number, number>()
   const shown = new Set<number>()
   let nextSeq = 0
   for (const branch of doc.session.branches) {
-    if (branches[branch.id]) problems.push(`session.branches: branch "${branch.id}" appears twice`)
+    if (branches.has(branch.id)) problems.push(`session.branches: branch "${branch.id}" appears twice`)
     let turns = 0
     let previousEnd = -1
     for (const [start, end] of branch.ranges) {
@@ -174,10 +177,9 @@ function toRecords(
       }
     }
     const { forkTurn, ...rest } = branch
-    branches[branch.id] = { ...rest, ...(forkTurn === undefined ? {} : { forkTurn }), ranges: branch.ranges, turns }
+    branches.set(branch.id, { ...rest, ...(forkTurn === undefined ? {} : { forkTurn }), ranges: branch.ranges, turns })
   }
-  if (!branches[MAIN_BRANCH]) problems.push('session.branches: the "main" branch is missing')
-  if (!branches[doc.session.currentBranchId]) problems.push(`session.currentBranchId: no branch "${doc.session.currentBranchId}"`)
+  problems.push(...referenceProblems(branches, doc.session.currentBranchId))
   if (problems.length > 0) throw new InvalidExportError(problems)
 
   const record: SessionRecord = {
@@ -186,8 +188,9 @@ function toRecords(
     updatedAt: doc.session.updatedAt,
     nextSeq,
     currentBranchId: doc.session.currentBranchId,
-    branches,
+    branches: {},
   }
+  for (const branch of branches.values()) putBranch(record, branch)
   if (doc.session.title !== undefined) record.title = doc.session.title
   // Items no branch shows are left out, as the store itself would have deleted them.
   const items = [...bySeq.values()]
@@ -200,6 +203,38 @@ function toRecords(
     })
   const usage = doc.usage.filter((row) => row.seq === -1 || shown.has(row.seq))
   return { record, items, usage }
+}
+
+/** What is wrong with how the branches refer to each other: main, parents, the current branch. */
+function referenceProblems(branches: ReadonlyMap<string, BranchRecord>, currentBranchId: string): string[] {
+  const problems: string[] = []
+  const main = branches.get(MAIN_BRANCH)
+  if (!main) problems.push('session.branches: the "main" branch is missing')
+  else if (main.parentId !== null) problems.push('session.branches: the "main" branch must have no parent')
+  if (!branches.has(currentBranchId)) problems.push(`session.currentBranchId: no branch "${currentBranchId}"`)
+  for (const branch of branches.values()) {
+    if (branch.id === MAIN_BRANCH) continue
+    if (branch.parentId === null) {
+      problems.push(`branch "${branch.id}" has no parent; only "main" may have none`)
+      continue
+    }
+    // Up the parents: each must exist, and the walk must reach main without a loop.
+    const seen = new Set<string>([branch.id])
+    for (let parentId: string | null = branch.parentId; parentId !== null && parentId !== MAIN_BRANCH; ) {
+      const parent = branches.get(parentId)
+      if (!parent) {
+        problems.push(`branch "${branch.id}" descends from "${parentId}", which the file does not contain`)
+        break
+      }
+      if (seen.has(parentId)) {
+        problems.push(`branch "${branch.id}": its parents form a loop through "${parentId}"`)
+        break
+      }
+      seen.add(parentId)
+      parentId = parent.parentId
+    }
+  }
+  return problems
 }
 
 /**

@@ -27,6 +27,7 @@ import {
   currentBranch,
   dropNewest,
   forkBranch,
+  OUTSIDE_TURNS_SEQ,
   readRows,
   removeBranch,
   renumberTurns,
@@ -38,7 +39,7 @@ import {
   type Change,
   type SessionInfo,
 } from './records.js'
-import { newEtag, SESSION_STORES, SESSIONS_DB, type AgentsDatabase, type AgentsTransaction, type SessionRecord } from './schema.js'
+import { MAIN_BRANCH, newEtag, newSessionRecord, SESSION_STORES, SESSIONS_DB, type AgentsDatabase, type AgentsTransaction, type SessionRecord } from './schema.js'
 import { lastPositions, rangesLength } from './seq-ranges.js'
 
 /** Options of {@link IndexedDBSession}. */
@@ -218,8 +219,12 @@ export class IndexedDBSession<TItem = AgentItem>
   }
 
   async switchToBranch(branchId: string): Promise<void> {
+    if (typeof branchId !== 'string') throw new InvalidArgumentError(`switchToBranch expects a branch id string, got ${typeof branchId}`)
     await this.#write('branch', `switching session "${this.sessionId}" to branch "${branchId}"`, (_tx, existing, now) => {
-      if (!existing) throw new InvalidArgumentError(`Session "${this.sessionId}" has no branch "${branchId}" (it is empty)`)
+      if (!existing) {
+        if (branchId === MAIN_BRANCH) return undefined // an empty session is on main already
+        throw new InvalidArgumentError(`Session "${this.sessionId}" has no branch "${branchId}" (it is empty)`)
+      }
       branchOf(existing, branchId)
       existing.currentBranchId = branchId
       existing.updatedAt = now
@@ -249,9 +254,10 @@ export class IndexedDBSession<TItem = AgentItem>
 
   async storeRunUsage(result: RunUsageSource): Promise<void> {
     const usage = usageOf(result)
-    await this.#write('usage', `recording usage in session "${this.sessionId}"`, async (tx, existing) => {
-      if (!existing) return undefined // nothing stored, no turn to record it on
-      return { record: existing, requests: await addTurnUsage(tx, existing, usage) }
+    await this.#write('usage', `recording usage in session "${this.sessionId}"`, async (tx, existing, now) => {
+      // Usage is never dropped: on a session with nothing stored yet it is kept outside turns.
+      const record = existing ?? newSessionRecord(this.sessionId, now)
+      return { record, requests: await addTurnUsage(tx, record, usage) }
     })
   }
 
@@ -260,8 +266,8 @@ export class IndexedDBSession<TItem = AgentItem>
     const checked = usageOf({ usage })
     const stored = toStoredItems(items)
     await this.#write('add', `adding ${stored.length} items and their usage to session "${this.sessionId}"`, async (tx, existing, now) => {
-      const appended = stored.length > 0 ? appendItems(tx, this.sessionId, existing, stored, now) : existing && { record: existing, requests: [] }
-      if (!appended) return undefined
+      const appended =
+        stored.length > 0 ? appendItems(tx, this.sessionId, existing, stored, now) : { record: existing ?? newSessionRecord(this.sessionId, now), requests: [] }
       return { record: appended.record, requests: [...appended.requests, ...(await addTurnUsage(tx, appended.record, checked))] }
     })
   }
@@ -408,7 +414,7 @@ class StaleRecord extends Error {}
 /** Adds `usage` to the newest turn of the current branch (or, before any turn, to the session's usage outside turns). */
 async function addTurnUsage(tx: AgentsTransaction<'readwrite'>, record: SessionRecord, usage: UsageTotals): Promise<Promise<unknown>[]> {
   const branch = currentBranch(record)
-  const seq = branch.turns > 0 ? await turnSeq(tx, record, branch, branch.turns) : -1
+  const seq = branch.turns > 0 ? await turnSeq(tx, record, branch, branch.turns) : OUTSIDE_TURNS_SEQ
   const store = tx.objectStore('usage')
   const before = (await store.get([record.id, seq])) ?? NO_USAGE
   return [store.put({ sessionId: record.id, seq, ...addUsage(pickUsage(before), usage) })]

@@ -20,6 +20,12 @@ export interface Change {
 
 /** Public summary of a stored session. */
 export interface SessionInfo {
+  /**
+   * Set when the stored record is damaged (written by a buggy version, or edited outside
+   * idb-agents): what is wrong. The session is still listed so the app can show it, export
+   * what can be read, or delete it; its other fields are what could be read.
+   */
+  problem?: string
   sessionId: string
   /** A title set with `renameSession` / `setTitle`. */
   title?: string
@@ -35,16 +41,20 @@ export interface SessionInfo {
   branchCount: number
 }
 
+/** The summary of a stored record; a damaged record gives what can be read and a `problem`, never an exception. */
 export function toSessionInfo(record: SessionRecord): SessionInfo {
+  const branches = typeof record.branches === 'object' && record.branches !== null ? record.branches : {}
+  const current = findBranch({ ...record, branches }, record.currentBranchId)
   const info: SessionInfo = {
-    sessionId: record.id,
-    createdAt: record.createdAt,
-    updatedAt: record.updatedAt,
-    itemCount: rangesLength(currentBranch(record).ranges),
-    currentBranchId: record.currentBranchId,
-    branchCount: Object.keys(record.branches).length,
+    sessionId: String(record.id),
+    createdAt: Number(record.createdAt) || 0,
+    updatedAt: Number(record.updatedAt) || 0,
+    itemCount: current && Array.isArray(current.ranges) ? rangesLength(current.ranges) : 0,
+    currentBranchId: String(record.currentBranchId),
+    branchCount: Object.keys(branches).length,
   }
-  if (record.title !== undefined) info.title = record.title
+  if (typeof record.title === 'string') info.title = record.title
+  if (!current) info.problem = `its current branch "${String(record.currentBranchId)}" does not exist; switchToBranch('main') repairs it`
   return info
 }
 
@@ -65,11 +75,27 @@ export function currentBranch(record: SessionRecord): BranchRecord {
   return branchOf(record, record.currentBranchId)
 }
 
+/**
+ * The branch with id `branchId`, or `undefined`. Branch ids are data (an imported file's,
+ * a caller's argument): looked up as own properties only, so `'constructor'` or
+ * `'__proto__'` never find something the prototype holds.
+ */
+export function findBranch(record: SessionRecord, branchId: string): BranchRecord | undefined {
+  return typeof branchId === 'string' && Object.hasOwn(record.branches, branchId) ? record.branches[branchId] : undefined
+}
+
+/** Stores `branch` under its id as an own property (even for an id like `__proto__`). */
+export function putBranch(record: SessionRecord, branch: BranchRecord): void {
+  Object.defineProperty(record.branches, branch.id, { value: branch, enumerable: true, writable: true, configurable: true })
+}
+
 export function branchOf(record: SessionRecord, branchId: string): BranchRecord {
-  const branch = record.branches[branchId]
+  const branch = findBranch(record, branchId)
   if (branch) return branch
   if (branchId === record.currentBranchId) {
-    throw new StorageError(`Session "${record.id}" points at a missing branch "${branchId}"; the record is damaged.`)
+    throw new StorageError(
+      `Session "${record.id}" points at a missing branch "${branchId}", so its record is damaged; switchToBranch('main') repairs it. Nothing was changed.`,
+    )
   }
   throw new InvalidArgumentError(
     `Session "${record.id}" has no branch "${branchId}"; its branches are ${Object.keys(record.branches).join(', ')}`,
@@ -136,6 +162,8 @@ export function appendItems(
 export function clearBranch(tx: WriteTransaction, record: SessionRecord, now: number): Change {
   const branch = currentBranch(record)
   const requests = deleteUnshared(tx, record, branch, branch.ranges)
+  // The usage rule of every session: clearing main also clears the usage recorded outside turns.
+  if (branch.id === MAIN_BRANCH) requests.push(tx.objectStore('usage').delete([record.id, OUTSIDE_TURNS_SEQ]))
   branch.ranges = []
   branch.turns = 0
   settleNextSeq(record)
@@ -162,6 +190,9 @@ export async function dropNewest(
   return { change: { record, requests }, removed }
 }
 
+/** The `seq` of the usage row holding usage recorded while the current branch had no turn. */
+export const OUTSIDE_TURNS_SEQ = -1
+
 /** The sequence number of the user message starting `turn` on `branch`. */
 export async function turnSeq(tx: AnyTransaction, record: SessionRecord, branch: BranchRecord, turn: number): Promise<number> {
   const candidates = await tx.objectStore('items').index('byTurn').getAllKeys(IDBKeyRange.only([record.id, turn]))
@@ -186,7 +217,7 @@ function positionOf(ranges: readonly SeqRange[], seq: number): number {
 function newBranchId(record: SessionRecord): string {
   for (;;) {
     const id = `branch-${Math.random().toString(36).slice(2, 8)}`
-    if (!record.branches[id]) return id
+    if (!findBranch(record, id)) return id
   }
 }
 
@@ -201,7 +232,7 @@ export async function forkBranch(
   const parent = currentBranch(record)
   const position = positionOf(parent.ranges, await turnSeq(tx, record, parent, turn))
   const id = newBranchId(record)
-  record.branches[id] = {
+  putBranch(record, {
     id,
     name,
     parentId: parent.id,
@@ -210,7 +241,7 @@ export async function forkBranch(
     createdAt: now,
     ranges: firstPositions(parent.ranges, position),
     turns: turn - 1,
-  }
+  })
   record.currentBranchId = id
   record.updatedAt = now
   return { change: { record, requests: [] }, branchId: id }
@@ -228,7 +259,7 @@ export function removeBranch(tx: WriteTransaction, record: SessionRecord, branch
     if (child.parentId === branchId) child.parentId = branch.parentId
   }
   if (record.currentBranchId === branchId) {
-    record.currentBranchId = branch.parentId && record.branches[branch.parentId] ? branch.parentId : MAIN_BRANCH
+    record.currentBranchId = branch.parentId !== null && findBranch(record, branch.parentId) ? branch.parentId : MAIN_BRANCH
   }
   settleNextSeq(record)
   record.updatedAt = now

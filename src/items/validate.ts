@@ -19,11 +19,33 @@ function describe(value: unknown): string {
 }
 
 /**
+ * How deep an item may nest. Real items are a few levels deep; this bounds the recursion of
+ * the copy here and of the structured clone and JSON steps after it.
+ */
+export const MAX_ITEM_DEPTH = 500
+
+/** Where the copy is: the item, the path inside it, how deep, and what is being copied. */
+interface CopyPosition {
+  index: number
+  path: string
+  depth: number
+  seen: Set<object>
+}
+
+/** `key` as a path segment: `a.b` for plain names, `a["we.ird"]` otherwise. */
+function pathTo(parent: string, key: string): string {
+  if (/^[A-Za-z_$][\w$]*$/.test(key)) return parent === '' ? key : `${parent}.${key}`
+  return `${parent}[${JSON.stringify(key)}]`
+}
+
+/**
  * Returns a deep copy of `value` made only of plain JSON, or throws InvalidItemError
  * naming the path of the first value that is not JSON. Object keys whose value is
- * `undefined` are dropped, as `JSON.stringify` would.
+ * `undefined` are dropped, as `JSON.stringify` would. Every key is kept as the copy's own
+ * data, `__proto__` included (as `JSON.parse` makes it), never as its prototype.
  */
-function copyJson(value: unknown, index: number, path: string, seen: Set<object>): JsonValue {
+function copyJson(value: unknown, at: CopyPosition): JsonValue {
+  const { index, path } = at
   switch (typeof value) {
     case 'string':
     case 'boolean':
@@ -37,26 +59,35 @@ function copyJson(value: unknown, index: number, path: string, seen: Set<object>
       throw new InvalidItemError(index, path, `a ${typeof value} is not JSON`)
   }
   if (value === null) return null
-  if (seen.has(value)) throw new InvalidItemError(index, path, 'the value refers to itself (a cycle)')
-  seen.add(value)
+  if (at.depth >= MAX_ITEM_DEPTH) throw new InvalidItemError(index, path, `it nests more than ${MAX_ITEM_DEPTH} levels deep`)
+  if (at.seen.has(value)) throw new InvalidItemError(index, path, 'the value refers to itself (a cycle)')
+  at.seen.add(value)
+  const depth = at.depth + 1
   let copy: JsonValue
   if (Array.isArray(value)) {
-    copy = value.map((entry: unknown, i) => {
-      const at = `${path}[${i}]`
-      if (entry === undefined) throw new InvalidItemError(index, at, 'undefined is not JSON (use null)')
-      return copyJson(entry, index, at, seen)
-    })
+    // An index loop: `map` and `every` skip the holes of `[a, , b]`.
+    const out: JsonValue[] = []
+    for (let i = 0; i < value.length; i++) {
+      const where = `${path}[${i}]`
+      if (!Object.hasOwn(value, i)) throw new InvalidItemError(index, where, 'an empty slot (a hole in the array) is not JSON (use null)')
+      const entry: unknown = value[i]
+      if (entry === undefined) throw new InvalidItemError(index, where, 'undefined is not JSON (use null)')
+      out.push(copyJson(entry, { index, path: where, depth, seen: at.seen }))
+    }
+    copy = out
   } else if (isPlainObject(value)) {
     const out: JsonObject = {}
-    for (const [key, entry] of Object.entries(value)) {
+    for (const key of Object.keys(value)) {
+      const entry: unknown = (value as Record<string, unknown>)[key]
       if (entry === undefined) continue
-      out[key] = copyJson(entry, index, path === '' ? key : `${path}.${key}`, seen)
+      const copied = copyJson(entry, { index, path: pathTo(path, key), depth, seen: at.seen })
+      Object.defineProperty(out, key, { value: copied, enumerable: true, writable: true, configurable: true })
     }
     copy = out
   } else {
     throw new InvalidItemError(index, path, `a ${describe(value)} instance is not plain JSON`)
   }
-  seen.delete(value)
+  at.seen.delete(value)
   return copy
 }
 
@@ -88,18 +119,24 @@ export function toStoredItems<TItem>(items: readonly TItem[]): TItem[] {
   if (!Array.isArray(items)) {
     throw new InvalidItemError(0, '', `addItems expects an array of items, got ${describe(items)}`)
   }
-  return items.map((item, index) => {
+  const copies: TItem[] = []
+  for (let index = 0; index < items.length; index++) {
+    if (!Object.hasOwn(items, index)) {
+      throw new InvalidItemError(index, '', 'there is no item here (an empty slot in the batch array)')
+    }
+    const item: unknown = items[index]
     if (typeof item !== 'object' || item === null || Array.isArray(item)) {
       throw new InvalidItemError(index, '', `an item must be an object, got ${Array.isArray(item) ? 'an array' : describe(item)}`)
     }
-    const copy = copyJson(item, index, '', new Set())
+    const copy = copyJson(item, { index, path: '', depth: 0, seen: new Set() })
     if (!itemShape.safeParse(copy).success) {
       throw new InvalidItemError(
         index,
         '',
-        'an item needs a string "type" (function_call, reasoning, …) or a "role" with string or array "content"',
+        'an item needs a string "type" (function_call, reasoning, …) or a "role" with string or array "content" of its own',
       )
     }
-    return copy as TItem
-  })
+    copies.push(copy as TItem)
+  }
+  return copies
 }

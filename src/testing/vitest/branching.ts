@@ -72,6 +72,28 @@ export function describeBranchingConformance(name: string, open: BranchingSessio
       ])
     })
 
+    it('takes names of Object.prototype as branch ids like any other unknown id', async () => {
+      const session = await sixTurns()
+      const items = await session.getItems()
+      for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf']) {
+        await expect(session.switchToBranch(name)).rejects.toBeInstanceOf(InvalidArgumentError)
+        await expect(session.deleteBranch(name)).rejects.toBeInstanceOf(InvalidArgumentError)
+      }
+      expect(await session.getCurrentBranchId()).toBe('main')
+      await session.addItems(turn(7))
+      expect(await session.getItems()).toEqual([...items, ...turn(7)])
+      expect((await session.listBranches()).map((b) => b.id)).toEqual(['main'])
+      expect(({} as { turns?: unknown }).turns).toBeUndefined()
+    })
+
+    it('is on main when empty: switching to main works, listing shows it current', async () => {
+      const session = await fresh()
+      await session.switchToBranch('main')
+      expect(await session.getCurrentBranchId()).toBe('main')
+      expect((await session.listBranches()).map((b) => [b.id, b.current])).toEqual([['main', true]])
+      await expect(session.switchToBranch('other')).rejects.toBeInstanceOf(InvalidArgumentError)
+    })
+
     it('refuses a turn that does not exist and changes nothing', async () => {
       const session = await sixTurns()
       for (const bad of [0, 7, 1.5, Number.NaN]) {

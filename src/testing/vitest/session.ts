@@ -153,6 +153,50 @@ export function describeSessionConformance(
         await expect(session.addItems([null as unknown as AgentItem])).rejects.toBeInstanceOf(InvalidItemError)
         expect(texts(await session.getItems())).toEqual(['kept'])
       })
+
+      it('rejects holes in a batch or inside an item, naming where, and writes nothing', async () => {
+        const session = await makeSession(uniqueId('holes'))
+        await session.addItems([user('kept')])
+        // eslint-disable-next-line no-sparse-arrays
+        const holes: Array<[unknown[], number, string]> = [
+          [new Array(1), 0, ''],
+          // eslint-disable-next-line no-sparse-arrays
+          [[user('a'), , user('b')], 1, ''],
+          // eslint-disable-next-line no-sparse-arrays
+          [[{ role: 'user', content: [{ type: 'input_text', text: 'x' }, , { type: 'input_text', text: 'y' }] }], 0, 'content[1]'],
+        ]
+        for (const [batch, index, path] of holes) {
+          const error = await session.addItems(batch as AgentItem[]).catch((e: unknown) => e)
+          expect(error).toBeInstanceOf(InvalidItemError)
+          expect(error).toMatchObject({ index, path })
+        }
+        expect(await session.getItems()).toEqual([user('kept')])
+        await session.addItems([user('after')])
+        expect(texts(await session.getItems())).toEqual(['kept', 'after'])
+      })
+
+      it('keeps a "__proto__" key as the item\'s own data, and refuses an item whose only shape comes from one', async () => {
+        const session = await makeSession(uniqueId('proto-key'))
+        const parsed = JSON.parse('{"type":"function_call","call_id":"c1","name":"f","arguments":"{}","__proto__":{"polluted":true}}') as AgentItem
+        await session.addItems([parsed])
+        const [read] = await session.getItems()
+        expect(Object.hasOwn(read!, '__proto__')).toBe(true)
+        expect(JSON.stringify(read)).toBe(JSON.stringify(parsed))
+        expect(({} as { polluted?: boolean }).polluted).toBeUndefined()
+        const disguised = JSON.parse('{"__proto__":{"type":"message","role":"user","content":"hi"}}') as AgentItem
+        await expect(session.addItems([disguised])).rejects.toBeInstanceOf(InvalidItemError)
+        expect(await session.getItems()).toHaveLength(1)
+      })
+
+      it('refuses an item nested too deeply with InvalidItemError, not a RangeError', async () => {
+        const session = await makeSession(uniqueId('deep'))
+        let deep: unknown = 'bottom'
+        for (let i = 0; i < 50_000; i++) deep = { nested: deep }
+        const error = await session.addItems([{ type: 'deep', value: deep } as AgentItem]).catch((e: unknown) => e)
+        expect(error).toBeInstanceOf(InvalidItemError)
+        expect((error as Error).message).toMatch(/levels deep/)
+        expect(await session.getItems()).toEqual([])
+      })
     }
 
     it('keeps each concurrent addItems batch whole, contiguous and in order (one and two instances)', async () => {

@@ -16,6 +16,44 @@ export type UsageSessionFactory = (
  */
 export function describeUsageConformance(name: string, open: UsageSessionFactory): void {
   describe(`${name}: usage per turn`, () => {
+    const some = (n: number) => ({ requests: 1, inputTokens: n, outputTokens: n, totalTokens: 2 * n })
+
+    it('never drops usage: before any turn it counts in the session total, outside every turn and branch', async () => {
+      const session = await open(uniqueSessionId('usage-outside'))
+      await session.storeRunUsage({ usage: some(1) }) // nothing stored yet
+      await session.addItems([{ role: 'system', content: 'Be brief.' }])
+      await session.storeRunUsage({ usage: some(2) }) // no user message yet
+      expect(await session.getSessionUsage()).toEqual({ requests: 2, inputTokens: 3, outputTokens: 3, totalTokens: 6 })
+      expect(await session.getSessionUsage({ branchId: 'main' })).toEqual({ requests: 0, inputTokens: 0, outputTokens: 0, totalTokens: 0 })
+      expect(await session.getTurnUsage()).toEqual([])
+      await session.addItems(turn(1))
+      await session.storeRunUsage({ usage: some(4) })
+      expect(await session.getTurnUsage(1)).toEqual(some(4))
+      expect((await session.getSessionUsage()).requests).toBe(3)
+    })
+
+    it('clearing main clears the usage outside turns too; clearing another branch does not', async () => {
+      const session = await open(uniqueSessionId('usage-clear'))
+      await session.storeRunUsage({ usage: some(1) })
+      await session.addItems(turn(1))
+      await session.addItems(turn(2))
+      await session.createBranchFromTurn(1)
+      await session.clearSession()
+      expect((await session.getSessionUsage()).requests).toBe(1)
+      await session.switchToBranch('main')
+      await session.clearSession()
+      expect(await session.getSessionUsage()).toEqual({ requests: 0, inputTokens: 0, outputTokens: 0, totalTokens: 0 })
+    })
+
+    it('adds items and their usage in one call (addItemsWithUsage), to the turn those items start or continue', async () => {
+      const session = await open(uniqueSessionId('usage-with-items'))
+      await session.addItemsWithUsage(turn(1), some(3))
+      await session.addItemsWithUsage([], some(1))
+      expect(await session.getTurnUsage(1)).toEqual({ requests: 2, inputTokens: 4, outputTokens: 4, totalTokens: 8 })
+      await expect(session.addItemsWithUsage(turn(2), { requests: -1 } as never)).rejects.toBeInstanceOf(InvalidArgumentError)
+      expect(await session.getItems()).toHaveLength(2)
+    })
+
     it('records usage per turn; shared turns count once in the session total', async () => {
       const session = await open(uniqueSessionId('usage'))
       await session.addItems(turn(1))
