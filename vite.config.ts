@@ -31,7 +31,13 @@ export default defineConfig(({ command, mode }) => {
             },
             formats: ['es'],
           },
-          rollupOptions: { external: [/^idb(\/|$)/, /^openai(\/|$)/, /^zod(\/|$)/, /^vitest(\/|$)/, /^node:/] },
+          // Readable output: apps minify it with their own build. Error names do not depend on
+          // class names (each error class sets `name`), so either way `err.name` is right.
+          minify: false,
+          rollupOptions: {
+            external: [/^idb(\/|$)/, /^openai(\/|$)/, /^zod(\/|$)/, /^vitest(\/|$)/, /^pg(\/|$)/, /^@electric-sql\/pglite(\/|$)/, /^node:/],
+            output: { keepNames: true },
+          },
           outDir: 'dist',
           emptyOutDir: true,
         }
@@ -45,7 +51,7 @@ export default defineConfig(({ command, mode }) => {
             include: ['test/**/*.test.ts'],
             exclude: ['test/**/*.browser.test.ts', 'node_modules/**'],
             setupFiles: ['test/support/node-setup.ts'],
-            globalSetup: ['test/support/api-server-global-setup.ts'],
+            globalSetup: ['test/support/api-server-global-setup.ts', 'test/support/build-global-setup.ts'],
           },
         },
         ...browserProjects(),

@@ -41,6 +41,8 @@ export class IdbAgentsError extends Error {
 
   constructor(code: IdbAgentsErrorCode, message: string, options: IdbAgentsErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    // Every subclass of idb-agents also sets `name` as a string: a minifier (ours or the
+    // app's) renames classes, and `err.name` must still read 'StorageQuotaError'.
     this.name = new.target.name
     this.code = code
   }
@@ -52,6 +54,8 @@ export class IdbAgentsError extends Error {
  * or of the wrong shape. Nothing of the batch was written.
  */
 export class InvalidItemError extends IdbAgentsError {
+  override name = 'InvalidItemError'
+
   /** Index of the offending item in the batch passed to `addItems`. */
   readonly index: number
   /** Path inside that item, e.g. `content[0].text`; `''` for the item itself. */
@@ -67,6 +71,8 @@ export class InvalidItemError extends IdbAgentsError {
 
 /** An argument is out of range or of the wrong type (e.g. `getItems(NaN)`). */
 export class InvalidArgumentError extends IdbAgentsError {
+  override name = 'InvalidArgumentError'
+
   constructor(message: string) {
     super('invalid_argument', message)
   }
@@ -78,6 +84,8 @@ export class InvalidArgumentError extends IdbAgentsError {
  * retry.
  */
 export class StorageQuotaError extends IdbAgentsError {
+  override name = 'StorageQuotaError'
+
   constructor(cause?: unknown) {
     super(
       'storage_quota',
@@ -93,6 +101,8 @@ export class StorageQuotaError extends IdbAgentsError {
  * Fall back to `MemorySession` and tell the user history will not be kept.
  */
 export class StorageUnavailableError extends IdbAgentsError {
+  override name = 'StorageUnavailableError'
+
   constructor(detail: string, cause?: unknown) {
     super(
       'storage_unavailable',
@@ -111,6 +121,8 @@ export class StorageUnavailableError extends IdbAgentsError {
  * restore from another copy (an export, a synced server) if there is one.
  */
 export class StorageDataLostError extends IdbAgentsError {
+  override name = 'StorageDataLostError'
+
   /** The database that was discarded. */
   readonly dbName: string
 
@@ -134,6 +146,8 @@ export class StorageDataLostError extends IdbAgentsError {
  * older version open and does not close it.
  */
 export class UpgradeBlockedError extends IdbAgentsError {
+  override name = 'UpgradeBlockedError'
+
   constructor(dbName: string) {
     super(
       'upgrade_blocked',
@@ -145,6 +159,8 @@ export class UpgradeBlockedError extends IdbAgentsError {
 
 /** Any other IndexedDB failure; the operation changed nothing. `cause` holds the DOMException. */
 export class StorageError extends IdbAgentsError {
+  override name = 'StorageError'
+
   constructor(message: string, cause?: unknown) {
     super('storage_failed', message, { cause })
   }
@@ -155,6 +171,8 @@ export class StorageError extends IdbAgentsError {
  * newer version of idb-agents, or inconsistent. Nothing was written.
  */
 export class InvalidExportError extends IdbAgentsError {
+  override name = 'InvalidExportError'
+
   /** Every problem found, each naming where in the document it is. */
   readonly issues: string[]
 
@@ -170,6 +188,8 @@ export class InvalidExportError extends IdbAgentsError {
 
 /** `importSession` found a session with the same id and was not told to replace it. Nothing was written. */
 export class SessionExistsError extends IdbAgentsError {
+  override name = 'SessionExistsError'
+
   constructor(sessionId: string) {
     super(
       'session_exists',

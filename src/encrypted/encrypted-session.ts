@@ -174,11 +174,11 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
    * @throws {@link DecryptionError} naming the first item that fails to decrypt;
    *   {@link WrongKeyError} for items under a key `key` does not hold.
    */
-  async getItems(limit?: number): Promise<TItem[]> {
+  async getItems<T extends TItem = TItem>(limit?: number): Promise<T[]> {
     await this.#queue.settled() // see every write made before this call
     const policy = this.#policy()
     const raw = await this.#inner.getItems(limit)
-    const items = await openItems<TItem>(raw, policy)
+    const items = await openItems<T>(raw, policy)
     this.#noteKeyChecked(raw, policy)
     return items
   }
@@ -199,8 +199,8 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
    * `onUndecryptable` says), `DecryptionError` is thrown and it stays stored. Returns
    * `undefined`, removing nothing, when the newest item is expired.
    */
-  async popItem(): Promise<TItem | undefined> {
-    return this.#queue.run(async () => {
+  async popItem<T extends TItem = TItem>(): Promise<T | undefined> {
+    return this.#queue.run(async (): Promise<T | undefined> => {
       const peeked = await this.#inner.getItems(1)
       if (peeked.length === 0) return undefined
       const [newest] = await inspectItems(peeked, this.#policy())
@@ -208,10 +208,10 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
       if (newest.kind === 'failed') throw newest.error
       const popped = await this.#inner.popItem()
       if (popped === undefined) return undefined
-      if (sameJson(popped, newest.raw)) return newest.item as TItem
+      if (sameJson(popped, newest.raw)) return newest.item as T
       // Another writer (another tab) changed the end in between: open what was removed.
       try {
-        const [item] = await openItems<TItem>([popped], { ...this.#policy(), onUndecryptable: 'throw', expiredBefore: -Infinity })
+        const [item] = await openItems<T>([popped], { ...this.#policy(), onUndecryptable: 'throw', expiredBefore: -Infinity })
         return item
       } catch (error) {
         await this.#inner.addItems([popped]) // put it back where it was: at the end

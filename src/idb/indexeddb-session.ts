@@ -113,13 +113,13 @@ export class IndexedDBSession<TItem = AgentItem>
     return this.sessionId
   }
 
-  async getItems(limit?: number): Promise<TItem[]> {
+  async getItems<T extends TItem = TItem>(limit?: number): Promise<T[]> {
     const count = resolveLimit(limit, this.#settings)
     if (count <= 0) return []
     const rows = await this.#read(`reading session "${this.sessionId}"`, (tx, record) =>
       readRows(tx, record, lastPositions(currentBranch(record).ranges, count)),
     )
-    return (rows ?? []).map((row) => row.item as TItem)
+    return (rows ?? []).map((row) => row.item as T)
   }
 
   async getItemCount(): Promise<number> {
@@ -135,7 +135,7 @@ export class IndexedDBSession<TItem = AgentItem>
     )
   }
 
-  async popItem(): Promise<TItem | undefined> {
+  async popItem<T extends TItem = TItem>(): Promise<T | undefined> {
     let removed: unknown
     await this.#write('pop', `removing the newest item of session "${this.sessionId}"`, async (tx, existing, now) => {
       removed = undefined // a retried attempt must not report what an aborted one read
@@ -144,7 +144,7 @@ export class IndexedDBSession<TItem = AgentItem>
       removed = dropped.removed.item
       return dropped.change
     })
-    return removed as TItem | undefined
+    return removed as T | undefined
   }
 
   async clearSession(): Promise<void> {

@@ -45,6 +45,8 @@ export interface OpenAIConversationsSessionOptions {
  * when the API answered; `cause` the `openai` client's error.
  */
 export class ConversationError extends IdbAgentsError {
+  override name = 'ConversationError'
+
   /** HTTP status of the failed call, `undefined` for network failures. */
   readonly status: number | undefined
 

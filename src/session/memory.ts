@@ -77,11 +77,11 @@ export class MemorySession<TItem = AgentItem>
     return this.sessionId
   }
 
-  async getItems(limit?: number): Promise<TItem[]> {
+  async getItems<T extends TItem = TItem>(limit?: number): Promise<T[]> {
     const count = resolveLimit(limit, this.#settings)
     if (count <= 0) return []
     const entries = this.#current.entries
-    return structuredClone(entries.slice(Math.max(0, entries.length - count)).map((entry) => entry.item as TItem))
+    return structuredClone(entries.slice(Math.max(0, entries.length - count)).map((entry) => entry.item as T))
   }
 
   async getItemCount(): Promise<number> {
@@ -93,8 +93,8 @@ export class MemorySession<TItem = AgentItem>
     this.#current.entries.push(...toStoredItems(items).map((item) => ({ item, createdAt: now })))
   }
 
-  async popItem(): Promise<TItem | undefined> {
-    return structuredClone(this.#current.entries.pop()?.item as TItem | undefined)
+  async popItem<T extends TItem = TItem>(): Promise<T | undefined> {
+    return structuredClone(this.#current.entries.pop()?.item as T | undefined)
   }
 
   async clearSession(): Promise<void> {
