@@ -126,9 +126,9 @@ export class NotesStore {
     return note
   }
 
-  /** Re-stores every note with the current sealer (after the vault was turned on). */
-  async sealAll(): Promise<void> {
-    for (const note of await this.list()) await this.#put(note, false)
+  /** Re-stores every note with `to` (the vault was turned off), else with the current sealer (turned on). */
+  async resealAll(to: TextSealer = this.#sealer()): Promise<void> {
+    for (const note of await this.list()) await this.#put(note, false, to)
     announce(this.user)
   }
 
@@ -138,8 +138,8 @@ export class NotesStore {
     return note
   }
 
-  async #put(note: Note, notify = true): Promise<void> {
-    const body = await this.#sealer().seal(JSON.stringify({ title: note.title, content: note.content }), `note:${this.user}`)
+  async #put(note: Note, notify = true, sealer: TextSealer = this.#sealer()): Promise<void> {
+    const body = await sealer.seal(JSON.stringify({ title: note.title, content: note.content }), `note:${this.user}`)
     await (await this.#db()).put('notes', { user: this.user, id: note.id, createdAt: note.createdAt, updatedAt: note.updatedAt, body })
     if (notify) announce(this.user)
   }
