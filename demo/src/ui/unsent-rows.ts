@@ -29,7 +29,7 @@ export function waitingRow(entry: PendingInput, actions: { sendNow(): void; disc
   const bar = h(
     'div',
     { class: 'actions' },
-    button('Send now', actions.sendNow),
+    ...(navigator.onLine ? [button('Send now', actions.sendNow)] : []),
     button('Delete', actions.discard, { 'aria-label': 'Delete unsent message' }),
   )
   if (sending) for (const b of bar.querySelectorAll('button')) b.disabled = true
