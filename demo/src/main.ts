@@ -58,8 +58,10 @@ const sidebar = new Sidebar({
   store: () => chats,
   current: () => chatView.sessionId,
   open: (sessionId) => void openChat(sessionId),
+  newChat: () => void newChat(),
   deleted: (sessionId) => {
     void unsent.forget(sessionId)
+    if (localStorage.getItem(lastChatKey(chats.user)) === sessionId) localStorage.removeItem(lastChatKey(chats.user))
     storagePanel.changed()
     if (sessionId === chatView.sessionId) void openMostRecent()
   },
@@ -93,11 +95,21 @@ async function openChat(sessionId: string): Promise<void> {
   await sidebar.refresh()
 }
 
+/** The chat opened last that has nothing stored yet: "New chat" returns to it, with its draft or unsent message. */
+let blankChat: string | undefined
+
+async function newChat(): Promise<void> {
+  const stored = new Set((await chats.list()).map((chat) => chat.sessionId))
+  if (blankChat === undefined || !blankChat.startsWith(chats.prefix) || stored.has(blankChat)) blankChat = chats.newSessionId()
+  await openChat(blankChat)
+}
+
+/** Reopens the chat that was open (one with nothing stored yet too: it may hold an unsent message), else the newest. */
 async function openMostRecent(): Promise<void> {
   const list = await chats.list()
   const last = localStorage.getItem(lastChatKey(chats.user))
-  const chosen = list.find((chat) => chat.sessionId === last) ?? list[0]
-  await openChat(chosen?.sessionId ?? chats.newSessionId())
+  if (last?.startsWith(chats.prefix) && !list.some((chat) => chat.sessionId === last)) blankChat = last
+  await openChat(last?.startsWith(chats.prefix) ? last : (list[0]?.sessionId ?? chats.newSessionId()))
 }
 
 function renderConnection(): void {

@@ -82,7 +82,7 @@ export function describeChatApp(label: string, start: () => Promise<Running>): v
       // The technical text is there, behind "Details".
       expect(await failed.locator('details pre').isVisible()).toBe(false)
       await failed.locator('details summary').click()
-      expect(await failed.locator('details pre').textContent()).toMatch(/ModelHttpError \[model_http\]: .*401/)
+      expect(await failed.locator('details pre').textContent()).toMatch(/^\[model_http\] The model API answered 401/)
       await shot(page, 'error-with-details')
       await page.setViewportSize({ width: 375, height: 740 })
       await page.waitForTimeout(300) // the sidebar slides away as the layout changes
@@ -117,6 +117,25 @@ export function describeChatApp(label: string, start: () => Promise<Running>): v
       const requests = await api.requests()
       expect(requests).toHaveLength(2)
       expect(userTexts(requests[1]?.body)).toEqual(['Tell me a long story'])
+    })
+
+    test('opening another chat while an answer streams loses nothing: the answer lands, drafts stay per chat', async () => {
+      const api = await script([{ text: 'one two three four five six seven eight', stream: { chunkDelayMs: 120 } }])
+      const { page } = await freshApp()
+      await useProxy(page, api.baseURL)
+      await type(page, 'A question that takes a while')
+      await page.waitForFunction(() => document.querySelector('.msg.streaming .text')?.textContent?.includes('one'))
+      const first = await page.textContent('#session-id')
+      await page.click('#new-chat')
+      await expect.poll(() => page.textContent('#session-id')).not.toBe(first)
+      expect(await page.inputValue('#message')).toBe('')
+      await page.fill('#message', 'a draft for the new chat')
+      await page.click('#chat-list li .open')
+      await expect.poll(() => page.textContent('#session-id')).toBe(first)
+      await expect.poll(() => transcript(page)).toEqual(['A question that takes a while', 'one two three four five six seven eight'])
+      expect(await page.locator('.msg.unsent').count()).toBe(0)
+      await page.click('#new-chat')
+      await expect.poll(() => page.inputValue('#message')).toBe('a draft for the new chat')
     })
 
     test('offline, on the compaction path: the message waits to send and lands once when back online', async () => {

@@ -21,13 +21,14 @@ export class SetupError extends Error {
 
 function causeText(error: Error): string {
   const cause = error.cause
-  if (cause instanceof Error) return `\nCaused by ${cause.name}: ${cause.message}`
+  if (cause instanceof Error) return `\nCaused by: ${cause.message}`
   return cause === undefined ? '' : `\nCaused by: ${String(cause)}`
 }
 
 export function problemOf(error: unknown): Problem {
   if (!(error instanceof Error)) return { code: 'unknown', details: String(error) }
-  const details = `${error.name}${error instanceof IdbAgentsError ? ` [${error.code}]` : ''}: ${error.message}${causeText(error)}`
+  // The code, not the class name, names a library error: a minifying build renames classes (name 'ao').
+  const details = `${error instanceof IdbAgentsError ? `[${error.code}]` : `${error.name}:`} ${error.message}${causeText(error)}`
   if (error instanceof AbortError) return { code: 'stopped', details }
   if (error instanceof SetupError) return { code: 'setup', details: error.message }
   if (error instanceof ModelHttpError) return { code: error.code, status: error.status, details }

@@ -12,6 +12,8 @@ export interface SidebarDeps {
   store(): ChatStore
   current(): string | undefined
   open(sessionId: string): void
+  /** Opens an empty chat (the one left empty before, so a draft typed there is found again). */
+  newChat(): void
   /** The open conversation was deleted. */
   deleted(sessionId: string): void
 }
@@ -30,7 +32,7 @@ export class Sidebar {
     onMemoryChatsChanged(() => void this.refresh())
     this.#search.addEventListener('input', () => void this.refresh())
     $('new-chat').addEventListener('click', () => {
-      this.#deps.open(this.#deps.store().newSessionId())
+      this.#deps.newChat()
       this.setOpen(false)
     })
     this.#toggle.addEventListener('click', () => this.setOpen(!this.#root.classList.contains('open')))
