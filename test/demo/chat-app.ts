@@ -391,6 +391,47 @@ export function describeChatApp(label: string, start: () => Promise<Running>): v
       expect((await transcript(page)).at(-1)).toBe('Your favorite color is green!')
     })
 
+    test('with the vault on, offline input is never stored in clear: it stays unsent with Retry, which sends it once', async () => {
+      const api = await script(['Sent after all.'])
+      const { context, page } = await freshApp()
+      await page.click('#vault-button')
+      await page.fill('#vault-passphrase', 'private passphrase')
+      await page.fill('#vault-confirm', 'private passphrase')
+      await page.click('#vault-enable')
+      await expect.poll(() => page.textContent('#vault-button'), { timeout: 15_000 }).toBe('Vault: encrypted')
+      await useProxy(page, api.baseURL)
+      await context.setOffline(true)
+      await send(page, 'Private and offline')
+      const unsent = page.locator('#messages li.msg.unsent')
+      await expect.poll(() => unsent.count(), { timeout: 20_000 }).toBe(1)
+      expect(await unsent.locator('.sentence').textContent()).toBe('You are offline, so the model cannot be reached.')
+      expect(await page.locator('#messages li.msg.waiting').count()).toBe(0)
+      const stored = await page.evaluate(async () => {
+        const names = (await indexedDB.databases()).map((db) => db.name ?? '')
+        let all = JSON.stringify({ ...localStorage })
+        for (const name of names) {
+          const db = await new Promise<IDBDatabase>((resolve, reject) => {
+            const request = indexedDB.open(name)
+            request.onsuccess = () => resolve(request.result)
+            request.onerror = () => reject(request.error)
+          })
+          const stores = [...db.objectStoreNames]
+          if (stores.length > 0) {
+            const tx = db.transaction(stores)
+            for (const store of stores) all += JSON.stringify(await new Promise((resolve) => (tx.objectStore(store).getAll().onsuccess = (e) => resolve((e.target as IDBRequest).result))))
+          }
+          db.close()
+        }
+        return all
+      })
+      expect(stored).not.toContain('Private and offline')
+      await context.setOffline(false)
+      await expect.poll(() => unsent.locator('.sentence').textContent()).toBe('You are back online: Retry to send it.')
+      await unsent.getByRole('button', { name: 'Retry' }).click()
+      await expect.poll(() => transcript(page)).toEqual(['Private and offline', 'Sent after all.'])
+      expect(await api.requests()).toHaveLength(1)
+    })
+
     test('the storage meter has an accessible name and refreshes as the user chats', async () => {
       const { page } = await freshApp({
         init: () => {

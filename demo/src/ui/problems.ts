@@ -90,8 +90,10 @@ export function sentenceFor(problem: Problem): string {
   }
 }
 
-/** The sentence, then "Details" that opens to the technical text. */
-export function problemView(problem: Problem, ...actions: HTMLElement[]): HTMLElement {
+/** The sentence (or `options.sentence` instead), buttons, then "Details" that opens to the technical text. */
+export function problemView(problem: Problem, options: { sentence?: string | undefined; actions?: HTMLElement[] } = {}): HTMLElement {
+  const actions = options.actions ?? []
   const details = problem.code === 'setup' || problem.code === 'stopped' ? undefined : h('details', { class: 'details' }, h('summary', {}, 'Details'), h('pre', {}, problem.details))
-  return h('div', { class: 'problem' }, h('p', { class: 'sentence' }, sentenceFor(problem)), actions.length > 0 && h('div', { class: 'row' }, ...actions), details)
+  const sentence = h('p', { class: 'sentence' }, options.sentence ?? sentenceFor(problem))
+  return h('div', { class: 'problem' }, sentence, actions.length > 0 && h('div', { class: 'row' }, ...actions), details)
 }

@@ -41,11 +41,13 @@ export function unsentRow(entry: Unsent, actions: { retry(): void; edit(): void;
   const retry = button('Retry', actions.retry, { class: 'primary' })
   if (entry.text === undefined) {
     // The input is in the history: Retry continues the answer without sending it again.
-    return h('li', { class: 'notice', 'data-unsent': entry.id }, problemView(entry.problem, retry, button('Dismiss', actions.discard)))
+    return h('li', { class: 'notice', 'data-unsent': entry.id }, problemView(entry.problem, { actions: [retry, button('Dismiss', actions.discard)] }))
   }
   const bar = h('div', { class: 'actions' }, retry, button('Edit', actions.edit, { 'aria-label': 'Edit unsent message' }), button('Discard', actions.discard, { 'aria-label': 'Discard unsent message' }))
   const badge = h('p', { class: 'state' }, h('span', { class: 'badge failed' }, entry.problem.code === 'stopped' ? 'stopped' : 'not sent'))
-  return userRow(entry.text, { class: 'unsent', 'data-unsent': entry.id }, bar, badge, problemView(entry.problem))
+  // Kept unsent while offline (not as pending input: the vault is on), and the network is back.
+  const back = entry.problem.code === 'offline' && navigator.onLine ? 'You are back online: Retry to send it.' : undefined
+  return userRow(entry.text, { class: 'unsent', 'data-unsent': entry.id }, bar, badge, problemView(entry.problem, { sentence: back }))
 }
 
 /** The rows of a run in progress, kept up to date as it streams. */
