@@ -134,7 +134,7 @@ export class Conversation {
     await retryPending(notesAgent(this.#deps.model().model), await this.runSession(), { store: pendingStore, context: this.#context() })
   }
 
-  /** Deletes a waiting input; returns its text. */
+  /** Deletes a waiting input (the user chose not to send it). */
   async discardWaiting(entry: PendingInput): Promise<void> {
     await pendingStore.remove(entry.id)
   }

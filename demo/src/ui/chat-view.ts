@@ -12,8 +12,9 @@ import { itemText } from '../offline-model/text.js'
 import type { AgentItem, PendingInput } from '../../../src/index.js'
 import { Composer } from './composer.js'
 import { confirmAction } from './dialogs.js'
+import { downloadJson } from './download.js'
 import { $, h } from './dom.js'
-import { renderItems } from './messages.js'
+import { hintRow, renderItems } from './messages.js'
 import { problemOf, problemView, type Problem } from './problems.js'
 import { Scroller } from './scroller.js'
 import { liveRows, unsentRow, waitingRow } from './unsent-rows.js'
@@ -29,15 +30,6 @@ export interface ChatDeps {
   /** Something was stored: the storage meter follows. */
   changed(): void
 }
-
-const EXAMPLES = [
-  'Save a note called Groceries: milk, eggs, bread',
-  'What notes do I have?',
-  'Find notes about milk',
-  'My favorite color is blue',
-  "What's my favorite color?",
-  'Show me some markdown',
-]
 
 const TITLE_LENGTH = 60
 
@@ -191,7 +183,7 @@ export class ChatView {
       this.#live = shown
       rows.push(...shown.rows)
     }
-    this.#list.replaceChildren(...(rows.length === 0 ? [this.#hint()] : rows))
+    this.#list.replaceChildren(...(rows.length === 0 ? [hintRow((example) => this.#composer.fill(example))] : rows))
     this.#composer.busy(live !== undefined)
     this.#scroller.follow()
   }
@@ -246,15 +238,6 @@ export class ChatView {
     )
   }
 
-  #hint(): HTMLElement {
-    const tries = EXAMPLES.map((example) => {
-      const button = h('button', { type: 'button' }, example)
-      button.addEventListener('click', () => this.#composer.fill(example))
-      return button
-    })
-    return h('li', { class: 'hint' }, h('p', {}, 'Ask the notes agent something. Everything stays on this device; reload and it is still here.'), h('div', { class: 'row', style: 'justify-content:center' }, ...tries))
-  }
-
   /** Titles come from the first message, once the conversation is stored. */
   async #ensureTitle(conversation: Conversation, items: AgentItem[]): Promise<string | undefined> {
     const store = this.#deps.store()
@@ -298,10 +281,7 @@ export class ChatView {
       return this.#setStatus(problemOf(error))
     }
     if (!doc) return
-    const name = `${($('chat-title').textContent ?? 'chat').replace(/[^\w-]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'chat'}.json`
-    const url = URL.createObjectURL(new Blob([JSON.stringify(doc, null, 2)], { type: 'application/json' }))
-    h('a', { href: url, download: name }).click()
-    setTimeout(() => URL.revokeObjectURL(url), 10_000)
+    const name = downloadJson(doc, $('chat-title').textContent ?? 'chat')
     this.#status.replaceChildren(`Exported to ${name}.`)
   }
 

@@ -23,6 +23,25 @@ export interface MessageActions {
 
 type Item = AgentItem & Record<string, unknown>
 
+const EXAMPLES = [
+  'Save a note called Groceries: milk, eggs, bread',
+  'What notes do I have?',
+  'Find notes about milk',
+  'My favorite color is blue',
+  "What's my favorite color?",
+  'Show me some markdown',
+]
+
+/** What an empty chat shows: what to try; a click puts the example in the message box. */
+export function hintRow(fill: (example: string) => void): HTMLElement {
+  const tries = EXAMPLES.map((example) => {
+    const button = h('button', { type: 'button' }, example)
+    button.addEventListener('click', () => fill(example))
+    return button
+  })
+  return h('li', { class: 'hint' }, h('p', {}, 'Ask the notes agent something. Everything stays on this device; reload and it is still here.'), h('div', { class: 'row', style: 'justify-content:center' }, ...tries))
+}
+
 export function renderItems(items: AgentItem[], actions: MessageActions): HTMLElement[] {
   const outputs = new Map<string, string>()
   for (const item of items as Item[]) if (item.type === 'function_call_output') outputs.set(String(item.call_id), outputText(item.output))
