@@ -1,6 +1,6 @@
 // A user's conversations: IndexedDB sessions whose ids start with the user's name (the
-// seed's "session ID per user"), all in one database. With the vault on, each session is
-// wrapped in an EncryptedSession and titles are sealed. Where the browser allows no
+// Sessions guide's "session ID per user"), all in one database. With the vault on, each
+// session is wrapped in an EncryptedSession and titles are sealed. Where the browser allows no
 // IndexedDB (some private windows), `inMemory` keeps conversations in MemorySessions
 // for the life of the page instead.
 import {

@@ -1,5 +1,5 @@
-// Notes per user in their own IndexedDB database (the seed's solution kept them in a list
-// in memory and lost them on restart). Title and content are one sealed body, so with the
+// Notes per user in their own IndexedDB database (the Sessions guide's solution kept them
+// in a list in memory and lost them on restart). Title and content are one sealed body, so with the
 // vault on nothing readable is stored. Where the browser allows no IndexedDB (some
 // private windows), `inMemory` keeps them in this page's memory instead.
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb'
