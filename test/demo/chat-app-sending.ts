@@ -26,6 +26,9 @@ export function sendingTests(app: ChatApp): void {
     await page.setViewportSize({ width: 375, height: 740 })
     await page.waitForTimeout(300) // the sidebar slides away as the layout changes
     await shot(page, 'phone-error')
+    await page.emulateMedia({ colorScheme: 'dark' })
+    await shot(page, 'phone-dark-error')
+    await page.emulateMedia({ colorScheme: 'light' })
     await page.setViewportSize({ width: 1100, height: 720 })
 
     await failed.getByRole('button', { name: 'Retry' }).click()

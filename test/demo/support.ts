@@ -97,8 +97,8 @@ export async function openApp(page: Page, url: string): Promise<void> {
 /** Sends a message and waits until the answer is stored and shown. */
 export async function send(page: Page, text: string): Promise<void> {
   await page.fill('#message', text)
+  // Sending shows Stop at once (in the key's own handler), so Send is back only when the run is over.
   await page.press('#message', 'Enter')
-  await page.waitForSelector('#stop', { state: 'visible' }).catch(() => {})
   await page.waitForSelector('#send', { state: 'visible' })
   await page.waitForFunction(() => !document.querySelector('.msg.streaming'))
 }

@@ -152,6 +152,7 @@ export class ChatView {
     const live = conversation.start(text)
     const unsent = this.#deps.unsent()
     this.#runs.set(sessionId, live)
+    this.#composer.busy(true)
     this.#deps.store().touch(sessionId)
     this.#setStatus(undefined)
     void this.render().then(() => this.#scroller.toBottom())

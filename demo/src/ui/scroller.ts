@@ -16,6 +16,8 @@ export class Scroller {
     this.#button.addEventListener('click', () => this.toBottom(true))
     list.after(this.#button)
     list.addEventListener('scroll', () => this.#update(), { passive: true })
+    // A narrower screen (a phone turned, the keyboard opening) makes the same messages taller.
+    new ResizeObserver(() => this.follow()).observe(list)
   }
 
   /** Call after content changed: follows it down only when the user was at the bottom. */
