@@ -40,6 +40,8 @@ export class ChatView {
   readonly #composer: Composer
   readonly #scroller: Scroller
   readonly #runs = new Map<string, LiveRun>()
+  /** Runs' endings still being recorded (an unsent message being kept). */
+  readonly #finishing = new Set<Promise<void>>()
   #conversation: Conversation | undefined
   #live: { detach(): void } | undefined
   #unsubscribe: (() => void) | undefined
@@ -93,9 +95,9 @@ export class ChatView {
 
   /** Stops every run (kept as stopped messages) and shows nothing. */
   async close(): Promise<void> {
-    const runs = [...this.#runs.values()]
-    for (const live of runs) live.stop()
-    await Promise.all(runs.map((live) => live.outcome))
+    for (const live of this.#runs.values()) live.stop()
+    // Stopped messages are kept (sealed by the vault of the time) before anything else changes.
+    await Promise.all(this.#finishing)
     this.#detach()
     this.#conversation = undefined
     this.#composer.switchTo(undefined)
@@ -156,12 +158,14 @@ export class ChatView {
     this.#deps.store().touch(sessionId)
     this.#setStatus(undefined)
     void this.render().then(() => this.#scroller.toBottom())
-    void live.outcome.then(async (outcome) => {
+    const finished = live.outcome.then(async (outcome) => {
       if (outcome.kind === 'failed') await unsent.add({ sessionId, text: outcome.inputSaved ? undefined : text, problem: outcome.problem })
       this.#runs.delete(sessionId)
+      this.#finishing.delete(finished)
       if (this.#conversation?.sessionId === sessionId) await this.render()
       this.#deps.changed()
     })
+    this.#finishing.add(finished)
   }
 
   async #render(): Promise<void> {
