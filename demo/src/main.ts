@@ -40,6 +40,7 @@ function currentModel(): ResolvedModel {
 
 const storagePanel = new StoragePanel(async (doc) => {
   const sessionId = await chats.importChat(doc)
+  storagePanel.changed()
   await openChat(sessionId)
   return 'Imported: the conversation is open.'
 })
@@ -138,6 +139,7 @@ async function renderAll(): Promise<void> {
   unsent = new UnsentInputs(vault.user, vault.sealer, !inMemory)
   await unsent.load()
   notesPanel.show(notes)
+  chatView.resume()
   await openMostRecent()
 }
 

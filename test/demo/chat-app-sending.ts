@@ -114,6 +114,23 @@ export function sendingTests(app: ChatApp): void {
     expect(await page.locator('#messages li.msg.waiting').count()).toBe(0)
   })
 
+  test('waiting input of a chat that is not open is sent too when the network is back', async () => {
+    const api = await script(['First answer.', 'Second answer.'])
+    const { context, page } = await freshApp()
+    await useProxy(page, api.baseURL)
+    await send(page, 'First message')
+    const first = await page.textContent('#session-id')
+    await context.setOffline(true)
+    await send(page, 'Waiting in chat one')
+    await expect.poll(() => page.locator('#messages li.msg.waiting').count(), { timeout: 20_000 }).toBe(1)
+    await page.click('#new-chat')
+    await expect.poll(() => page.textContent('#session-id')).not.toBe(first)
+    await context.setOffline(false)
+    await expect.poll(async () => (await api.requests()).length, { timeout: 20_000 }).toBe(2)
+    await page.click('#chat-list li .open')
+    await expect.poll(() => transcript(page)).toEqual(['First message', 'First answer.', 'Waiting in chat one', 'Second answer.'])
+  })
+
   test('with the vault on, offline input is never stored in clear: it stays unsent with Retry, which sends it once', async () => {
     const api = await script(['Sent after all.'])
     const { context, page } = await freshApp()

@@ -5,6 +5,7 @@ import type { ChatStore } from '../chats/chat-store.js'
 import { Conversation, type Snapshot } from '../chats/conversation.js'
 import type { LiveRun } from '../chats/live-run.js'
 import type { Unsent, UnsentInputs } from '../chats/unsent.js'
+import { WaitingWatch } from '../chats/waiting-watch.js'
 import { versionsOf } from '../chats/versions.js'
 import type { ResolvedModel } from '../connection/model.js'
 import type { NotesStore } from '../notes/notes-store.js'
@@ -45,7 +46,8 @@ export class ChatView {
   #conversation: Conversation | undefined
   #live: { detach(): void } | undefined
   #unsubscribe: (() => void) | undefined
-  #unwatch: (() => void) | undefined
+  /** Sends input kept while offline, in the open chat and every chat where some waits. */
+  #waiting: WaitingWatch | undefined
   /** Why waiting input could not be sent on the last try (shown while online). */
   #waitingProblem: Problem | undefined
   #rendering = Promise.resolve()
@@ -67,20 +69,38 @@ export class ChatView {
     return this.#conversation?.sessionId
   }
 
+  /** Starts sending the current user's waiting input, in every chat that holds some. */
+  resume(): void {
+    this.#waiting?.stopAll()
+    const waiting = new WaitingWatch(this.#deps.store().user, this.#deps.keepOffline(), {
+      sent: (sessionId) => {
+        if (sessionId !== this.sessionId) return this.#deps.changed()
+        this.#waitingProblem = undefined
+        void this.render()
+        this.#deps.changed()
+      },
+      failed: (sessionId, error) => {
+        if (sessionId !== this.sessionId) return
+        this.#waitingProblem = problemOf(error)
+        void this.render()
+      },
+    })
+    this.#waiting = waiting
+    for (const sessionId of waiting.known()) waiting.watch(this.#open(sessionId))
+  }
+
   /** Shows a conversation (a new, still empty one for an id that was never stored). */
   async show(sessionId: string): Promise<void> {
+    const left = this.sessionId
     this.#detach()
-    const conversation = new Conversation(this.#deps.store().open(sessionId), {
-      model: () => this.#deps.model(),
-      notes: () => this.#deps.notes(),
-      keepOffline: this.#deps.keepOffline(),
-    })
+    if (left !== undefined) this.#waiting?.left(left)
+    const conversation = this.#open(sessionId)
     this.#conversation = conversation
     this.#composer.switchTo(sessionId)
     $('session-id').textContent = sessionId
     const raw = conversation.chat.raw
     this.#unsubscribe = 'subscribe' in raw ? raw.subscribe(() => void (this.#runs.has(sessionId) || this.render())) : undefined
-    this.#watchWaiting()
+    this.#waiting?.watch(conversation)
     this.#setStatus(undefined)
     await this.render()
     this.#scroller.toBottom()
@@ -88,8 +108,7 @@ export class ChatView {
 
   /** The connection settings changed: waiting input is retried with the new model. */
   connectionChanged(): void {
-    this.#unwatch?.()
-    this.#watchWaiting()
+    this.#waiting?.rewatch()
     this.#setStatus(undefined)
   }
 
@@ -99,6 +118,8 @@ export class ChatView {
     // Stopped messages are kept (sealed by the vault of the time) before anything else changes.
     await Promise.all(this.#finishing)
     this.#detach()
+    this.#waiting?.stopAll()
+    this.#waiting = undefined
     this.#conversation = undefined
     this.#composer.switchTo(undefined)
     this.#list.replaceChildren()
@@ -126,25 +147,16 @@ export class ChatView {
 
   #detach(): void {
     this.#unsubscribe?.()
-    this.#unwatch?.()
     this.#live?.detach()
-    this.#unsubscribe = this.#unwatch = this.#live = undefined
+    this.#unsubscribe = this.#live = undefined
     this.#waitingProblem = undefined
   }
 
-  #watchWaiting(): void {
-    const conversation = this.#conversation
-    if (!conversation) return
-    this.#unwatch = conversation.watchWaiting({
-      sent: () => {
-        this.#waitingProblem = undefined
-        void this.render()
-        this.#deps.changed()
-      },
-      failed: (error) => {
-        this.#waitingProblem = problemOf(error)
-        void this.render()
-      },
+  #open(sessionId: string): Conversation {
+    return new Conversation(this.#deps.store().open(sessionId), {
+      model: () => this.#deps.model(),
+      notes: () => this.#deps.notes(),
+      keepOffline: this.#deps.keepOffline(),
     })
   }
 
@@ -160,6 +172,7 @@ export class ChatView {
     void this.render().then(() => this.#scroller.toBottom())
     const finished = live.outcome.then(async (outcome) => {
       if (outcome.kind === 'failed') await unsent.add({ sessionId, text: outcome.inputSaved ? undefined : text, problem: outcome.problem })
+      if (outcome.kind === 'waiting') this.#waiting?.kept(conversation)
       this.#runs.delete(sessionId)
       this.#finishing.delete(finished)
       if (this.#conversation?.sessionId === sessionId) await this.render()
@@ -227,15 +240,19 @@ export class ChatView {
       {
         sendNow: () => {
           this.#waitingProblem = undefined
-          void conversation.sendWaitingNow().then(
-            () => this.#deps.changed(),
-            (error: unknown) => (this.#waitingProblem = problemOf(error)),
-          ).finally(() => void this.render())
+          void conversation
+            .sendWaitingNow()
+            .then(
+              () => (this.#deps.changed(), this.#waiting?.settle(conversation, this.sessionId)),
+              (error: unknown) => (this.#waitingProblem = problemOf(error)),
+            )
+            .finally(() => void this.render())
         },
         discard: async () => {
           const text = entry.input.map((item) => itemText(item)).join('\n')
           const sure = await confirmAction({ title: 'Delete this unsent message?', message: `“${text}” will not be sent, and is deleted from this device.`, confirm: 'Delete', danger: true })
           if (sure) await conversation.discardWaiting(entry)
+          await this.#waiting?.settle(conversation, this.sessionId)
           await this.render()
         },
       },
@@ -263,16 +280,14 @@ export class ChatView {
     } catch (error) {
       return this.#setStatus(problemOf(error))
     }
-    this.#unwatch?.()
-    this.#watchWaiting()
+    this.#waiting?.watch(conversation)
     this.#start(conversation, text)
   }
 
   async #switchTo(conversation: Conversation, branchId: string): Promise<void> {
     if (this.#runs.has(conversation.sessionId)) return
     await conversation.chat.raw.switchToBranch(branchId)
-    this.#unwatch?.()
-    this.#watchWaiting()
+    this.#waiting?.watch(conversation)
     await this.render()
   }
 

@@ -1,6 +1,7 @@
 // Renders stored items as chat rows: user bubbles (edit, copy, a version switcher) and
 // markdown answers (copy; regenerate on the last one), each with its time; tool calls as
-// one compact line each; a marker where the model-facing history was compacted.
+// one compact line each; a marker where the model-facing history was compacted; what an
+// empty chat suggests.
 import type { AgentItem, TurnInfo } from '../../../src/index.js'
 import type { TurnVersions } from '../chats/versions.js'
 import { itemText } from '../offline-model/text.js'
