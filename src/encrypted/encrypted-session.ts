@@ -131,7 +131,7 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
    */
   constructor(underlying: Session<AgentItem>, options: EncryptedSessionOptions) {
     if (typeof underlying !== 'object' || underlying === null || typeof underlying.getItems !== 'function') {
-      throw new InvalidArgumentError('EncryptedSession needs an underlying Session to store envelopes in')
+      throw new InvalidArgumentError('EncryptedSession needs an underlying Session to store envelopes in.')
     }
     this.sessionId = underlying.sessionId
     this.#inner = underlying
@@ -296,7 +296,7 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
    *   has no `replaceItems`.
    */
   async purgeExpired(): Promise<number> {
-    if (this.#options.ttl === undefined) throw new InvalidArgumentError('purgeExpired() needs the ttl option of EncryptedSession')
+    if (this.#options.ttl === undefined) throw new InvalidArgumentError('purgeExpired() needs the ttl option of EncryptedSession.')
     return this.#rewrite('purgeExpired', false, async (raw) => {
       const expiredBefore = this.#policy().expiredBefore
       const next = raw.filter((item) => {
@@ -329,7 +329,7 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
     const dbName = options.dbName ?? location?.dbName
     if (dbName === undefined) {
       throw new InvalidArgumentError(
-        `exportPlaintext() exports from IndexedDB, but session "${this.sessionId}" is not stored in IndexedDB: pass { dbName } of the database holding it`,
+        `exportPlaintext() exports from IndexedDB, but session "${this.sessionId}" is not stored in IndexedDB: pass { dbName } of the database holding it.`,
       )
     }
     const indexedDB = options.indexedDB ?? (options.dbName === undefined ? location?.indexedDB : undefined)
@@ -347,7 +347,7 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
     return {
       getTurns: async () => (await turns()).map(({ info }) => info),
       findTurns: async (text) => {
-        if (typeof text !== 'string') throw new InvalidArgumentError(`findTurns expects a string, got ${typeof text}`)
+        if (typeof text !== 'string') throw new InvalidArgumentError(`findTurns expects a string, got ${typeof text}.`)
         return matchTurns(await turns(), text)
       },
       getTimedItems: async () => {

@@ -203,7 +203,7 @@ export class IndexedDBSession<TItem = AgentItem>
   }
 
   async findTurns(text: string): Promise<TurnMatch[]> {
-    if (typeof text !== 'string') throw new InvalidArgumentError(`findTurns expects a string, got ${typeof text}`)
+    if (typeof text !== 'string') throw new InvalidArgumentError(`findTurns expects a string, got ${typeof text}.`)
     return findInTurns(await this.#readBranch(), text)
   }
 
@@ -219,7 +219,7 @@ export class IndexedDBSession<TItem = AgentItem>
   }
 
   async switchToBranch(branchId: string): Promise<void> {
-    if (typeof branchId !== 'string') throw new InvalidArgumentError(`switchToBranch expects a branch id string, got ${typeof branchId}`)
+    if (typeof branchId !== 'string') throw new InvalidArgumentError(`switchToBranch expects a branch id string, got ${typeof branchId}.`)
     await this.#write('branch', `switching session "${this.sessionId}" to branch "${branchId}"`, (_tx, existing, now) => {
       if (!existing) {
         if (branchId === MAIN_BRANCH) return undefined // an empty session is on main already

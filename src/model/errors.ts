@@ -139,7 +139,7 @@ export class ToolError extends RunError {
   readonly callId: string
 
   constructor(toolName: string, callId: string, cause: unknown) {
-    super('tool_failed', `Tool "${toolName}" failed (call ${callId}): ${messageOf(cause)}`, { cause })
+    super('tool_failed', `Tool "${toolName}" failed (call ${callId}): ${messageOf(cause)}.`, { cause })
     this.toolName = toolName
     this.callId = callId
   }

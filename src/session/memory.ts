@@ -141,7 +141,7 @@ export class MemorySession<TItem = AgentItem>
   }
 
   async findTurns(text: string): Promise<TurnMatch[]> {
-    if (typeof text !== 'string') throw new InvalidArgumentError(`findTurns expects a string, got ${typeof text}`)
+    if (typeof text !== 'string') throw new InvalidArgumentError(`findTurns expects a string, got ${typeof text}.`)
     return structuredClone(findInTurns(this.#current.entries, text))
   }
 
@@ -249,7 +249,7 @@ export class MemorySession<TItem = AgentItem>
     const branch = this.#branches.get(branchId)
     if (!branch) {
       throw new InvalidArgumentError(
-        `Session "${this.sessionId}" has no branch "${branchId}"; its branches are ${[...this.#branches.keys()].join(', ')}`,
+        `Session "${this.sessionId}" has no branch "${branchId}"; its branches are ${[...this.#branches.keys()].join(', ')}.`,
       )
     }
     return branch
