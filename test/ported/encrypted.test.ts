@@ -18,7 +18,7 @@ import { dataKey, dbName } from './support/kinds.js'
 import { assistant, storedTexts, texts, user } from './support/items.js'
 
 let counter = 0
-const underlyingKinds: Array<[string, () => Session]> = [
+const underlyingKinds: Array<[string, () => MemorySession | IndexedDBSession]> = [
   ['MemorySession', () => new MemorySession(`enc-port-${++counter}`)],
   ['IndexedDBSession', () => new IndexedDBSession(`enc-port-${++counter}`, { dbName })],
 ]

@@ -37,7 +37,7 @@ export interface BranchingKind {
   readonly name: string
   make(options?: { settings?: SessionSettings }): BranchingSession & UsageTrackingSession
   /** The IndexedDB database the session lives in, when it does. */
-  dbNameOf?(session: Session): string
+  dbNameOf?(session: { sessionId: string }): string
 }
 
 let counter = 0
