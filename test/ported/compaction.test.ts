@@ -10,6 +10,7 @@ import {
   IndexedDBSession,
   isCompactionAwareSession,
   MemorySession,
+  OpenAIConversationsSession,
   OpenAIResponsesCompactionSession,
   Runner,
   type AgentItem,
@@ -321,3 +322,22 @@ for (const [name, makeTranscript] of transcripts) {
     })
   })
 }
+
+// js packages/agents-openai/test/openaiConversationsSession.test.ts: 'preserves the conversation ID when replacing history with compaction'
+// (JS refuses a Conversations-backed session under compaction — 'rejects conversations-backed sessions'; here
+// the conversation is the transcript and is never deleted or rewritten, the compacted view lives beside it.)
+// (A Conversations session not created yet cannot be wrapped today: FINDINGS.md F18.)
+it('compacting over an existing Conversations session keeps that conversation, its id and its items', async () => {
+  const script = await createServerScript(serverUrl, [])
+  const client = createOpenAIClient({ baseURL: script.baseURL, maxRetries: 0 })
+  const conversation = new OpenAIConversationsSession({ client, conversationId: (await client.conversations.create({})).id })
+  const session = new OpenAIResponsesCompactionSession({ underlyingSession: conversation, client, compactionMode: 'input' })
+  await session.addItems([user('hello'), assistantMessage('world')])
+  const id = conversation.sessionId
+  const before = await conversation.getItems()
+  await session.runCompaction({ force: true })
+  expect(kindsOf(await session.getItems())).toEqual(['user', 'compaction'])
+  expect(await conversation.getSessionId()).toBe(id)
+  expect(await conversation.getItems()).toEqual(before)
+  expect((await script.requests()).filter((r) => r.method === 'DELETE')).toEqual([])
+})
