@@ -44,7 +44,7 @@ export default defineConfig(({ command, mode }) => {
             include: ['test/**/*.test.ts'],
             exclude: ['test/**/*.browser.test.ts', 'node_modules/**'],
             setupFiles: ['test/support/node-setup.ts'],
-            globalSetup: ['test/support/api-server-global-setup.ts'],
+            globalSetup: ['test/support/api-server-global-setup.ts', 'test/support/postgres-global-setup.ts'],
           },
         },
         ...browserProjects(),
