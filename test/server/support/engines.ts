@@ -1,6 +1,6 @@
 // The same suites on both engines: PGlite (in memory, in this worker) and the throwaway
 // PostgreSQL cluster of the global setup. One store per engine and test file.
-import { afterAll, describe, inject } from 'vitest'
+import { afterAll, beforeAll, describe, inject } from 'vitest'
 import { PostgresStore } from '../../../src/server/index.js'
 
 export type EngineName = 'PGlite' | 'PostgreSQL'
@@ -38,7 +38,11 @@ export function describeEngines(title: string, body: (engine: Engine) => void): 
   for (const name of ['PGlite', 'PostgreSQL'] as const) {
     const missing = name === 'PostgreSQL' && postgresUrl() === ''
     const label = missing ? `${title} on PostgreSQL (skipped: ${inject('postgresSkipReason')})` : `${title} on ${name}`
-    describe.skipIf(missing)(label, () => body({ name, store: () => storeFor(name) }))
+    describe.skipIf(missing)(label, () => {
+      // Opening PGlite (WASM) takes seconds on a loaded machine: not a test's time.
+      beforeAll(() => storeFor(name).ready(), 120_000)
+      body({ name, store: () => storeFor(name) })
+    })
   }
 }
 
