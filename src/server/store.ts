@@ -32,7 +32,8 @@ export type PostgresTarget =
 export interface PostgresStoreOptions {
   /**
    * Listen for changes committed by other server processes on the same PostgreSQL
-   * (`LISTEN`/`NOTIFY`), so live feeds see them at once rather than at the next heartbeat.
+   * (`LISTEN`/`NOTIFY`, one extra connection opened by {@link PostgresStore.ready}), so live
+   * feeds see them at once rather than at the next heartbeat.
    * @default true for a URL or pool, false otherwise (PGlite lives in one process)
    */
   listen?: boolean
@@ -167,13 +168,6 @@ export class PostgresStore {
    * @returns the unsubscribe function
    */
   subscribe(userId: string, listener: (cursor: number) => void): () => void {
-    if (this.#listen && !this.#stopListening) {
-      this.#stopListening = this.#database().then(async (db) => {
-        if (!db.listen) return async () => {}
-        return db.listen(CHANGES_CHANNEL, (payload) => this.#hub.publishNotification(payload))
-      })
-      this.#stopListening.catch(() => {}) // live readers still poll at every heartbeat
-    }
     return this.#hub.subscribe(userId, listener)
   }
 
@@ -198,6 +192,11 @@ export class PostgresStore {
       } catch (error) {
         await db.close().catch(() => {})
         throw error
+      }
+      if (this.#listen && db.listen) {
+        this.#stopListening = db.listen(CHANGES_CHANNEL, (payload) => this.#hub.publishNotification(payload))
+        // Without the listener, live readers still see other processes' changes at each heartbeat.
+        await this.#stopListening.catch(() => {})
       }
       return db
     })
