@@ -27,10 +27,15 @@ export default defineConfig(({ command, mode }) => {
               index: 'src/index.ts',
               'testing/index': 'src/testing/index.ts',
               'testing/api-server/index': 'src/testing/api-server/index.ts',
+              'server/index': 'src/server/index.ts',
             },
             formats: ['es'],
           },
-          rollupOptions: { external: [/^idb(\/|$)/, /^openai(\/|$)/, /^zod(\/|$)/, /^vitest(\/|$)/, /^node:/] },
+          rollupOptions: {
+            external: [/^idb(\/|$)/, /^openai(\/|$)/, /^zod(\/|$)/, /^vitest(\/|$)/, /^pg(\/|$)/, /^@electric-sql\/pglite(\/|$)/, /^node:/],
+            // Errors name themselves after their class (`new.target.name`): bundling must not rename classes.
+            output: { keepNames: true },
+          },
           outDir: 'dist',
           emptyOutDir: true,
         }
