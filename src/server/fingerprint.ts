@@ -1,26 +1,14 @@
 import { createHash } from 'node:crypto'
+import type { StoreOp } from './ops.js'
 
 /**
- * A hash of a JSON value that ignores object key order: a retried op whose JSON was
- * rebuilt with keys in another order is still the same op.
+ * What makes two ops with one id "the same op": their JSON, with the items as the text
+ * they are stored as. Ops come out of validation with their keys in one fixed order, and
+ * items keep the order the client sent, so a client that resends its op as it first sent
+ * it gets the stored result back.
  */
-export function fingerprint(value: unknown): string {
-  return createHash('sha256').update(canonical(value)).digest('base64url')
-}
-
-/** JSON with object keys sorted, `undefined` members left out (as JSON.stringify does). */
-function canonical(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null'
-  if (Array.isArray(value)) {
-    let out = '['
-    for (let i = 0; i < value.length; i++) out += (i > 0 ? ',' : '') + canonical(value[i])
-    return `${out}]`
-  }
-  const record = value as Record<string, unknown>
-  let out = '{'
-  for (const key of Object.keys(record).sort()) {
-    if (record[key] === undefined) continue
-    out += `${out.length > 1 ? ',' : ''}${JSON.stringify(key)}:${canonical(record[key])}`
-  }
-  return `${out}}`
+export function fingerprint(op: StoreOp, itemsJson: string | undefined): string {
+  const hash = createHash('sha256').update(JSON.stringify({ ...op, items: undefined }))
+  if (itemsJson !== undefined) hash.update('\n').update(itemsJson)
+  return hash.digest('base64url')
 }

@@ -44,6 +44,8 @@ export interface WriteContext {
   now: number
   /** The cursor this op's change gets. */
   cursor: number
+  /** `append`/`replace`: the op's items as JSON text, serialized once by the store. */
+  itemsJson?: string | undefined
 }
 
 /** A change feed row: the op as applied, items named by seq range. */
@@ -123,7 +125,7 @@ async function append(ctx: WriteContext, op: Extract<StoreOp, { kind: 'append' |
       `INSERT INTO idb_agents_items (user_id, session_id, seq, created_at, turn, item)
        SELECT $1, $2, $3 + t.ord - 1, $4, t.turn, t.item
        FROM ROWS FROM (json_array_elements($5::json), unnest($6::int[])) WITH ORDINALITY AS t(item, turn, ord)`,
-      [ctx.userId, op.sessionId, firstSeq, ctx.now, JSON.stringify(op.items), turns],
+      [ctx.userId, op.sessionId, firstSeq, ctx.now, ctx.itemsJson ?? JSON.stringify(op.items), turns],
     )
   }
   branch.ranges = appendRange(branch.ranges, firstSeq, op.items.length)

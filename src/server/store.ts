@@ -105,7 +105,9 @@ export class PostgresStore {
   async apply(userId: string, op: StoreOp, opId?: string): Promise<AppliedOp> {
     assertUserId(userId)
     const db = await this.#database()
-    const print = opId === undefined ? undefined : fingerprint(op)
+    // Items are serialized once: for the fingerprint and for the INSERT.
+    const itemsJson = op.kind === 'append' || op.kind === 'replace' ? JSON.stringify(op.items) : undefined
+    const print = opId === undefined ? undefined : fingerprint(op, itemsJson)
     const applied = await db.transaction(async (tx) => {
       const cursor = await lockUser(tx, userId)
       if (opId !== undefined) {
@@ -118,7 +120,7 @@ export class PostgresStore {
         }
       }
       const now = Date.now()
-      const mutation = await mutate({ tx, userId, now, cursor: cursor + 1 }, op)
+      const mutation = await mutate({ tx, userId, now, cursor: cursor + 1, itemsJson }, op)
       const at = mutation.change ? cursor + 1 : cursor
       if (mutation.change) await recordChange(tx, userId, at, op, opId, now, mutation)
       if (opId !== undefined) {
