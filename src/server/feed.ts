@@ -1,5 +1,6 @@
 import type { SqlClient } from './db.js'
 import { ConflictError } from './errors.js'
+import { entryJson } from './reads.js'
 import { num } from './rows.js'
 
 // The change feed: pages of a user's changes after a cursor, and the wake-up calls that
@@ -26,27 +27,22 @@ export interface PageOptions {
 
 /**
  * The user's changes after `after`, oldest first: each append with the items it added that
- * are still stored. One statement, so one consistent snapshot, with items built into JSON
- * by PostgreSQL (their stored text is spliced in as is).
+ * are still stored. Run it in one read-only repeatable-read transaction (its two
+ * statements must see one state).
  *
  * @throws {@link ConflictError} `cursor_ahead` when `after` is beyond the user's cursor
  *   (a device that synced with a server whose database was since restored from a backup)
  */
-export async function readChanges(db: SqlClient, userId: string, after: number, options: PageOptions): Promise<RawChangesPage> {
-  const { rows } = await db.query(
-    `WITH head AS (SELECT coalesce((SELECT cursor FROM idb_agents_users WHERE user_id = $1), 0) AS cursor),
-     window_ AS (
+export async function readChanges(tx: SqlClient, userId: string, after: number, options: PageOptions): Promise<RawChangesPage> {
+  const { rows } = await tx.query(
+    `WITH window_ AS (
        SELECT c.*, row_number() OVER (ORDER BY c.cursor) AS n, sum(c.item_count) OVER (ORDER BY c.cursor) AS running
        FROM idb_agents_changes c WHERE c.user_id = $1 AND c.cursor > $2 ORDER BY c.cursor LIMIT $3
-     ),
-     page AS (SELECT * FROM window_ WHERE n = 1 OR running <= $4)
-     SELECT (SELECT cursor FROM head) AS head, p.cursor, p.session_id, p.kind, p.op_id, p.at, p.payload::text AS payload,
-       CASE WHEN p.first_seq IS NULL THEN NULL ELSE (
-         SELECT coalesce(json_agg(json_build_object('seq', i.seq, 'createdAt', i.created_at, 'item', i.item) ORDER BY i.seq), '[]'::json)::text
-         FROM idb_agents_items i
-         WHERE i.user_id = $1 AND i.session_id = p.session_id AND i.seq >= p.first_seq AND i.seq < p.first_seq + p.item_count
-       ) END AS items
-     FROM (SELECT 1) AS one LEFT JOIN page p ON TRUE ORDER BY p.cursor`,
+     )
+     SELECT coalesce((SELECT cursor FROM idb_agents_users WHERE user_id = $1), 0) AS head,
+       p.cursor, p.session_id, p.kind, p.op_id, p.at, p.first_seq, p.item_count, p.payload::text AS payload
+     FROM (SELECT 1) AS one LEFT JOIN (SELECT * FROM window_ WHERE n = 1 OR running <= $4) p ON TRUE
+     ORDER BY p.cursor`,
     [userId, after, options.limit, options.maxItems],
   )
   const head = num(rows[0]?.head ?? 0)
@@ -57,18 +53,41 @@ export async function readChanges(db: SqlClient, userId: string, after: number, 
         'Keep the local data, push it again, and pull from a snapshot.',
     )
   }
-  const changes: string[] = []
-  let cursor = after
-  for (const row of rows) {
-    if (row.cursor === null || row.cursor === undefined) continue
-    cursor = num(row.cursor)
+  const page = rows.filter((row) => row.cursor !== null && row.cursor !== undefined)
+  const items = await appendedItems(tx, userId, page)
+  const changes = page.map((row) => {
+    const cursor = num(row.cursor)
     const base = JSON.stringify({ cursor, sessionId: row.session_id, opId: row.op_id ?? null, at: num(row.at), kind: row.kind })
     const payload = row.payload as string
-    let text = payload === '{}' ? base : `${base.slice(0, -1)},${payload.slice(1)}`
-    if (typeof row.items === 'string') text = `${text.slice(0, -1)},"items":${row.items}}`
-    changes.push(text)
-  }
+    const text = payload === '{}' ? base : `${base.slice(0, -1)},${payload.slice(1)}`
+    const entries = items.get(cursor)
+    return row.first_seq === null || row.first_seq === undefined ? text : `${text.slice(0, -1)},"items":[${(entries ?? []).join(',')}]}`
+  })
+  const cursor = page.length > 0 ? num(page[page.length - 1]!.cursor) : after
   return { changes, cursor, hasMore: cursor < head }
+}
+
+/** The entries (JSON texts) still stored of each append in `page`, by change cursor. */
+async function appendedItems(tx: SqlClient, userId: string, page: Record<string, unknown>[]): Promise<Map<number, string[]>> {
+  const ranges = page
+    .filter((row) => row.first_seq !== null && row.first_seq !== undefined && num(row.item_count) > 0)
+    .map((row) => ({ c: num(row.cursor), s: row.session_id, a: num(row.first_seq), b: num(row.first_seq) + num(row.item_count) }))
+  const byCursor = new Map<number, string[]>()
+  if (ranges.length === 0) return byCursor
+  const { rows } = await tx.query(
+    `SELECT r.c AS cursor, i.seq, i.created_at, i.item::text AS item
+     FROM json_to_recordset($2::json) AS r(c bigint, s text, a bigint, b bigint)
+     JOIN idb_agents_items i ON i.user_id = $1 AND i.session_id = r.s AND i.seq >= r.a AND i.seq < r.b
+     ORDER BY r.c, i.seq`,
+    [userId, JSON.stringify(ranges)],
+  )
+  for (const row of rows) {
+    const cursor = num(row.cursor)
+    let list = byCursor.get(cursor)
+    if (!list) byCursor.set(cursor, (list = []))
+    list.push(entryJson(row))
+  }
+  return byCursor
 }
 
 /** Listeners per user, woken with the cursor of each committed change. */

@@ -152,8 +152,7 @@ export class PostgresStore {
 
   /** One page of `userId`'s changes after `after` (see `GET /v1/changes`). */
   async changes(userId: string, after: number, options: PageOptions): Promise<RawChangesPage> {
-    const db = await this.#database()
-    return readChanges(db, userId, after, options)
+    return this.read((tx) => readChanges(tx, userId, after, options))
   }
 
   /** The user's current cursor: 0 before their first change. */
