@@ -6,7 +6,6 @@
 //   address  http://127.0.0.1:8787 — PORT and HOST change it (HOST=0.0.0.0 for other devices)
 //   users    DEV ONLY: "Authorization: Bearer <name>" is trusted as user <name>, no password.
 //            Apps mount createSyncHandler with their own authorize (docs/sync.md).
-import { mkdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
 const entry = process.env.IDB_AGENTS_SERVER_ENTRY ?? new URL('../dist/server/index.js', import.meta.url).href
@@ -14,7 +13,6 @@ const { PostgresStore, createSyncHandler, insecureDevAuthorize, serveNode } = aw
 
 const databaseUrl = process.env.DATABASE_URL
 const dataDir = process.env.SYNC_DATA_DIR ?? fileURLToPath(new URL('../.data/sync-server', import.meta.url))
-if (!databaseUrl) mkdirSync(dataDir, { recursive: true })
 const store = new PostgresStore(databaseUrl ? databaseUrl : { dataDir })
 await store.ready()
 

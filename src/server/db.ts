@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises'
 import type { PGlite, PGliteOptions } from '@electric-sql/pglite'
 import type { Pool, PoolConfig } from 'pg'
 import { StorageError } from '../errors.js'
@@ -100,9 +101,10 @@ export async function connectUrl(url: string, config: PoolConfig = {}): Promise<
   return fromPool(new Pool(options), true, options)
 }
 
-/** Starts PGlite on a data directory (created when missing), or in memory when `dataDir` is omitted. */
+/** Starts PGlite on a data directory (created, parents included, when missing), or in memory when `dataDir` is omitted. */
 export async function startPGlite(dataDir?: string, options: PGliteOptions = {}): Promise<SqlDatabase> {
   const module = await importOptional<typeof import('@electric-sql/pglite')>('@electric-sql/pglite')
+  if (dataDir !== undefined) await mkdir(dataDir, { recursive: true })
   return fromPGlite(await module.PGlite.create(dataDir, options), true)
 }
 

@@ -20,7 +20,7 @@ async function freshTarget(engine: 'PGlite' | 'PostgreSQL'): Promise<PostgresTar
   if (engine === 'PGlite') {
     const dir = await mkdtemp(join(tmpdir(), 'idb-agents-pglite-'))
     dirs.push(dir)
-    return { dataDir: dir }
+    return { dataDir: join(dir, 'not', 'there', 'yet') }
   }
   const name = `fresh_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`
   const admin = new pg.Client({ connectionString: postgresUrl() })
