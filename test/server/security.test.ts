@@ -98,6 +98,7 @@ describeEngines('sync handler refusals', (engine) => {
       [{ ops: [good, { ...good }] }, 'invalid_request', 400, /appears twice/],
       [{ ops: [good, op.append('s1', [user('ok'), 'not an object'])] }, 'invalid_item', 400, /ops\[1\]: Cannot store item 1/],
       [{ ops: [good, op.append('s1', [{ content: 'no role, no type' }])] }, 'invalid_item', 400, /"type"/],
+      ['{"ops":[{"opId":"p","sessionId":"s1","kind":"append","items":[{"type":"x","a":{"__proto__":{"b":1}}}]}]}', 'invalid_item', 400, /item 0 at a\.__proto__: a key named "__proto__"/],
     ]
     for (const [body, code, status, message] of cases) {
       const reply = await alice.call('POST', '/v1/push', body)
