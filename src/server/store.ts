@@ -18,7 +18,7 @@ import { migrate } from './schema.js'
  *   `{}` keeps it in memory;
  * - `{ pool }` / `{ pglite }`: a `pg` Pool or PGlite your app already opened (not closed by
  *   {@link PostgresStore.close});
- * - `{ database }`: any {@link SqlDatabase}.
+ * - `{ database }`: any {@link SqlDatabase} (its `close()` is called by {@link PostgresStore.close}).
  */
 export type PostgresTarget =
   | string
