@@ -75,6 +75,26 @@ describeEngines('sync protocol', (engine) => {
     expect(snapshot.body.items.map((entry: { seq: number }) => entry.seq)).toEqual([0, 1, 2, 3, 5])
   })
 
+  it('replaces a branch in one op (compaction) and branches from a branch other than the current one', async () => {
+    const me = fresh()
+    await me.push(op.append('r', [user('q1'), assistant('a1'), user('q2'), assistant('a2')]), op.createBranch('r', 'side', 2))
+    const replaced = await me.push({ opId: crypto.randomUUID(), sessionId: 'r', kind: 'replace', branchId: 'main', items: [user('summary')], expectedLength: 4 })
+    expect(replaced.body.results[0]).toMatchObject({ kind: 'replace', branchId: 'main', firstSeq: 4, count: 1, branchLength: 1 })
+    expect(texts((await me.items('r', '?branchId=main')).body.items)).toEqual(['summary'])
+    // The side branch still shows the two items it shares with what main was.
+    expect((await me.items('r', '?branchId=side')).body.items.map((entry: { seq: number }) => entry.seq)).toEqual([0, 1])
+    expect((await me.snapshot('r')).body.items.map((entry: { seq: number }) => entry.seq)).toEqual([0, 1, 4])
+    const stale = await me.push({ opId: crypto.randomUUID(), sessionId: 'r', kind: 'replace', branchId: 'main', items: [], expectedLength: 4 })
+    expect(stale.body.error).toMatchObject({ reason: 'length_mismatch', branchLength: 1 })
+    await me.push(op.append('r', [user('q1b')], { branchId: 'side' }))
+    const fromSide = await me.push({ opId: crypto.randomUUID(), sessionId: 'r', kind: 'createBranch', branchId: 'side2', fromTurn: 2, sourceBranchId: 'side' })
+    expect(fromSide.body.results[0].branch).toMatchObject({ parentId: 'side', ranges: [[0, 2]], turnCount: 1 })
+    const first = await me.changes()
+    const second = await me.changes(first.body.cursor)
+    const kinds = [...first.body.changes, ...second.body.changes].map((change: { kind: string }) => change.kind)
+    expect(kinds).toEqual(['append', 'createBranch', 'replace', 'append', 'createBranch'])
+  })
+
   it('records usage on a turn named by an append of the same push, by seq, or outside turns', async () => {
     const me = fresh()
     const turn = op.append('u', [user('q1'), assistant('a1')])
