@@ -11,7 +11,7 @@ import { createSyncHandler, insecureDevAuthorize, PostgresStore, serveNode } fro
 import { compareMs, medianMs, report } from './support/measure.js'
 
 const COUNT = 10_000
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 31)
 const filler = 'x'.repeat(200)
 const items: AgentItem[] = Array.from({ length: COUNT }, (_, i) =>
   i % 2 === 0
@@ -72,11 +72,10 @@ it.skipIf(url === '')(`sync server on PostgreSQL: push and pull of ${COUNT} item
     const { rows } = await pool.query(`SELECT seq, created_at, item FROM idb_agents_items WHERE user_id = $1 AND session_id = $2 ORDER BY seq`, [userId, pulled])
     if (rows.length !== COUNT) throw new Error('unexpected raw pull')
   }
-  const [pullSnapshot = NaN, pullRaw = NaN] = await compareMs([snapshot, rawSelect], ROUNDS, 1)
   // The feed from the seed's change: one change carrying all 10k items.
   const seedCursor = (await store.cursor(userId)) - 1
   const feed = () => get(`/v1/changes?after=${seedCursor}&limit=1`, 1)
-  const pullFeed = await medianMs(feed, ROUNDS, 1)
+  const [pullSnapshot = NaN, pullFeed = NaN, pullRaw = NaN] = await compareMs([snapshot, feed, rawSelect], ROUNDS, 1)
   const window = () => get(`/v1/sessions/${pulled}/items?limit=50`, 50)
   const pullWindow = await medianMs(window, ROUNDS, 10)
 

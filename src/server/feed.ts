@@ -74,18 +74,23 @@ async function appendedItems(tx: SqlClient, userId: string, page: Record<string,
     .map((row) => ({ c: num(row.cursor), s: row.session_id, a: num(row.first_seq), b: num(row.first_seq) + num(row.item_count) }))
   const byCursor = new Map<number, string[]>()
   if (ranges.length === 0) return byCursor
+  // Sorted here, not by SQL: a sort of megabytes of item text can spill to disk there.
   const { rows } = await tx.query(
     `SELECT r.c AS cursor, i.seq, i.created_at, i.item::text AS item
      FROM json_to_recordset($2::json) AS r(c bigint, s text, a bigint, b bigint)
-     JOIN idb_agents_items i ON i.user_id = $1 AND i.session_id = r.s AND i.seq >= r.a AND i.seq < r.b
-     ORDER BY r.c, i.seq`,
+     JOIN idb_agents_items i ON i.user_id = $1 AND i.session_id = r.s AND i.seq >= r.a AND i.seq < r.b`,
     [userId, JSON.stringify(ranges)],
   )
+  const rowsByCursor = new Map<number, Record<string, unknown>[]>()
   for (const row of rows) {
     const cursor = num(row.cursor)
-    let list = byCursor.get(cursor)
-    if (!list) byCursor.set(cursor, (list = []))
-    list.push(entryJson(row))
+    let list = rowsByCursor.get(cursor)
+    if (!list) rowsByCursor.set(cursor, (list = []))
+    list.push(row)
+  }
+  for (const [cursor, list] of rowsByCursor) {
+    list.sort((a, b) => num(a.seq) - num(b.seq))
+    byCursor.set(cursor, list.map(entryJson))
   }
   return byCursor
 }
