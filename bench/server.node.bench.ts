@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto'
 import pg from 'pg'
 import { expect, inject, it } from 'vitest'
-import type { AgentItem } from '../src/items.js'
+import type { AgentItem } from '../src/index.js'
 import { createSyncHandler, insecureDevAuthorize, PostgresStore, serveNode } from '../src/server/index.js'
 import { compareMs, medianMs, report } from './support/measure.js'
 

@@ -42,7 +42,7 @@ export interface PostgresSessionOptions {
 /**
  * A session stored in PostgreSQL (or PGlite): the twin of the Python SDK's
  * `SQLAlchemySession.from_url`, for agents that run in Node, such as `@openai/agents` on a
- * server. It branches and records usage like {@link IndexedDBSession}: branches share items
+ * server. It branches and records usage like `IndexedDBSession`: branches share items
  * without copying, deleting a branch keeps what another branch shows, and `main` stays.
  *
  * Every write is one transaction (all-or-nothing, items validated with `toStoredItems`);
@@ -62,6 +62,7 @@ export class PostgresSession<TItem = AgentItem> implements ReplaceableSession<TI
   /**
    * @param sessionId - isolates this conversation within its user
    * @param options - the store, the user, default settings
+   * @throws {@link InvalidArgumentError} for an empty session or user id, or no store
    */
   constructor(sessionId: string, options: PostgresSessionOptions) {
     assertSessionId(sessionId)
@@ -70,7 +71,9 @@ export class PostgresSession<TItem = AgentItem> implements ReplaceableSession<TI
     this.store = options.store
     this.userId = options.userId ?? DEFAULT_USER_ID
     this.#settings = options.settings
-    if (this.userId.length === 0) throw new InvalidArgumentError('userId must be a non-empty string')
+    if (typeof this.userId !== 'string' || this.userId.length === 0) {
+      throw new InvalidArgumentError(`userId must be a non-empty string, got ${JSON.stringify(this.userId) ?? String(this.userId)}`)
+    }
   }
 
   /**

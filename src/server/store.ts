@@ -108,6 +108,7 @@ export class PostgresStore {
     // Items are serialized once: for the fingerprint and for the INSERT.
     const itemsJson = op.kind === 'append' || op.kind === 'replace' ? JSON.stringify(op.items) : undefined
     const print = opId === undefined ? undefined : fingerprint(op, itemsJson)
+    let changed = false
     const applied = await db.transaction(async (tx) => {
       const cursor = await lockUser(tx, userId)
       if (opId !== undefined) {
@@ -123,6 +124,7 @@ export class PostgresStore {
       const mutation = await mutate({ tx, userId, now, cursor: cursor + 1, itemsJson }, op)
       const at = mutation.change ? cursor + 1 : cursor
       if (mutation.change) await recordChange(tx, userId, at, op, opId, now, mutation)
+      changed = mutation.change !== undefined
       if (opId !== undefined) {
         await tx.query(
           `INSERT INTO idb_agents_operations (user_id, op_id, session_id, kind, fingerprint, result, cursor, created_at)
@@ -134,7 +136,7 @@ export class PostgresStore {
       if (mutation.popped !== undefined) result.popped = mutation.popped
       return result
     })
-    if (!applied.replayed && applied.cursor > 0) this.#hub.publish(userId, applied.cursor)
+    if (changed) this.#hub.publish(userId, applied.cursor)
     return applied
   }
 
