@@ -128,7 +128,16 @@ async function rawExec(target: PostgresTarget, sql: string): Promise<void> {
   await db.close()
 }
 
-describe('PostgresStore targets', () => {
+describe('PostgresStore and PostgresSession arguments', () => {
+  it('refuses a session without a store or user, and a closed store', async () => {
+    const store = new PostgresStore({ database: { query: async () => ({ rows: [] }), transaction: async (fn) => fn({ query: async () => ({ rows: [] }) }), close: async () => {} } })
+    expect(() => new PostgresSession('s', {} as never)).toThrow(/needs \{ store: PostgresStore \}/)
+    expect(() => new PostgresSession('s', { store, userId: '' })).toThrow(/userId must be a non-empty string, got ""/)
+    expect(() => new PostgresSession('', { store })).toThrow(/sessionId must be a non-empty string/)
+    await store.close()
+    await expect(store.ready()).rejects.toThrow(/was closed/)
+  })
+
   it('refuses a missing user id', async () => {
     const store = new PostgresStore({ database: { query: async () => ({ rows: [] }), transaction: async (fn) => fn({ query: async () => ({ rows: [] }) }), close: async () => {} } })
     await expect(store.apply('', { kind: 'deleteSession', sessionId: 'x' })).rejects.toThrow(/userId must be a non-empty string/)
