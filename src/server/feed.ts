@@ -63,7 +63,8 @@ export async function readChanges(tx: SqlClient, userId: string, after: number, 
     const entries = items.get(cursor)
     return row.first_seq === null || row.first_seq === undefined ? text : `${text.slice(0, -1)},"items":[${(entries ?? []).join(',')}]}`
   })
-  const cursor = page.length > 0 ? num(page[page.length - 1]!.cursor) : after
+  // No change after `after` means none up to `head` either (read in the same snapshot).
+  const cursor = page.length > 0 ? num(page[page.length - 1]!.cursor) : head
   return { changes, cursor, hasMore: cursor < head }
 }
 

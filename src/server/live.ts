@@ -128,8 +128,8 @@ export function liveStream(store: PostgresStore, userId: string, after: number, 
           const page = pending ?? (await store.changes(userId, cursor, options.page))
           pending = undefined
           seen = before
+          cursor = page.cursor
           if (page.changes.length > 0) {
-            cursor = page.cursor
             controller.enqueue(event(page))
             return
           }

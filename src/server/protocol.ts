@@ -202,7 +202,7 @@ export type SyncChange = ChangeBase &
 /** Body of `GET /v1/changes` and of each `changes` event of `GET /v1/live`. */
 export interface ChangesPage {
   changes: SyncChange[]
-  /** The cursor to pull after next: the last change's, or `after` when there was none. */
+  /** The cursor to pull after next: the last change's, or the user's cursor when there was none. */
   cursor: number
   /** More changes wait after `cursor`: pull again at once. */
   hasMore: boolean
