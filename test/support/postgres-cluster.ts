@@ -68,7 +68,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     asRoot ? run('runuser', ['-u', 'postgres', '--', join(bin, command), ...args]) : run(join(bin, command), args)
   const data = join(dir, 'data')
   const port = await freePort()
-  const settings = ['-c listen_addresses=127.0.0.1', `-p ${port}`, `-k ${dir}`, '-c max_connections=50']
+  const settings = ['-c listen_addresses=127.0.0.1', `-p ${port}`, `-k ${dir}`, '-c max_connections=100']
   if (options.fast ?? true) settings.push('-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off')
   try {
     await as('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync'])
