@@ -23,6 +23,8 @@ export type IdbAgentsErrorCode =
   | 'run_failed'
   | 'compaction_failed'
   | 'conversation_failed'
+  | 'conflict'
+  | 'not_found'
 
 /** Options every {@link IdbAgentsError} accepts. */
 export interface IdbAgentsErrorOptions {
