@@ -14,9 +14,11 @@ import { sealItems, type OpenPolicy } from './item-codec.js'
 import { rewriteHistory } from './rewrite-history.js'
 import { resealItems } from './rewrites.js'
 
-// Attempts of one write when other writers keep being first; each conflict costs a count
-// and a sealing, so a few are plenty for tabs of one user.
-const MAX_ATTEMPTS = 5
+// Attempts of one write when other writers keep being first. A conflict says how many items
+// the branch holds, so a retry costs one sealing and one write, no count; from the third
+// attempt on a short random pause lets a writer with a burst of its own let others in.
+const MAX_ATTEMPTS = 10
+const pause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 4 * attempt))
 
 /**
  * Appends sealed items for one `EncryptedSession`. Every method runs inside the session's
@@ -71,7 +73,7 @@ export class Appender {
   /**
    * Seals `plain` at the next position and appends it (with `usage`, in the same write),
    * re-counting and sealing again when another writer was first.
-   * @throws `PositionConflictError` when other writers were first {@link MAX_ATTEMPTS} times
+   * @throws `PositionConflictError` when other writers were first ten times
    */
   async append(plain: unknown[], at: number, usage: UsageTotals | undefined): Promise<void> {
     const inner = this.#inner
@@ -92,6 +94,8 @@ export class Appender {
       } catch (error) {
         this.invalidate()
         if (!(error instanceof PositionConflictError) || attempt === MAX_ATTEMPTS) throw error
+        if (isPositionalSession(inner)) this.settle(error.actual)
+        if (attempt >= 2) await pause(attempt)
       }
     }
   }

@@ -248,7 +248,7 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
    * underlying session: all or nothing.
    * @throws {@link InvalidItemError} for an item that is not plain JSON (nothing written);
    *   {@link WrongKeyError} when the session was written with a key `key` does not hold;
-   *   `PositionConflictError` when other writers kept appending first (five times).
+   *   `PositionConflictError` when other writers kept appending first (ten times).
    */
   async addItems(items: TItem[]): Promise<void> {
     return this.#append(items, undefined)
@@ -464,21 +464,25 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
 
   /**
    * Reads the newest `limit` items and checks their positions: consecutive, and from 0 when
-   * the window reaches the start of the history. Without a limit, an underlying default
-   * window may cut the history: a window that starts later than 0 is checked against the
-   * count of items (when the store counts), read again once in case another tab wrote in
-   * between the two reads.
+   * the window reaches the start of the history. Without a limit the window is the whole
+   * history unless the store has a default window: one that does not start at 0 is checked
+   * against the store's count of items (when it counts), and read again once before it is
+   * refused, in case another tab removed items between the two reads.
    */
   async #readWindow(limit: number | undefined, policy: OpenPolicy): Promise<{ raw: unknown[]; inspected: Inspected[]; misplaced: Misplaced | undefined }> {
     const inner = this.#inner
     for (let attempt = 1; ; attempt++) {
       const raw = await inner.getItems(limit)
       const inspected = await inspectItems(raw, policy)
-      const reachesStart = limit !== undefined && (limit === Infinity || raw.length < limit)
-      const checked = checkWindow(inspected, reachesStart ? 0 : undefined)
-      if (checked.misplaced || limit !== undefined || checked.start === 0 || !isCountingSession(inner)) return { raw, inspected, misplaced: checked.misplaced }
-      if ((await inner.getItemCount()) > raw.length) return { raw, inspected, misplaced: undefined }
-      if (attempt === 2) return { raw, inspected, misplaced: checkWindow(inspected, 0).misplaced }
+      if (limit !== undefined) {
+        const reachesStart = limit === Infinity || raw.length < limit
+        return { raw, inspected, misplaced: checkWindow(inspected, reachesStart ? 0 : undefined).misplaced }
+      }
+      const fromZero = checkWindow(inspected, 0).misplaced
+      if (!fromZero) return { raw, inspected, misplaced: undefined }
+      const cut = checkWindow(inspected, undefined).misplaced
+      if (!isCountingSession(inner) || (await inner.getItemCount()) > raw.length) return { raw, inspected, misplaced: cut }
+      if (cut || attempt === 2) return { raw, inspected, misplaced: fromZero }
     }
   }
 
