@@ -405,7 +405,7 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
         pickItems(inspected, policy, misplaced) // throws what getItems() would
         return inspected.flatMap((entry, i) => (entry.kind === 'item' || entry.kind === 'plain' ? [{ ...raw[i]!, item: entry.item as TItem }] : []))
       },
-      createBranchFromTurn: (turn, name) => {
+      createBranchFromTurn: async (turn, name) => {
         if (name !== undefined && typeof name !== 'string') throw new InvalidArgumentError(`a branch name must be a string, got ${typeof name}`)
         return this.#queue.run(async () => {
           this.#appender.invalidate()
@@ -446,7 +446,7 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
   /** The title methods, over `inner`'s. */
   #titles(inner: TitledSession<AgentItem>): EncryptedTitles {
     return {
-      setTitle: (title) => {
+      setTitle: async (title) => {
         if (typeof title !== 'string') throw new InvalidArgumentError(`title must be a string, got ${typeof title}`)
         return this.#queue.run(async () => {
           if (this.#options.titles === 'clear') return inner.setTitle(title)
