@@ -59,15 +59,15 @@ export class Appender {
   }
 
   /**
-   * What a read of the newest items (oldest first) tells: the key when a live envelope
-   * opened, and the next position when the newest envelope is in the current format.
+   * What a read of the newest items tells: the key when a live envelope opened, and the
+   * next position when the newest item (`newest`, as parsed by the read) is an envelope in
+   * the current format.
    */
-  noteNewest(raw: readonly unknown[], generation: number, keyProven: boolean): void {
+  noteNewest(newest: ParsedEnvelope | undefined, generation: number, keyProven: boolean): void {
     if (keyProven) this.#keyChecked = true
-    const newest = raw.length > 0 ? parseEnvelope(raw[raw.length - 1]) : undefined
-    if (newest?.kind !== 'envelope' || newest.envelope.pos === undefined) return
+    if (newest?.pos === undefined) return
     this.#formatChecked = true
-    if (this.#next === undefined && generation === this.#generation) this.#next = newest.envelope.pos + 1
+    if (this.#next === undefined && generation === this.#generation) this.#next = newest.pos + 1
   }
 
   /**

@@ -236,9 +236,10 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
     await this.#queue.settled() // see every write made before this call
     const policy = this.#policy()
     const generation = this.#appender.generation
-    const { raw, inspected, misplaced } = await this.#readWindow(limit, policy)
+    const { inspected, misplaced } = await this.#readWindow(limit, policy)
     const items = pickItems<TItem>(inspected, policy, misplaced)
-    this.#appender.noteNewest(raw, generation, inspected.some((entry) => entry.kind === 'item'))
+    const newest = inspected[inspected.length - 1]
+    this.#appender.noteNewest(newest && 'envelope' in newest ? newest.envelope : undefined, generation, inspected.some((entry) => entry.kind === 'item'))
     return items
   }
 

@@ -8,8 +8,10 @@ export interface EncryptedSessionOptions {
   key: DataKeyProvider | CryptoKey
   /**
    * What reads do with an item that fails to decrypt (tampered, truncated, copied from
-   * another session): `'throw'` a `DecryptionError` naming it, or `'skip'` it. Items
-   * under a key the keyring does not hold always throw `WrongKeyError`.
+   * another session): `'throw'` a `DecryptionError` naming it, or `'skip'` it. Skipping is
+   * for items that cannot be opened: items out of place (swapped, replayed, removed;
+   * `reason: 'out_of_place'`) always throw, since leaving one out cannot restore the
+   * order, and items under a key the keyring does not hold always throw `WrongKeyError`.
    * @default 'throw'
    */
   onUndecryptable?: 'throw' | 'skip'
