@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../errors.js'
-import { ENVELOPE_VERSION, looksLikeEnvelope } from '../crypto/envelope.js'
+import { ENVELOPE_VERSION } from '../crypto/envelope.js'
 import { exportSession, type SessionExport } from '../idb/export.js'
 import type { DatabaseOptions } from '../idb/database.js'
 import { sameJson } from '../items/json.js'
@@ -16,28 +16,21 @@ import {
   type ReplaceableSession,
   type UsageTrackingSession,
 } from '../session/capabilities.js'
-import { isSealedBranchNamesSession, isTitledSession, type TitledSession } from '../session/labels.js'
+import { isTitledSession, type TitledSession } from '../session/labels.js'
 import type { Session } from '../session/session.js'
 import type { TimedItem, TurnInfo, TurnMatch } from '../session/turns.js'
 import type { RunUsageSource, UsageTotals } from '../session/usage.js'
 import { SerialQueue } from '../sync/serial-queue.js'
 import { Appender } from './appender.js'
-import { decryptTurns, matchTurns } from './decrypted-turns.js'
+import { branchingMethods, titleMethods, usageMethods, type EncryptedTitles, type SessionCore } from './capability-methods.js'
 import { decryptSessionExport } from './export-codec.js'
-import { inspectItems, openItems, pickItems, sealItems, type Inspected, type OpenPolicy } from './item-codec.js'
-import { openBranchNames, openSealed, sealWithCurrentKey } from './labels.js'
+import { inspectItems, openItems, pickItems, sealItems, type OpenPolicy } from './item-codec.js'
 import { resolveOptions, type EncryptedSessionOptions, type ResolvedOptions } from './options.js'
-import { checkWindow, type Misplaced } from './positions.js'
+import { readWindow } from './read-window.js'
 import { rewriteHistory } from './rewrite-history.js'
 import { dropExpired, resealItems, sealPlainItems } from './rewrites.js'
 
-/** The title methods of an {@link EncryptedSession} over a session with a title (`IndexedDBSession`). */
-export interface EncryptedTitles {
-  /** See {@link EncryptedSession.setTitle}. */
-  setTitle(title: string): Promise<void>
-  /** See {@link EncryptedSession.getTitle}. */
-  getTitle(): Promise<string | undefined>
-}
+export type { EncryptedTitles } from './capability-methods.js'
 
 /**
  * What an {@link EncryptedSession} over `TInner` offers besides {@link Session}: branching,
@@ -193,10 +186,19 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
     this.#inner = underlying
     this.#options = resolveOptions(options)
     this.#appender = new Appender(underlying, () => this.#policy())
+    const core: SessionCore = {
+      sessionId: this.sessionId,
+      options: this.#options,
+      appender: this.#appender,
+      policy: () => this.#policy(),
+      run: (task) => this.#queue.run(task),
+      afterWrites: (read) => this.#afterWrites(read),
+      append: (items, usage) => this.#append(items as TItem[], usage),
+    }
     if (isReplaceableSession(underlying)) this.replaceItems = (items) => this.#replace(items, (sealed) => underlying.replaceItems(sealed))
-    if (isBranchingSession(underlying)) Object.assign(this, this.#branching(underlying))
-    if (isUsageTrackingSession(underlying)) Object.assign(this, this.#usage(underlying))
-    if (isTitledSession(underlying)) Object.assign(this, this.#titles(underlying))
+    if (isBranchingSession(underlying)) Object.assign(this, branchingMethods(core, underlying))
+    if (isUsageTrackingSession(underlying)) Object.assign(this, usageMethods(core, underlying))
+    if (isTitledSession(underlying)) Object.assign(this, titleMethods(core, underlying))
     if (isCountingSession(underlying) && this.#options.ttl === undefined && this.#options.onUndecryptable === 'throw') {
       this.getItemCount = () => this.#afterWrites(() => underlying.getItemCount())
     }
@@ -236,7 +238,7 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
     await this.#queue.settled() // see every write made before this call
     const policy = this.#policy()
     const generation = this.#appender.generation
-    const { inspected, misplaced } = await this.#readWindow(limit, policy)
+    const { inspected, misplaced } = await readWindow(this.#inner, limit, policy)
     const items = pickItems<TItem>(inspected, policy, misplaced)
     const newest = inspected[inspected.length - 1]
     this.#appender.noteNewest(newest && 'envelope' in newest ? newest.envelope : undefined, generation, inspected.some((entry) => entry.kind === 'item'))
@@ -377,116 +379,6 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
     return doc && decryptSessionExport(doc, { key: this.#options.keys })
   }
 
-  /** The branching methods, over `inner`'s. */
-  #branching(inner: BranchingSession<AgentItem>): Omit<BranchingSession<TItem>, keyof Session<TItem>> {
-    const branch = async () => {
-      await this.#queue.settled()
-      const raw = await inner.getTimedItems()
-      const policy = this.#policy()
-      const inspected = await inspectItems(
-        raw.map((entry) => entry.item),
-        policy,
-      )
-      const { misplaced } = checkWindow(inspected, 0) // a whole branch starts at 0
-      return { raw, inspected, policy, misplaced }
-    }
-    const turns = async () => {
-      const { raw, inspected, policy, misplaced } = await branch()
-      return decryptTurns(raw, inspected, policy, misplaced)
-    }
-    const skip = () => this.#options.onUndecryptable === 'skip'
-    return {
-      getTurns: async () => (await turns()).map(({ info }) => info),
-      findTurns: async (text) => {
-        if (typeof text !== 'string') throw new InvalidArgumentError(`findTurns expects a string, got ${typeof text}`)
-        return matchTurns(await turns(), text)
-      },
-      getTimedItems: async () => {
-        const { raw, inspected, policy, misplaced } = await branch()
-        pickItems(inspected, policy, misplaced) // throws what getItems() would
-        return inspected.flatMap((entry, i) => (entry.kind === 'item' || entry.kind === 'plain' ? [{ ...raw[i]!, item: entry.item as TItem }] : []))
-      },
-      createBranchFromTurn: async (turn, name) => {
-        if (name !== undefined && typeof name !== 'string') throw new InvalidArgumentError(`a branch name must be a string, got ${typeof name}`)
-        return this.#queue.run(async () => {
-          this.#appender.invalidate()
-          if (this.#options.titles === 'clear') return inner.createBranchFromTurn(turn, name)
-          if (!isSealedBranchNamesSession(inner)) {
-            if (name === undefined) return inner.createBranchFromTurn(turn)
-            throw new InvalidArgumentError(
-              `Session "${this.sessionId}" cannot keep a sealed branch name (its store has no createSealedBranch), and branch names are sealed by default. ` +
-                "Nothing was created. Create the branch without a name, or open the EncryptedSession with titles: 'clear'.",
-            )
-          }
-          const branchId = `branch-${crypto.randomUUID().slice(0, 8)}`
-          const sealed = await sealWithCurrentKey(name ?? `turn-${turn}`, this.#options.keys, { sessionId: this.sessionId, branchId })
-          return inner.createSealedBranch(turn, branchId, sealed)
-        })
-      },
-      switchToBranch: (branchId) => this.#branchChange(() => inner.switchToBranch(branchId)),
-      deleteBranch: (branchId) => this.#branchChange(() => inner.deleteBranch(branchId)),
-      listBranches: () => this.#afterWrites(async () => openBranchNames(await inner.listBranches(), this.#options.keys, this.sessionId, skip())),
-      getCurrentBranchId: () => this.#afterWrites(() => inner.getCurrentBranchId()),
-    }
-  }
-
-  /** The usage methods, over `inner`'s. */
-  #usage(inner: UsageTrackingSession<AgentItem>): Omit<UsageTrackingSession<TItem>, keyof Session<TItem>> {
-    const getTurnUsage = (turn?: number) =>
-      this.#afterWrites<Array<{ turn: number; usage: UsageTotals }> | UsageTotals | undefined>(() =>
-        turn === undefined ? inner.getTurnUsage() : inner.getTurnUsage(turn),
-      )
-    return {
-      storeRunUsage: (result) => this.#queue.run(() => inner.storeRunUsage(result)),
-      addItemsWithUsage: (items, usage) => this.#append(items, usage),
-      getSessionUsage: (options) => this.#afterWrites(() => inner.getSessionUsage(options)),
-      getTurnUsage: getTurnUsage as UsageTrackingSession<TItem>['getTurnUsage'],
-    }
-  }
-
-  /** The title methods, over `inner`'s. */
-  #titles(inner: TitledSession<AgentItem>): EncryptedTitles {
-    return {
-      setTitle: async (title) => {
-        if (typeof title !== 'string') throw new InvalidArgumentError(`title must be a string, got ${typeof title}`)
-        return this.#queue.run(async () => {
-          if (this.#options.titles === 'clear') return inner.setTitle(title)
-          return inner.setSealedTitle(await sealWithCurrentKey(title, this.#options.keys, { sessionId: this.sessionId }))
-        })
-      },
-      getTitle: () =>
-        this.#afterWrites(async () => {
-          const stored = await inner.getStoredTitle()
-          if (stored === undefined || typeof stored === 'string') return stored
-          return openSealed(stored, this.#options.keys, { sessionId: this.sessionId }, this.#options.onUndecryptable === 'skip')
-        }),
-    }
-  }
-
-  /**
-   * Reads the newest `limit` items and checks their positions: consecutive, and from 0 when
-   * the window reaches the start of the history. Without a limit the window is the whole
-   * history unless the store has a default window: one that does not start at 0 is checked
-   * against the store's count of items (when it counts), and read again once before it is
-   * refused, in case another tab removed items between the two reads.
-   */
-  async #readWindow(limit: number | undefined, policy: OpenPolicy): Promise<{ raw: unknown[]; inspected: Inspected[]; misplaced: Misplaced | undefined }> {
-    const inner = this.#inner
-    for (let attempt = 1; ; attempt++) {
-      const raw = await inner.getItems(limit)
-      const inspected = await inspectItems(raw, policy)
-      if (limit !== undefined) {
-        const reachesStart = limit === Infinity || raw.length < limit
-        return { raw, inspected, misplaced: checkWindow(inspected, reachesStart ? 0 : undefined).misplaced }
-      }
-      const fromZero = checkWindow(inspected, 0).misplaced
-      if (!fromZero) return { raw, inspected, misplaced: undefined }
-      const cut = checkWindow(inspected, undefined).misplaced
-      if (!isCountingSession(inner) || (await inner.getItemCount()) > raw.length) return { raw, inspected, misplaced: cut }
-      if (cut || attempt === 2) return { raw, inspected, misplaced: fromZero }
-    }
-  }
-
   /**
    * Validates `items` now (the caller's objects are copied before this returns), then, in
    * the queue, seals and appends them at the next position.
@@ -512,14 +404,6 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
         this.#appender.invalidate()
         throw error
       }
-    })
-  }
-
-  /** A branch change (switch, delete): the next position is counted again. */
-  #branchChange(change: () => Promise<void>): Promise<void> {
-    return this.#queue.run(() => {
-      this.#appender.invalidate()
-      return change()
     })
   }
 
