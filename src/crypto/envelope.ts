@@ -26,7 +26,8 @@ export const ENVELOPE_VERSION = 3
  *   window starts the history: a swapped, duplicated (replayed) or removed item is a
  *   `DecryptionError` (`out_of_place`). Not detected: the newest items removed (that looks
  *   like `popItem`), and the whole database rolled back to an earlier consistent state.
- * - What is in clear, and why:
+ * - What is in clear, and why (the whole list for an encrypted session is in
+ *   `EncryptedSession`'s documentation):
  *   - the session id, branch ids and the order, kept by the underlying session;
  *   - `kid` (which data key; see `dataKeyId`), `at` (ms since epoch, used by `ttl`) and `pos`;
  *   - `role: "user"`, present exactly on envelopes of user messages (absent on every other

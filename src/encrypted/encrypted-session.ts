@@ -51,13 +51,15 @@ export type EncryptedCapabilities<TInner, TItem> = (TInner extends BranchingSess
  * (`out_of_place`). The session title and branch names are sealed too (unless
  * `titles: 'clear'`).
  *
- * What stays in clear, for the store to work without the key: session ids, branch ids,
- * the order of items, their positions, times (of envelopes and records), key ids, which
- * items are user messages, counts of items and turns, usage numbers, ciphertext lengths
- * (hence item lengths), and the name of `main` (always `main`).
- * Not detected: removing the newest items (that looks like `popItem`), and rolling the
- * whole database back to an earlier consistent state; keep a copy elsewhere (an export,
- * a server) if that matters.
+ * What stays in clear, so that the store works without the key: session ids, branch ids
+ * and how branches relate (parent, fork turn, which items each shows), the order of items
+ * and their positions, times (of items and records), key ids, which items are user
+ * messages, counts of items and turns, usage numbers, and ciphertext lengths (hence the
+ * length of each item, title and name); plus the name of `main`, which is always `main`.
+ * Not detected: removing the newest items (that looks like `popItem`), rolling the whole
+ * database back to an earlier consistent state, and an item replaced by the one another
+ * branch holds at the same position (both are versions the user wrote there). Keep a copy
+ * elsewhere (an export, a server) if those matter.
  *
  * Branches, turns, usage and search (see {@link BranchingSession},
  * {@link UsageTrackingSession}) are offered exactly when `underlying` offers them; check
@@ -251,7 +253,9 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
    * underlying session: all or nothing.
    * @throws {@link InvalidItemError} for an item that is not plain JSON (nothing written);
    *   {@link WrongKeyError} when the session was written with a key `key` does not hold;
-   *   `PositionConflictError` when other writers kept appending first (ten times).
+   *   `PositionConflictError` when other writers kept appending first (ten times);
+   *   {@link DecryptionError} when the first write finds history of an earlier format to
+   *   upgrade and an item of it does not open (nothing written).
    */
   async addItems(items: TItem[]): Promise<void> {
     return this.#append(items, undefined)

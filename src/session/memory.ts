@@ -174,6 +174,7 @@ export class MemorySession<TItem = AgentItem>
     return this.#fork(turn, id, name ?? `turn-${turn}`)
   }
 
+  /** Creates a branch with a caller-chosen id and a sealed name; see {@link SealedBranchNamesSession.createSealedBranch}. */
   async createSealedBranch(turn: number, branchId: string, name: SealedLabel): Promise<string> {
     assertNewBranchId(branchId, (id) => this.#branches.has(id))
     return this.#fork(turn, branchId, '', copySealedLabel(name))
