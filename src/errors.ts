@@ -7,6 +7,7 @@ export type IdbAgentsErrorCode =
   | 'invalid_argument'
   | 'invalid_export'
   | 'session_exists'
+  | 'position_conflict'
   | 'storage_quota'
   | 'storage_unavailable'
   | 'storage_data_lost'
@@ -197,6 +198,28 @@ export class SessionExistsError extends IdbAgentsError {
       'session_exists',
       `A session "${sessionId}" already exists. Import it under another id ({ sessionId }) or pass { replace: true } to overwrite it.`,
     )
+  }
+}
+
+/**
+ * `addItemsAt(position, …)` found the current branch holding another number of items than
+ * `position`: another writer (another tab, another session object) added or removed items
+ * since the caller counted. Nothing was written; count again (`getItemCount`) and retry.
+ */
+export class PositionConflictError extends IdbAgentsError {
+  /** The position the items were meant for: how many items the caller expected. */
+  readonly expected: number
+  /** How many items the current branch held. */
+  readonly actual: number
+
+  constructor(sessionId: string, expected: number, actual: number) {
+    super(
+      'position_conflict',
+      `Session "${sessionId}" holds ${actual} items on its current branch, not ${expected}: another writer changed it meanwhile. ` +
+        'Nothing was written; count the items again and retry.',
+    )
+    this.expected = expected
+    this.actual = actual
   }
 }
 

@@ -8,6 +8,7 @@ export {
   InvalidArgumentError,
   InvalidExportError,
   InvalidItemError,
+  PositionConflictError,
   SessionExistsError,
   StorageDataLostError,
   StorageError,
@@ -32,6 +33,7 @@ export {
   isCountingSession,
   isIndexedDBBackedSession,
   isOpenAIResponsesCompactionAwareSession,
+  isPositionalSession,
   isReplaceableSession,
   isRewritableSession,
   isUsageTrackingSession,
@@ -42,10 +44,19 @@ export {
   type OpenAIResponsesCompactionArgs,
   type OpenAIResponsesCompactionAwareSession,
   type OpenAIResponsesCompactionResult,
+  type PositionalSession,
   type ReplaceableSession,
   type RewritableSession,
+  type RewriteItems,
   type UsageTrackingSession,
 } from './session/capabilities.js'
+export {
+  isSealedBranchNamesSession,
+  isTitledSession,
+  type SealedBranchNamesSession,
+  type SealedLabel,
+  type TitledSession,
+} from './session/labels.js'
 export type { TimedItem, TurnInfo, TurnMatch } from './session/turns.js'
 export type { RequestUsage, RunUsageSource, UsageTotals } from './session/usage.js'
 export { MemorySession, type MemorySessionOptions } from './session/memory.js'
@@ -59,20 +70,30 @@ export { AbortError, MaxTurnsExceededError, ModelHttpError, OfflineError, Output
 export { IndexedDBSession, type IndexedDBSessionOptions } from './idb/indexeddb-session.js'
 export { DEFAULT_DB_NAME, type DatabaseOptions } from './idb/database.js'
 export type { SessionInfo } from './idb/records.js'
-export { deleteSession, listSessions, renameSession, searchSessions } from './idb/admin.js'
+export {
+  deleteSession,
+  listSessions,
+  renameSession,
+  searchSessions,
+  type ListSessionsOptions,
+  type SessionPage,
+  type SessionSearchResult,
+  type TitleOpener,
+} from './idb/admin.js'
 export { exportSession, importSession, type SessionExport } from './idb/export.js'
 export { onSessionsChanged, type SessionChange } from './idb/changes.js'
 export { onStorageDataLost, onStorageUpgradeNeeded } from './idb/database-events.js'
 export { PendingInputStore, type PendingInput, type PendingTarget } from './idb/pending-input.js'
 
 // Keys.
-export { DecryptionError, KeyStoreError, WrongKeyError } from './crypto/errors.js'
+export { DecryptionError, KeyStoreError, WrongKeyError, type DecryptionFailure, type SealedLabelKind } from './crypto/errors.js'
 export { KeyStore } from './crypto/key-store.js'
 export { Keyring, type DataKey, type DataKeyProvider } from './crypto/keyring.js'
 export { StaticKeyProvider } from './crypto/static-key.js'
 
 // Encryption at rest.
-export { EncryptedSession } from './encrypted/encrypted-session.js'
+export { EncryptedSession, type EncryptedCapabilities, type EncryptedTitles } from './encrypted/encrypted-session.js'
+export { sealedTitles } from './encrypted/labels.js'
 export type { EncryptedSessionOptions } from './encrypted/options.js'
 export { decryptSessionExport, encryptSessionExport } from './encrypted/export-codec.js'
 export { rotateDataKey, type RotationResult } from './encrypted/rotation.js'

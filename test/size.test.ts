@@ -8,10 +8,15 @@ describe('bundle size (min + gzip)', () => {
   // The chat app's ceiling went from 16 to 17 KB (16.3 measured) with the layered redesign:
   // stream events in @openai/agents' shapes with toStream(), the browser's data-loss report,
   // usage saved in the turn's own write, and item counts without reads.
+  // 17 → 18 KB (16.8 → 17.4 measured) with issue 12 item 5: IndexedDBSession's addItemsAt,
+  // sealed titles and branch names kept as opaque data, export version 2.
   const uses: Array<[string, string, number]> = [
-    ['sessions + runner (IndexedDBSession, Agent, run, tool)', chatAppEntry, 17],
+    ['sessions + runner (IndexedDBSession, Agent, run, tool)', chatAppEntry, 18],
     // 16 → 17 KB (16.1 measured): item checks for holes, depth and `__proto__` keys, typed data loss.
-    ['sessions + encryption (IndexedDBSession, EncryptedSession, KeyStore)', `export { IndexedDBSession, EncryptedSession, KeyStore } from ${JSON.stringify(srcPath('index.ts'))}`, 17],
+    // 17 → 20 KB (16.1 → 19.1 measured) with issue 12 item 5: envelopes bound to their position
+    // (checks on every read, the next position kept between writes, conflicts retried, format 2
+    // upgraded in place), sealed titles and branch names, and their typed errors.
+    ['sessions + encryption (IndexedDBSession, EncryptedSession, KeyStore)', `export { IndexedDBSession, EncryptedSession, KeyStore } from ${JSON.stringify(srcPath('index.ts'))}`, 20],
   ]
   for (const [use, entry, ceiling] of uses) {
     it(`${use} stays under ${ceiling} KB without openai/zod`, async () => {
@@ -21,10 +26,11 @@ describe('bundle size (min + gzip)', () => {
   }
 
   // Raised from 25 KB when encryption and long-conversation sessions joined the entry, and
-  // to 32 KB with multi-tab sync and in-place rewrites (30.1 KB measured then).
-  it('the whole library entry without openai/zod stays under 32 KB', async () => {
+  // to 32 KB with multi-tab sync and in-place rewrites (30.1 KB measured then); to 36 KB
+  // (31.8 → 35.4 measured) with position-bound envelopes and sealed titles (issue 12 item 5).
+  it('the whole library entry without openai/zod stays under 36 KB', async () => {
     const { gzipBytes } = await bundleSize(libraryEntry, ['openai', 'zod'])
-    expect(kb(gzipBytes)).toBeLessThanOrEqual(32)
+    expect(kb(gzipBytes)).toBeLessThanOrEqual(36)
   })
 
   it('an app using only sessions ships no runner, no openai and no zod classic', async () => {

@@ -3,25 +3,33 @@
 import { isUserMessage } from '../items/predicates.js'
 import { base64ToBytes, bytesToBase64, randomBytes } from './base64.js'
 
-/** Current envelope format version: what {@link sealItem} writes. Version 1 still opens. */
-export const ENVELOPE_VERSION = 2
+/** Current envelope format version: what {@link sealItem} writes. Versions 1 and 2 still open. */
+export const ENVELOPE_VERSION = 3
 
 /**
- * An encrypted item as sessions store it (format version 2):
+ * An encrypted item as sessions store it (format version 3):
  *
  * ```json
- * { "type": "encrypted", "v": 2, "kid": "3f9a0c4e5b6d7e81", "at": 1717000000000,
+ * { "type": "encrypted", "v": 3, "kid": "3f9a0c4e5b6d7e81", "at": 1717000000000, "pos": 12,
  *   "role": "user", "iv": "<12 bytes, base64>", "ct": "<AES-GCM ciphertext + 16-byte tag, base64>" }
  * ```
  *
  * - `ct` is AES-GCM-256 over the UTF-8 JSON of the item, with a fresh random 96-bit `iv`.
  * - The additional authenticated data is the UTF-8 JSON of
- *   `["idb-agents/envelope", v, sessionId, kid, at, role]` (`role` is `"user"` or `null`;
- *   version 1 had no `role` element): an envelope copied into another session, or with its
- *   key id, time or role marker changed, added or removed, fails to decrypt.
- * - What is in clear, and why:
- *   - `kid` (which data key; see `dataKeyId`) and `at` (ms since epoch, used by `ttl`), the
- *     order, and the session id kept by the underlying session;
+ *   `["idb-agents/envelope", v, sessionId, kid, at, role, pos]` (`role` is `"user"` or
+ *   `null`; version 2 had no `pos`, version 1 neither `role` nor `pos`): an envelope copied
+ *   into another session, or with its key id, time, role marker or position changed, added
+ *   or removed, fails to decrypt.
+ * - `pos` is the item's position in its branch when it was written (0-based; an item sits
+ *   at the same position in every branch that shows it, since branches share prefixes).
+ *   Reads check that the positions of a window are consecutive, and start at 0 when the
+ *   window starts the history: a swapped, duplicated (replayed) or removed item is a
+ *   `DecryptionError` (`out_of_place`). Not detected: the newest items removed (that looks
+ *   like `popItem`), and the whole database rolled back to an earlier consistent state.
+ * - What is in clear, and why (the whole list for an encrypted session is in
+ *   `EncryptedSession`'s documentation):
+ *   - the session id, branch ids and the order, kept by the underlying session;
+ *   - `kid` (which data key; see `dataKeyId`), `at` (ms since epoch, used by `ttl`) and `pos`;
  *   - `role: "user"`, present exactly on envelopes of user messages (absent on every other
  *     item). A turn starts at each user message, and stores number turns when they write
  *     (IndexedDBSession's per-item `turn`, branching from a turn, per-turn usage, import),
@@ -30,15 +38,18 @@ export const ENVELOPE_VERSION = 2
  * - Item content, type and every other role (assistant, system, tool calls) are not in
  *   clear; the ciphertext length reveals the item's length.
  *
- * Version 1 (no `role`, AAD without the role element) is still read; its user messages
- * do not start turns in the store until re-encrypted (`EncryptedSession.reencryptItems`).
+ * Versions 1 and 2 (no `pos`) still open, without a position check; `EncryptedSession`
+ * upgrades them in place on its first write (and `reencryptItems` does). Version 1 user
+ * messages do not start turns in the store until then.
  */
 export type EncryptedEnvelope = {
   type: 'encrypted'
   v: number
   kid: string
   at: number
-  /** `'user'` on envelopes of user messages (version 2); absent otherwise. */
+  /** Position in the branch when written (version 3). */
+  pos?: number
+  /** `'user'` on envelopes of user messages (version 2 and later); absent otherwise. */
   role?: 'user'
   iv: string
   ct: string
@@ -46,10 +57,12 @@ export type EncryptedEnvelope = {
 
 /** An envelope whose fields were checked, with its binary parts decoded. */
 export interface ParsedEnvelope {
-  /** Format version: 1 or 2. */
+  /** Format version: 1, 2 or 3. */
   v: number
   kid: string
   at: number
+  /** Position the item was sealed at (version 3); `undefined` for older versions. */
+  pos: number | undefined
   /** Whether the envelope says, in clear, that it holds a user message (version 2). */
   userTurn: boolean
   iv: Uint8Array<ArrayBuffer>
@@ -80,20 +93,25 @@ export function parseEnvelope(item: unknown): EnvelopeParse {
   const at = typeof item.at === 'number' && Number.isFinite(item.at) ? item.at : undefined
   if (typeof item.v === 'number' && item.v > ENVELOPE_VERSION) return { kind: 'unsupported_version', kid, at }
   const v = item.v
-  if ((v !== 1 && v !== 2) || kid === undefined || at === undefined) return { kind: 'malformed', kid, at }
-  // Version 1 never had a role; version 2 has `role: 'user'` or none.
+  if ((v !== 1 && v !== 2 && v !== 3) || kid === undefined || at === undefined) return { kind: 'malformed', kid, at }
+  // Version 1 never had a role; later versions have `role: 'user'` or none.
   if (v === 1 ? 'role' in item : 'role' in item && item.role !== 'user') return { kind: 'malformed', kid, at }
+  // Only version 3 has a position, and it must have one.
+  const pos = item.pos
+  if (v === 3 ? !(typeof pos === 'number' && Number.isSafeInteger(pos) && pos >= 0) : 'pos' in item) return { kind: 'malformed', kid, at }
   const iv = typeof item.iv === 'string' ? base64ToBytes(item.iv) : undefined
   const ct = typeof item.ct === 'string' ? base64ToBytes(item.ct) : undefined
   if (iv === undefined || iv.length !== IV_BYTES || ct === undefined || ct.length < TAG_BYTES) {
     return { kind: 'malformed', kid, at }
   }
-  return { kind: 'envelope', envelope: { v, kid, at, userTurn: v === 2 && item.role === 'user', iv, ct } }
+  const position = v === 3 ? (pos as number) : undefined
+  return { kind: 'envelope', envelope: { v, kid, at, pos: position, userTurn: v >= 2 && item.role === 'user', iv, ct } }
 }
 
-function additionalData(v: number, sessionId: string, kid: string, at: number, userTurn: boolean): Uint8Array<ArrayBuffer> {
+function additionalData(v: number, sessionId: string, kid: string, at: number, userTurn: boolean, pos: number | undefined): Uint8Array<ArrayBuffer> {
   const fields: unknown[] = ['idb-agents/envelope', v, sessionId, kid, at]
   if (v >= 2) fields.push(userTurn ? 'user' : null)
+  if (v >= 3) fields.push(pos)
   return encoder.encode(JSON.stringify(fields))
 }
 
@@ -101,27 +119,30 @@ function additionalData(v: number, sessionId: string, kid: string, at: number, u
  * Encrypts one plain-JSON item for `sessionId` with data key `key` (id `kid`), in the
  * current format ({@link ENVELOPE_VERSION}); a user message's envelope carries `role: 'user'`.
  * @param at - the time written into the envelope (ms since epoch)
+ * @param pos - the position the item will have in its branch (0-based)
  */
-export async function sealItem(item: unknown, key: CryptoKey, kid: string, sessionId: string, at: number): Promise<EncryptedEnvelope> {
+export async function sealItem(item: unknown, key: CryptoKey, kid: string, sessionId: string, at: number, pos: number): Promise<EncryptedEnvelope> {
   const iv = randomBytes(IV_BYTES)
   const userTurn = isUserMessage(item)
   const plaintext = encoder.encode(JSON.stringify(item))
-  const additional = additionalData(ENVELOPE_VERSION, sessionId, kid, at, userTurn)
+  const additional = additionalData(ENVELOPE_VERSION, sessionId, kid, at, userTurn, pos)
   const ct = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: additional }, key, plaintext)
-  const envelope: EncryptedEnvelope = { type: 'encrypted', v: ENVELOPE_VERSION, kid, at, iv: bytesToBase64(iv), ct: bytesToBase64(new Uint8Array(ct)) }
+  const envelope: EncryptedEnvelope = { type: 'encrypted', v: ENVELOPE_VERSION, kid, at, pos, iv: bytesToBase64(iv), ct: bytesToBase64(new Uint8Array(ct)) }
   if (userTurn) envelope.role = 'user'
   return envelope
 }
 
 /**
- * Decrypts an envelope of `sessionId` (format 1 or 2). Rejects (an OperationError from
+ * Decrypts an envelope of `sessionId` (format 1, 2 or 3). Rejects (an OperationError from
  * WebCrypto, or a SyntaxError/TypeError for content that is not JSON) when it fails
- * authentication, and with a TypeError when a version 2 envelope's clear role marker
- * disagrees with the item inside (only a writer holding the key could make one).
+ * authentication, and with a TypeError when an envelope's clear role marker disagrees
+ * with the item inside (only a writer holding the key could make one). Checks no position:
+ * whether `pos` fits where the envelope is stored is for the reader of the window.
  */
 export async function openEnvelope(envelope: ParsedEnvelope, key: CryptoKey, sessionId: string): Promise<unknown> {
-  const { v, iv, ct, kid, at, userTurn } = envelope
-  const plaintext = await crypto.subtle.decrypt({ name: 'AES-GCM', iv, additionalData: additionalData(v, sessionId, kid, at, userTurn) }, key, ct)
+  const { v, iv, ct, kid, at, userTurn, pos } = envelope
+  const additional = additionalData(v, sessionId, kid, at, userTurn, pos)
+  const plaintext = await crypto.subtle.decrypt({ name: 'AES-GCM', iv, additionalData: additional }, key, ct)
   const item = JSON.parse(decoder.decode(plaintext)) as unknown
   if (v >= 2 && isUserMessage(item) !== userTurn) throw new TypeError('the envelope\'s role marker does not match the item it holds')
   return item

@@ -26,25 +26,34 @@ export class WrongKeyError extends IdbAgentsError {
  *   (including a ciphertext export imported under another session id);
  * - `malformed`: it looks like an envelope but a field is missing or not valid base64;
  * - `unsupported_version`: written by a newer version of idb-agents;
- * - `plaintext_rejected`: a plain item in a session opened with `plaintext: 'reject'`.
+ * - `plaintext_rejected`: a plain item in a session opened with `plaintext: 'reject'`;
+ * - `out_of_place`: it opens, but was sealed for another position than the one it is
+ *   stored at: items were swapped, one was duplicated (replayed) or one before it removed.
+ *   Thrown whatever `onUndecryptable` says: skipping an item cannot put history back in order.
  */
-export type DecryptionFailure = 'authentication' | 'malformed' | 'unsupported_version' | 'plaintext_rejected'
+export type DecryptionFailure = 'authentication' | 'malformed' | 'unsupported_version' | 'plaintext_rejected' | 'out_of_place'
+
+/** What a {@link DecryptionError} names when it is not an item: a session title or a branch name. */
+export type SealedLabelKind = 'title' | 'branch-name'
 
 /**
  * A stored item failed to decrypt. Names the item: its index in the window that was read
  * (`getItems(limit)` reads the newest `limit`; without a limit it is the position in the
  * whole history), the session, the key id and the time it was written (both stored in
  * clear). Nothing was returned and nothing was changed; open the session with
- * `onUndecryptable: 'skip'` to read around such items.
+ * `onUndecryptable: 'skip'` to read around such items (not around `out_of_place` ones).
+ *
+ * A sealed title or branch name that fails to open is one too, with `label` set and
+ * `index` -1.
  */
 export class DecryptionError extends IdbAgentsError {
   override name = 'DecryptionError'
 
   /** Session the item belongs to. */
   readonly sessionId: string
-  /** Index of the item in the window read (oldest first). */
+  /** Index of the item in the window read (oldest first); -1 for a title or branch name. */
   readonly index: number
-  /** Number of items in that window. */
+  /** Number of items in that window (0 for a title or branch name). */
   readonly windowSize: number
   /** Key id written in the envelope, when it had one. */
   readonly keyId: string | undefined
@@ -52,6 +61,14 @@ export class DecryptionError extends IdbAgentsError {
   readonly writtenAt: number | undefined
   /** Why it failed. */
   readonly reason: DecryptionFailure
+  /** For `out_of_place`: the position where the item is stored (what its envelope should say). */
+  readonly expectedPosition: number | undefined
+  /** For `out_of_place`: the position its envelope was sealed at. */
+  readonly foundPosition: number | undefined
+  /** Set when what failed is the session's title or a branch's name rather than an item. */
+  readonly label: SealedLabelKind | undefined
+  /** The branch whose name failed (`label: 'branch-name'`). */
+  readonly branchId: string | undefined
 
   constructor(details: {
     sessionId: string
@@ -60,27 +77,40 @@ export class DecryptionError extends IdbAgentsError {
     reason: DecryptionFailure
     keyId?: string | undefined
     writtenAt?: number | undefined
+    position?: { expected: number; found: number } | undefined
+    label?: { kind: SealedLabelKind; branchId?: string | undefined } | undefined
     cause?: unknown
   }) {
-    const { sessionId, index, windowSize, reason, keyId, writtenAt } = details
+    const { sessionId, index, windowSize, reason, keyId, writtenAt, position, label } = details
     const when = writtenAt === undefined || !Number.isFinite(writtenAt) ? '' : `, written ${new Date(writtenAt).toISOString()}`
     const key = keyId === undefined ? '' : `, key ${keyId}`
-    super(
-      'decryption_failed',
-      `Item ${index} of ${windowSize} read from session "${sessionId}"${when}${key} cannot be decrypted: ${explain(reason)} ` +
-        "Nothing was returned or changed. Open the session with onUndecryptable: 'skip' to read the other items.",
-      { cause: details.cause },
-    )
+    const subject =
+      label === undefined
+        ? `Item ${index} of ${windowSize} read from session "${sessionId}"${when}${key}`
+        : label.kind === 'title'
+          ? `The title of session "${sessionId}"${key}`
+          : `The name of branch "${label.branchId ?? '?'}" of session "${sessionId}"${key}`
+    const next =
+      label !== undefined
+        ? 'Nothing was changed; set it again to replace it.'
+        : reason === 'out_of_place'
+          ? 'Nothing was returned or changed. Restore the session from an export or another device, or delete it.'
+          : "Nothing was returned or changed. Open the session with onUndecryptable: 'skip' to read the other items."
+    super('decryption_failed', `${subject} cannot be decrypted: ${explain(reason, position)} ${next}`, { cause: details.cause })
     this.sessionId = sessionId
     this.index = index
     this.windowSize = windowSize
     this.keyId = keyId
     this.writtenAt = writtenAt
     this.reason = reason
+    this.expectedPosition = position?.expected
+    this.foundPosition = position?.found
+    this.label = label?.kind
+    this.branchId = label?.branchId
   }
 }
 
-function explain(reason: DecryptionFailure): string {
+function explain(reason: DecryptionFailure, position: { expected: number; found: number } | undefined): string {
   switch (reason) {
     case 'authentication':
       return (
@@ -93,6 +123,11 @@ function explain(reason: DecryptionFailure): string {
       return 'it was written by a newer version of idb-agents; upgrade to read it.'
     case 'plaintext_rejected':
       return "it is stored unencrypted and the session was opened with plaintext: 'reject'."
+    case 'out_of_place':
+      return (
+        `it is out of place: it was sealed at position ${position?.found ?? '?'} but is stored at position ${position?.expected ?? '?'}, ` +
+        'so items of this session were swapped, duplicated or removed outside idb-agents.'
+      )
   }
 }
 

@@ -3,7 +3,8 @@
 // come from the decrypted items. One read of the branch, decrypted in memory only.
 import { isUserMessage } from '../items/predicates.js'
 import { snippetIn, toTurns, userTextOf, type TimedItem, type TurnInfo, type TurnMatch } from '../session/turns.js'
-import { inspectItems, type OpenPolicy } from './item-codec.js'
+import { pickItems, type Inspected, type OpenPolicy } from './item-codec.js'
+import type { Misplaced } from './positions.js'
 
 /** One turn of the branch with the items of it that could be shown (decrypted, not expired). */
 export interface DecryptedTurn {
@@ -12,15 +13,13 @@ export interface DecryptedTurn {
 }
 
 /**
- * The turns of `raw` (a branch as stored, oldest first) with their decrypted items.
- * @throws {@link DecryptionError} for the first item that fails when the policy says `'throw'`;
- *   {@link WrongKeyError} for items under a key the policy's keys do not hold
+ * The turns of `raw` (a branch as stored, oldest first) with their decrypted items
+ * (`inspected`, one per entry of `raw`).
+ * @throws {@link DecryptionError} for an item out of place, or the first item that fails
+ *   when the policy says `'throw'`
  */
-export async function decryptTurns(raw: readonly TimedItem<unknown>[], policy: OpenPolicy): Promise<DecryptedTurn[]> {
-  const inspected = await inspectItems(
-    raw.map((entry) => entry.item),
-    policy,
-  )
+export function decryptTurns(raw: readonly TimedItem<unknown>[], inspected: readonly Inspected[], policy: OpenPolicy, misplaced: Misplaced | undefined): DecryptedTurn[] {
+  pickItems(inspected, policy, misplaced) // throws what getItems() would
   const position = new Map(raw.map((entry, i) => [entry, i]))
   return toTurns(raw).map(({ entries, ...info }) => {
     const items: unknown[] = []

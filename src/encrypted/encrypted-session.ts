@@ -1,6 +1,5 @@
 import { InvalidArgumentError } from '../errors.js'
-import { ENVELOPE_VERSION, looksLikeEnvelope, parseEnvelope, sealItem } from '../crypto/envelope.js'
-import { WrongKeyError } from '../crypto/errors.js'
+import { ENVELOPE_VERSION } from '../crypto/envelope.js'
 import { exportSession, type SessionExport } from '../idb/export.js'
 import type { DatabaseOptions } from '../idb/database.js'
 import { sameJson } from '../items/json.js'
@@ -17,32 +16,50 @@ import {
   type ReplaceableSession,
   type UsageTrackingSession,
 } from '../session/capabilities.js'
+import { isTitledSession, type TitledSession } from '../session/labels.js'
 import type { Session } from '../session/session.js'
 import type { TimedItem, TurnInfo, TurnMatch } from '../session/turns.js'
 import type { RunUsageSource, UsageTotals } from '../session/usage.js'
 import { SerialQueue } from '../sync/serial-queue.js'
-import { decryptTurns, matchTurns } from './decrypted-turns.js'
+import { Appender } from './appender.js'
+import { branchingMethods, titleMethods, usageMethods, type EncryptedTitles, type SessionCore } from './capability-methods.js'
 import { decryptSessionExport } from './export-codec.js'
-import { inspectItems, openItems, sealItems, type OpenPolicy } from './item-codec.js'
+import { inspectItems, openItems, pickItems, sealItems, type OpenPolicy } from './item-codec.js'
 import { resolveOptions, type EncryptedSessionOptions, type ResolvedOptions } from './options.js'
+import { readWindow } from './read-window.js'
 import { rewriteHistory } from './rewrite-history.js'
+import { dropExpired, resealItems, sealPlainItems } from './rewrites.js'
+
+export type { EncryptedTitles } from './capability-methods.js'
 
 /**
  * What an {@link EncryptedSession} over `TInner` offers besides {@link Session}: branching,
- * usage tracking and `replaceItems` exactly when `TInner` has them. The type
+ * usage tracking, `replaceItems` and titles exactly when `TInner` has them. The type
  * {@link EncryptedSession.wrap} returns.
  */
 export type EncryptedCapabilities<TInner, TItem> = (TInner extends BranchingSession<AgentItem> ? BranchingSession<TItem> : unknown) &
   (TInner extends UsageTrackingSession<AgentItem> ? UsageTrackingSession<TItem> : unknown) &
-  (TInner extends ReplaceableSession<AgentItem> ? ReplaceableSession<TItem> : unknown)
+  (TInner extends ReplaceableSession<AgentItem> ? ReplaceableSession<TItem> : unknown) &
+  (TInner extends TitledSession<AgentItem> ? EncryptedTitles : unknown)
 
 /**
  * A decorator that encrypts every item before it reaches `underlying` (any
  * {@link Session}: IndexedDBSession, MemorySession, your own) and decrypts on the way out.
  * Each item is stored as an envelope (see `EncryptedEnvelope`): AES-GCM-256, a fresh random
- * IV, bound to this session id. Order, ids and times stay in clear; content does not,
- * except that a user message's envelope says in clear that it is one (`role: 'user'`),
- * so that the store can number turns.
+ * IV, bound to this session id and to its position in the branch, so that items swapped,
+ * replayed or removed by someone with access to the database are a `DecryptionError`
+ * (`out_of_place`). The session title and branch names are sealed too (unless
+ * `titles: 'clear'`).
+ *
+ * What stays in clear, so that the store works without the key: session ids, branch ids
+ * and how branches relate (parent, fork turn, which items each shows), the order of items
+ * and their positions, times (of items and records), key ids, which items are user
+ * messages, counts of items and turns, usage numbers, and ciphertext lengths (hence the
+ * length of each item, title and name); plus the name of `main`, which is always `main`.
+ * Not detected: removing the newest items (that looks like `popItem`), rolling the whole
+ * database back to an earlier consistent state, and an item replaced by the one another
+ * branch holds at the same position (both are versions the user wrote there). Keep a copy
+ * elsewhere (an export, a server) if those matter.
  *
  * Branches, turns, usage and search (see {@link BranchingSession},
  * {@link UsageTrackingSession}) are offered exactly when `underlying` offers them; check
@@ -53,8 +70,16 @@ export type EncryptedCapabilities<TInner, TItem> = (TInner extends BranchingSess
  *
  * - Encryption runs before the underlying session is called, so no WebCrypto await ever
  *   sits inside an IndexedDB transaction.
+ * - Writes need no read of the history: the next position is kept in memory and checked by
+ *   the store in the write's own transaction (`addItemsAt`, see `PositionalSession`); when
+ *   another tab wrote first, the items are sealed again at the new position. Over a store
+ *   without `addItemsAt` the position is counted before each write, and two writers racing
+ *   between that count and their writes can leave two items at one position (reads then
+ *   throw `out_of_place`): give each such store one writer at a time.
  * - Before its first write it checks that the newest stored item was written with a key
- *   `key` holds, else `WrongKeyError` and nothing is written.
+ *   `key` holds, else `WrongKeyError` and nothing is written; and it upgrades a history
+ *   written by an earlier version (envelopes without positions) in place, on every branch,
+ *   in one step (stores with `rewriteItems`).
  * - Calls take effect in the order they were made, as on the underlying session.
  *
  * @typeParam TItem - the item type handed in and out
@@ -90,11 +115,22 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
    * @throws {@link DecryptionError}, {@link WrongKeyError} as `getItems()`.
    */
   readonly findTurns?: (text: string) => Promise<TurnMatch[]>
-  /** See {@link BranchingSession.createBranchFromTurn}; passes through (no content is read). */
+  /**
+   * See {@link BranchingSession.createBranchFromTurn}. The name (`turn-<turn>` when none is
+   * given) is sealed, bound to the session and the new branch's id, unless `titles: 'clear'`.
+   * @throws {@link InvalidArgumentError} for a name that is not a string, or when names are
+   *   sealed and the underlying session cannot keep a sealed name (see
+   *   `SealedBranchNamesSession`) and a name is given.
+   */
   readonly createBranchFromTurn?: (turn: number, name?: string) => Promise<string>
   /** See {@link BranchingSession.switchToBranch}; passes through. */
   readonly switchToBranch?: (branchId: string) => Promise<void>
-  /** See {@link BranchingSession.listBranches}; passes through. */
+  /**
+   * See {@link BranchingSession.listBranches}, with sealed names opened.
+   * @throws {@link WrongKeyError} for a name sealed with a key `key` does not hold;
+   *   {@link DecryptionError} (`label: 'branch-name'`) for one that fails authentication,
+   *   unless `onUndecryptable: 'skip'` (it is then listed as `name: ''` with its `sealedName`).
+   */
   readonly listBranches?: () => Promise<BranchInfo[]>
   /** See {@link BranchingSession.getCurrentBranchId}; passes through. */
   readonly getCurrentBranchId?: () => Promise<string>
@@ -117,11 +153,26 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
   readonly getSessionUsage?: (options?: { branchId?: string }) => Promise<UsageTotals>
   /** See {@link UsageTrackingSession.getTurnUsage}; passes through. */
   readonly getTurnUsage?: UsageTrackingSession<TItem>['getTurnUsage']
+  /**
+   * Sets the title shown in session lists: sealed (AES-GCM with the current key, bound to
+   * the session id and the key id) unless `titles: 'clear'`. Present when the underlying
+   * session has a title (`IndexedDBSession`; see `TitledSession`). `listSessions` shows a
+   * sealed title only when given the key: `listSessions({ dbName, titles: sealedTitles(keyring) })`.
+   * Like `IndexedDBSession.setTitle`, does nothing visible until the session has items.
+   * @throws {@link InvalidArgumentError} for a title that is not a string.
+   */
+  readonly setTitle?: (title: string) => Promise<void>
+  /**
+   * The title, opened when sealed; `undefined` when none was set.
+   * @throws {@link WrongKeyError} when it was sealed with a key `key` does not hold;
+   *   {@link DecryptionError} (`label: 'title'`) when it fails authentication (with
+   *   `onUndecryptable: 'skip'`, `undefined` instead).
+   */
+  readonly getTitle?: () => Promise<string | undefined>
   readonly #inner: Session<AgentItem>
   readonly #options: ResolvedOptions
   readonly #queue = new SerialQueue()
-  /** Set once a read or write found the stored items' key in the keyring. */
-  #verified = false
+  readonly #appender: Appender
 
   /**
    * @param underlying - where envelopes are stored
@@ -136,9 +187,20 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
     this.sessionId = underlying.sessionId
     this.#inner = underlying
     this.#options = resolveOptions(options)
-    if (isReplaceableSession(underlying)) this.replaceItems = (items) => this.#write(items, (sealed) => underlying.replaceItems(sealed), true)
-    if (isBranchingSession(underlying)) Object.assign(this, this.#branching(underlying))
-    if (isUsageTrackingSession(underlying)) Object.assign(this, this.#usage(underlying))
+    this.#appender = new Appender(underlying, () => this.#policy())
+    const core: SessionCore = {
+      sessionId: this.sessionId,
+      options: this.#options,
+      appender: this.#appender,
+      policy: () => this.#policy(),
+      run: (task) => this.#queue.run(task),
+      afterWrites: (read) => this.#afterWrites(read),
+      append: (items, usage) => this.#append(items as TItem[], usage),
+    }
+    if (isReplaceableSession(underlying)) this.replaceItems = (items) => this.#replace(items, (sealed) => underlying.replaceItems(sealed))
+    if (isBranchingSession(underlying)) Object.assign(this, branchingMethods(core, underlying))
+    if (isUsageTrackingSession(underlying)) Object.assign(this, usageMethods(core, underlying))
+    if (isTitledSession(underlying)) Object.assign(this, titleMethods(core, underlying))
     if (isCountingSession(underlying) && this.#options.ttl === undefined && this.#options.onUndecryptable === 'throw') {
       this.getItemCount = () => this.#afterWrites(() => underlying.getItemCount())
     }
@@ -177,20 +239,26 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
   async getItems<T extends TItem = TItem>(limit?: number): Promise<T[]> {
     await this.#queue.settled() // see every write made before this call
     const policy = this.#policy()
-    const raw = await this.#inner.getItems(limit)
-    const items = await openItems<T>(raw, policy)
-    this.#noteKeyChecked(raw, policy)
+    const generation = this.#appender.generation
+    const { inspected, misplaced } = await readWindow(this.#inner, limit, policy)
+    const items = pickItems<T>(inspected, policy, misplaced)
+    const newest = inspected[inspected.length - 1]
+    this.#appender.noteNewest(newest && 'envelope' in newest ? newest.envelope : undefined, generation, inspected.some((entry) => entry.kind === 'item'))
     return items
   }
 
   /**
-   * Validates and encrypts `items` (one envelope each, all stamped with the current time),
-   * then appends them with one `addItems` on the underlying session: all or nothing.
+   * Validates and encrypts `items` (one envelope each, all stamped with the current time,
+   * each sealed at the position it will have), then appends them in one write on the
+   * underlying session: all or nothing.
    * @throws {@link InvalidItemError} for an item that is not plain JSON (nothing written);
-   *   {@link WrongKeyError} when the session was written with a key `key` does not hold.
+   *   {@link WrongKeyError} when the session was written with a key `key` does not hold;
+   *   `PositionConflictError` when other writers kept appending first (ten times);
+   *   {@link DecryptionError} when the first write finds history of an earlier format to
+   *   upgrade and an item of it does not open (nothing written).
    */
   async addItems(items: TItem[]): Promise<void> {
-    return this.#write(items, (sealed) => this.#inner.addItems(sealed))
+    return this.#append(items, undefined)
   }
 
   /**
@@ -201,6 +269,7 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
    */
   async popItem<T extends TItem = TItem>(): Promise<T | undefined> {
     return this.#queue.run(async (): Promise<T | undefined> => {
+      this.#appender.invalidate()
       const peeked = await this.#inner.getItems(1)
       if (peeked.length === 0) return undefined
       const [newest] = await inspectItems(peeked, this.#policy())
@@ -222,12 +291,15 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
 
   /** Deletes every item of the session (no key needed). */
   async clearSession(): Promise<void> {
-    return this.#queue.run(() => this.#inner.clearSession())
+    return this.#queue.run(() => {
+      this.#appender.invalidate()
+      return this.#inner.clearSession()
+    })
   }
 
   /**
    * Encrypts, in place, the plain items stored before encryption was turned on, keeping
-   * their order (their envelopes get the current time), in one atomic step.
+   * their order and positions (their envelopes get the current time), in one atomic step.
    *
    * Over a session with `rewriteItems` (IndexedDBSession, MemorySession) every item of every
    * branch is rewritten where it is stored, in one step, keeping times, turns and usage.
@@ -235,31 +307,21 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
    * session with several branches is then refused (`InvalidArgumentError`, nothing changed).
    * @returns how many items were encrypted
    * @throws {@link InvalidArgumentError} when the underlying session has neither
-   *   `rewriteItems` nor `replaceItems`, or only the latter and several branches.
+   *   `rewriteItems` nor `replaceItems`, or only the latter and several branches;
+   *   {@link DecryptionError} (`out_of_place`) when stored envelopes are out of place
+   *   (nothing changed).
    */
   async migratePlaintextItems(): Promise<number> {
-    return this.#rewrite('migratePlaintextItems', true, async (raw) => {
-      const at = this.#options.now()
-      const { id, key } = await this.#options.keys.currentKey()
-      let changed = 0
-      const next = await Promise.all(
-        raw.map(async (item) => {
-          if (looksLikeEnvelope(item)) return item
-          changed++
-          return sealItem(item, key, id, this.sessionId, at)
-        }),
-      )
-      return { changed, next }
-    })
+    return this.#rewrite('migratePlaintextItems', true, (raw, positions) => sealPlainItems(raw, positions, this.#policy(), this.#options.now()))
   }
 
   /**
    * Re-encrypts every item written under an older key, or in an older envelope format
-   * (version 1, whose user messages do not start turns in the store), with the current
-   * key and format, keeping order and envelope times, in one atomic step; used
-   * by key rotation and safe to run again after an interruption. Undecryptable items
-   * throw `DecryptionError` (nothing changed), or with `onUndecryptable: 'skip'` are kept
-   * as they are.
+   * (version 1, whose user messages do not start turns in the store; versions 1 and 2,
+   * not bound to a position), with the current key and format, keeping order, positions and
+   * envelope times, in one atomic step; used by key rotation and safe to run again after an
+   * interruption. Undecryptable items throw `DecryptionError` (nothing changed), or with
+   * `onUndecryptable: 'skip'` are kept as they are; items out of place always throw.
    *
    * Over a session with `rewriteItems` (IndexedDBSession, MemorySession) every item of every
    * branch is rewritten where it is stored, in one step, keeping times, turns and usage.
@@ -269,42 +331,25 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
    * @throws {@link InvalidArgumentError} as {@link EncryptedSession.migratePlaintextItems}.
    */
   async reencryptItems(): Promise<number> {
-    return this.#rewrite('reencryptItems', true, async (raw) => {
-      const { id, key } = await this.#options.keys.currentKey()
+    return this.#rewrite('reencryptItems', true, async (raw, positions) => {
+      const { id } = await this.#options.keys.currentKey()
       // Only what is under an older key or format is decrypted: a pass that finds nothing to do decrypts nothing.
-      const stale = (envelope: { kid: string; v: number }) => envelope.kid !== id || envelope.v !== ENVELOPE_VERSION
-      const inspected = await inspectItems(raw, { ...this.#policy(), plaintext: 'read', expiredBefore: -Infinity, open: stale })
-      let changed = 0
-      const next = await Promise.all(
-        inspected.map(async (entry) => {
-          if (entry.kind === 'failed' && this.#options.onUndecryptable === 'throw') throw entry.error
-          if (entry.kind !== 'item' || (entry.envelope.kid === id && entry.envelope.v === ENVELOPE_VERSION)) return entry.raw
-          changed++
-          return sealItem(entry.item, key, id, this.sessionId, entry.envelope.at)
-        }),
-      )
-      return { changed, next }
+      return resealItems(raw, positions, this.#policy(), (envelope) => envelope.kid !== id || envelope.v !== ENVELOPE_VERSION)
     })
   }
 
   /**
-   * Deletes the items older than `ttl`, in one atomic `replaceItems`. That acts on the
-   * current branch only, so a session with several branches is refused
-   * (`InvalidArgumentError`, nothing changed), and the kept items get new store times.
+   * Deletes the items older than `ttl`, in one atomic `replaceItems`, and seals the others
+   * again at their new positions. That acts on the current branch only, so a session with
+   * several branches is refused (`InvalidArgumentError`, nothing changed), and the kept
+   * items get new store times.
    * @returns how many items were deleted
    * @throws {@link InvalidArgumentError} without a `ttl`, for several branches, or when the underlying session
-   *   has no `replaceItems`.
+   *   has no `replaceItems`; {@link DecryptionError} as `getItems()`.
    */
   async purgeExpired(): Promise<number> {
     if (this.#options.ttl === undefined) throw new InvalidArgumentError('purgeExpired() needs the ttl option of EncryptedSession.')
-    return this.#rewrite('purgeExpired', false, async (raw) => {
-      const expiredBefore = this.#policy().expiredBefore
-      const next = raw.filter((item) => {
-        const parsed = parseEnvelope(item)
-        return parsed.kind !== 'envelope' || parsed.envelope.at >= expiredBefore
-      })
-      return { changed: raw.length - next.length, next }
-    })
+    return this.#rewrite('purgeExpired', false, (raw) => dropExpired(raw, this.#policy(), this.#policy().expiredBefore))
   }
 
   /**
@@ -338,65 +383,31 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
     return doc && decryptSessionExport(doc, { key: this.#options.keys })
   }
 
-  /** The branching methods, over `inner`'s. */
-  #branching(inner: BranchingSession<AgentItem>): Omit<BranchingSession<TItem>, keyof Session<TItem>> {
-    const turns = async () => {
-      await this.#queue.settled()
-      return decryptTurns(await inner.getTimedItems(), this.#policy())
-    }
-    return {
-      getTurns: async () => (await turns()).map(({ info }) => info),
-      findTurns: async (text) => {
-        if (typeof text !== 'string') throw new InvalidArgumentError(`findTurns expects a string, got ${typeof text}.`)
-        return matchTurns(await turns(), text)
-      },
-      getTimedItems: async () => {
-        await this.#queue.settled()
-        const raw = await inner.getTimedItems()
-        const opened = await inspectItems(
-          raw.map((entry) => entry.item),
-          this.#policy(),
-        )
-        return opened.flatMap((entry, i) => {
-          if (entry.kind === 'failed' && this.#options.onUndecryptable === 'throw') throw entry.error
-          return entry.kind === 'item' || entry.kind === 'plain' ? [{ ...raw[i]!, item: entry.item as TItem }] : []
-        })
-      },
-      createBranchFromTurn: (turn, name) => this.#queue.run(() => inner.createBranchFromTurn(turn, name)),
-      switchToBranch: (branchId) => this.#queue.run(() => inner.switchToBranch(branchId)),
-      deleteBranch: (branchId) => this.#queue.run(() => inner.deleteBranch(branchId)),
-      listBranches: () => this.#afterWrites(() => inner.listBranches()),
-      getCurrentBranchId: () => this.#afterWrites(() => inner.getCurrentBranchId()),
-    }
-  }
-
-  /** The usage methods, over `inner`'s. */
-  #usage(inner: UsageTrackingSession<AgentItem>): Omit<UsageTrackingSession<TItem>, keyof Session<TItem>> {
-    const getTurnUsage = (turn?: number) =>
-      this.#afterWrites<Array<{ turn: number; usage: UsageTotals }> | UsageTotals | undefined>(() =>
-        turn === undefined ? inner.getTurnUsage() : inner.getTurnUsage(turn),
-      )
-    return {
-      storeRunUsage: (result) => this.#queue.run(() => inner.storeRunUsage(result)),
-      addItemsWithUsage: (items, usage) => this.#write(items, (sealed) => inner.addItemsWithUsage(sealed, usage), true),
-      getSessionUsage: (options) => this.#afterWrites(() => inner.getSessionUsage(options)),
-      getTurnUsage: getTurnUsage as UsageTrackingSession<TItem>['getTurnUsage'],
-    }
-  }
-
   /**
-   * Validates and encrypts `items`, then hands the envelopes to `store` in the queue, after
-   * the key check. Encryption starts at once, outside the queue and any transaction.
-   * @param evenWhenEmpty - call `store` for an empty batch too (replace, usage)
+   * Validates `items` now (the caller's objects are copied before this returns), then, in
+   * the queue, seals and appends them at the next position.
    */
-  async #write(items: TItem[], store: (sealed: AgentItem[]) => Promise<void>, evenWhenEmpty = false): Promise<void> {
+  async #append(items: TItem[], usage: UsageTotals | undefined): Promise<void> {
     const plain = toStoredItems(items)
-    if (plain.length === 0 && !evenWhenEmpty) return
-    const sealed = sealItems(plain, this.#options.keys, this.sessionId, this.#options.now())
-    sealed.catch(() => undefined) // awaited in the queue
+    if (plain.length === 0 && usage === undefined) return
+    const at = this.#options.now()
+    return this.#queue.run(() => this.#appender.append(plain, at, usage))
+  }
+
+  /** Replaces the history with `items` sealed at 0, 1, …, after the key check. */
+  async #replace(items: TItem[], store: (sealed: AgentItem[]) => Promise<void>): Promise<void> {
+    const plain = toStoredItems(items)
+    const at = this.#options.now()
     return this.#queue.run(async () => {
-      await this.#verifyKey()
-      await store(asStoredBatch(await sealed) as AgentItem[])
+      await this.#appender.check(false)
+      const sealed = asStoredBatch(await sealItems(plain, this.#options.keys, this.sessionId, at, 0)) as AgentItem[]
+      try {
+        await store(sealed)
+        this.#appender.settle(plain.length)
+      } catch (error) {
+        this.#appender.invalidate()
+        throw error
+      }
     })
   }
 
@@ -408,29 +419,13 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
 
   #rewrite(what: string, inPlace: boolean, compute: Parameters<typeof rewriteHistory>[2]): Promise<number> {
     return this.#queue.run(async () => {
-      await this.#verifyKey()
-      return rewriteHistory(this.#inner, what, compute, inPlace)
+      await this.#appender.check(false)
+      try {
+        return await rewriteHistory(this.#inner, what, compute, inPlace)
+      } finally {
+        if (!inPlace) this.#appender.invalidate() // items were dropped: count again
+      }
     })
-  }
-
-  /** A read that opened a live envelope without `WrongKeyError` proved the key: no second read is needed before writing. */
-  #noteKeyChecked(raw: readonly unknown[], policy: OpenPolicy): void {
-    if (this.#verified) return
-    this.#verified = raw.some((item) => looksLikeEnvelope(item) && typeof item.at === 'number' && item.at >= policy.expiredBefore)
-  }
-
-  async #verifyKey(): Promise<void> {
-    if (this.#verified) return
-    const [newest] = await this.#inner.getItems(1)
-    const parsed = parseEnvelope(newest)
-    if (parsed.kind === 'envelope' && (await this.#options.keys.keyById(parsed.envelope.kid)) === undefined) {
-      throw new WrongKeyError(
-        `Session "${this.sessionId}" was encrypted with key ${parsed.envelope.kid}, which this keyring does not hold. ` +
-          'Nothing was written; unlock the key store this session was written with.',
-        { keyId: parsed.envelope.kid },
-      )
-    }
-    this.#verified = true
   }
 
   #policy(): OpenPolicy {

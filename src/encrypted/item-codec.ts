@@ -4,6 +4,7 @@
 import { DecryptionError, WrongKeyError, type DecryptionFailure } from '../crypto/errors.js'
 import { openEnvelope, parseEnvelope, sealItem, type EncryptedEnvelope, type ParsedEnvelope } from '../crypto/envelope.js'
 import type { DataKeyProvider } from '../crypto/keyring.js'
+import { outOfPlace, type Misplaced } from './positions.js'
 
 /** How {@link openItems} treats what it cannot decrypt, and what it filters. */
 export interface OpenPolicy {
@@ -77,13 +78,15 @@ export async function inspectItems(raw: readonly unknown[], policy: OpenPolicy):
 }
 
 /**
- * The items of a window to hand back: expired ones left out, failures thrown (the first
- * one) or skipped as the policy says.
- * @throws {@link DecryptionError}, {@link WrongKeyError}
+ * The items of an inspected window to hand back: expired ones left out, a misplaced item
+ * thrown whatever the policy (skipping cannot restore the order), then failures thrown
+ * (the first one) or skipped as the policy says.
+ * @throws {@link DecryptionError}
  */
-export async function openItems<TItem>(raw: readonly unknown[], policy: OpenPolicy): Promise<TItem[]> {
+export function pickItems<TItem>(entries: readonly Inspected[], policy: OpenPolicy, misplaced?: Misplaced): TItem[] {
+  if (misplaced) throw outOfPlace(policy.sessionId, entries, entries.length, misplaced)
   const out: TItem[] = []
-  for (const entry of await inspectItems(raw, policy)) {
+  for (const entry of entries) {
     if (entry.kind === 'failed') {
       if (policy.onUndecryptable === 'throw') throw entry.error
     } else if (entry.kind === 'item' || entry.kind === 'plain') {
@@ -93,8 +96,19 @@ export async function openItems<TItem>(raw: readonly unknown[], policy: OpenPoli
   return out
 }
 
-/** Encrypts a batch (already validated plain JSON) with the current key, in parallel. */
-export async function sealItems(items: readonly unknown[], keys: DataKeyProvider, sessionId: string, at: number): Promise<EncryptedEnvelope[]> {
+/**
+ * The items of a window whose positions are not checked (a single item), as {@link pickItems}.
+ * @throws {@link DecryptionError}, {@link WrongKeyError}
+ */
+export async function openItems<TItem>(raw: readonly unknown[], policy: OpenPolicy): Promise<TItem[]> {
+  return pickItems<TItem>(await inspectItems(raw, policy), policy)
+}
+
+/**
+ * Encrypts a batch (already validated plain JSON) with the current key, in parallel, the
+ * first item sealed at position `start`, the next at `start + 1`, and so on.
+ */
+export async function sealItems(items: readonly unknown[], keys: DataKeyProvider, sessionId: string, at: number, start: number): Promise<EncryptedEnvelope[]> {
   const { id, key } = await keys.currentKey()
-  return Promise.all(items.map((item) => sealItem(item, key, id, sessionId, at)))
+  return Promise.all(items.map((item, i) => sealItem(item, key, id, sessionId, at, start + i)))
 }

@@ -8,8 +8,10 @@ export interface EncryptedSessionOptions {
   key: DataKeyProvider | CryptoKey
   /**
    * What reads do with an item that fails to decrypt (tampered, truncated, copied from
-   * another session): `'throw'` a `DecryptionError` naming it, or `'skip'` it. Items
-   * under a key the keyring does not hold always throw `WrongKeyError`.
+   * another session): `'throw'` a `DecryptionError` naming it, or `'skip'` it. Skipping is
+   * for items that cannot be opened: items out of place (swapped, replayed, removed;
+   * `reason: 'out_of_place'`) always throw, since leaving one out cannot restore the
+   * order, and items under a key the keyring does not hold always throw `WrongKeyError`.
    * @default 'throw'
    */
   onUndecryptable?: 'throw' | 'skip'
@@ -28,6 +30,14 @@ export interface EncryptedSessionOptions {
   plaintext?: 'read' | 'reject'
   /** The clock for `ttl` and envelope times, ms since epoch. @default Date.now */
   now?: () => number
+  /**
+   * The session title (`setTitle`) and branch names (`createBranchFromTurn`): `'sealed'`
+   * with the session's key, like items (a chat title is often the first message), or
+   * stored in `'clear'` so that `listSessions` shows them without the key. Sealed ones are
+   * always opened on the way out, whatever this says.
+   * @default 'sealed'
+   */
+  titles?: 'sealed' | 'clear'
 }
 
 /** The options with defaults applied and the key turned into a provider. */
@@ -37,21 +47,23 @@ export interface ResolvedOptions {
   plaintext: 'read' | 'reject'
   ttl: number | undefined
   now: () => number
+  titles: 'sealed' | 'clear'
 }
 
 /**
  * Checks `EncryptedSession`'s options and applies their defaults.
  * @throws {@link InvalidArgumentError} for a key that is not an AES-GCM-256 encrypt/decrypt
- *   key, an unknown `onUndecryptable` or `plaintext`, or a `ttl` that is not a positive number.
+ *   key, an unknown `onUndecryptable`, `plaintext` or `titles`, or a `ttl` that is not a positive number.
  */
 export function resolveOptions(options: EncryptedSessionOptions | undefined): ResolvedOptions {
-  const { key, onUndecryptable = 'throw', plaintext = 'read', ttl, now = Date.now } = options ?? ({} as EncryptedSessionOptions)
+  const { key, onUndecryptable = 'throw', plaintext = 'read', ttl, now = Date.now, titles = 'sealed' } = options ?? ({} as EncryptedSessionOptions)
   if (onUndecryptable !== 'throw' && onUndecryptable !== 'skip') {
     throw new InvalidArgumentError(`onUndecryptable must be 'throw' or 'skip', got ${String(onUndecryptable)}.`)
   }
   if (plaintext !== 'read' && plaintext !== 'reject') throw new InvalidArgumentError(`plaintext must be 'read' or 'reject', got ${String(plaintext)}.`)
+  if (titles !== 'sealed' && titles !== 'clear') throw new InvalidArgumentError(`titles must be 'sealed' or 'clear', got ${String(titles)}.`)
   if (ttl !== undefined && !(typeof ttl === 'number' && ttl > 0 && !Number.isNaN(ttl))) {
     throw new InvalidArgumentError(`ttl must be a positive number of milliseconds, got ${String(ttl)}.`)
   }
-  return { keys: toKeyProvider(key), onUndecryptable, plaintext, ttl, now }
+  return { keys: toKeyProvider(key), onUndecryptable, plaintext, ttl, now, titles }
 }

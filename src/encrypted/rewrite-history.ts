@@ -13,7 +13,7 @@ export interface Rewrite {
 }
 
 /**
- * Runs `compute` on every stored item and stores the result.
+ * Runs `compute` on every stored item (with its position in its branch) and stores the result.
  *
  * @param what - the public method, for messages
  * @param inPlace - one item for one item (times, turns and usage kept), so `rewriteItems`
@@ -25,13 +25,13 @@ export interface Rewrite {
 export async function rewriteHistory(
   inner: Session<AgentItem>,
   what: string,
-  compute: (raw: AgentItem[]) => Promise<Rewrite>,
+  compute: (raw: AgentItem[], positions: number[]) => Promise<Rewrite>,
   inPlace: boolean,
 ): Promise<number> {
   if (inPlace && isRewritableSession(inner)) {
     let changed = 0
-    await inner.rewriteItems(async (raw) => {
-      const result = await compute(raw)
+    await inner.rewriteItems(async (raw, positions) => {
+      const result = await compute(raw, positions)
       changed = result.changed
       return result.next as AgentItem[]
     })
@@ -53,7 +53,11 @@ export async function rewriteHistory(
     }
   }
   // Infinity, not undefined: an underlying default window must not cut the history.
-  const { changed, next } = await compute(await inner.getItems(Infinity))
+  const raw = await inner.getItems(Infinity)
+  const { changed, next } = await compute(
+    raw,
+    raw.map((_, i) => i),
+  )
   if (changed > 0) await inner.replaceItems(next as AgentItem[])
   return changed
 }

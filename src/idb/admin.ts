@@ -1,9 +1,22 @@
-import { IdbAgentsError, InvalidArgumentError } from '../errors.js'
+import { IdbAgentsError, InvalidArgumentError, messageOf } from '../errors.js'
+import { copySealedLabel, type SealedLabel } from '../session/labels.js'
 import { toLocation, withDatabase, type DatabaseOptions } from './database.js'
 import { currentBranch, readRows, sessionBound, toSessionInfo, type SessionInfo } from './records.js'
 import { findInTurns, type TurnMatch } from '../session/turns.js'
 import { newEtag, SESSION_STORES, SESSIONS_DB } from './schema.js'
 import { publishChange } from './changes.js'
+
+/**
+ * Opens the sealed titles of a session list (see {@link ListSessionsOptions.titles}).
+ * `sealedTitles(keyring)` builds one from a key; the store itself never holds a key.
+ */
+export interface TitleOpener {
+  /**
+   * The title in clear, or `undefined` when this opener does not hold the key it was
+   * sealed with (the session stays listed as sealed). Rejects when it fails authentication.
+   */
+  open(title: SealedLabel, sessionId: string): Promise<string | undefined>
+}
 
 /** Options of {@link listSessions}. */
 export interface ListSessionsOptions extends DatabaseOptions {
@@ -11,6 +24,13 @@ export interface ListSessionsOptions extends DatabaseOptions {
   limit?: number
   /** `nextCursor` of the previous page; omit for the first page. */
   cursor?: string
+  /**
+   * Opens sealed titles (those of `EncryptedSession`s): `sealedTitles(keyring)`. Without it,
+   * or for a title under a key it does not hold, a sealed title is listed as
+   * `titleSealed: true` with no `title`; one that fails to open gets a `problem` instead.
+   * @default undefined (sealed titles stay sealed)
+   */
+  titles?: TitleOpener
 }
 
 /** One page of {@link listSessions}. */
@@ -35,7 +55,8 @@ function decodeCursor(cursor: string): [number, string] {
 
 /**
  * Lists the sessions stored in a database, most recently updated first, one page at a
- * time (a conversation sidebar). Costs O(page), whatever the number of sessions.
+ * time (a conversation sidebar). Costs O(page), whatever the number of sessions. Titles of
+ * encrypted sessions are sealed: pass `titles: sealedTitles(keyring)` to show them.
  */
 export async function listSessions(options: ListSessionsOptions = {}): Promise<SessionPage> {
   const limit = options.limit ?? 50
@@ -43,7 +64,8 @@ export async function listSessions(options: ListSessionsOptions = {}): Promise<S
     throw new InvalidArgumentError(`limit must be a positive integer, got ${String(limit)}.`)
   }
   const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor)
-  return withDatabase(toLocation(options), SESSIONS_DB, 'listing sessions', async (db) => {
+  const sealed = new Map<SessionInfo, SealedLabel>()
+  const page = await withDatabase(toLocation(options), SESSIONS_DB, 'listing sessions', async (db) => {
     const tx = db.transaction('sessions')
     tx.done.catch(() => {}) // the results are read by then; a late abort changes nothing
     const index = tx.store.index('byUpdatedAt')
@@ -56,11 +78,29 @@ export async function listSessions(options: ListSessionsOptions = {}): Promise<S
         if (last) page.nextCursor = JSON.stringify(last)
         return page
       }
-      sessions.push(toSessionInfo(cursor.value))
+      const info = toSessionInfo(cursor.value)
+      if (info.titleSealed) sealed.set(info, cursor.value.sealedTitle!)
+      sessions.push(info)
       last = [cursor.value.updatedAt, cursor.value.id]
     }
     return { sessions }
   })
+  if (options.titles) await openTitles(sealed, options.titles)
+  return page
+}
+
+/** Opens sealed titles after the transaction (WebCrypto must never run inside one); one failure marks only its own session. */
+async function openTitles(sealed: Map<SessionInfo, SealedLabel>, opener: TitleOpener): Promise<void> {
+  await Promise.all(
+    [...sealed].map(async ([info, title]) => {
+      try {
+        const opened = await opener.open(title, info.sessionId)
+        if (typeof opened === 'string') info.title = opened
+      } catch (error) {
+        info.problem ??= `its sealed title cannot be opened (${messageOf(error)})`
+      }
+    }),
+  )
 }
 
 /** Deletes a session and all its items (every branch) in one transaction; other sessions are untouched. */
@@ -83,12 +123,20 @@ export async function deleteSession(sessionId: string, options: DatabaseOptions 
  */
 export async function renameSession(sessionId: string, title: string, options: DatabaseOptions = {}): Promise<void> {
   if (typeof title !== 'string') throw new InvalidArgumentError(`title must be a string, got ${typeof title}.`)
+  await storeTitle(sessionId, title, options)
+}
+
+/** Stores a clear or sealed title in place of any other (see `TitledSession`). */
+export async function storeTitle(sessionId: string, title: string | SealedLabel, options: DatabaseOptions): Promise<void> {
   await withDatabase(toLocation(options), SESSIONS_DB, `renaming session "${sessionId}"`, async (db) => {
     const tx = db.transaction('sessions', 'readwrite')
     tx.done.catch(() => {}) // awaited below; a failing put must not leave it unhandled
     const record = await tx.store.get(sessionId)
     if (record) {
-      record.title = title
+      delete record.title
+      delete record.sealedTitle
+      if (typeof title === 'string') record.title = title
+      else record.sealedTitle = copySealedLabel(title)
       record.updatedAt = Date.now()
       record.etag = newEtag()
       await Promise.all([tx.store.put(record), tx.done])
@@ -109,8 +157,8 @@ export interface SessionSearchResult {
 /**
  * Finds sessions whose current branch has user or assistant text containing `text`
  * (case-insensitive), most recently updated first: a search box over the session list.
- * It reads every item of the database, so it costs O(database). Items of encrypted
- * sessions are ciphertext here and never match: search those with their
+ * It reads every item of the database, so it costs O(database). Titles are not searched.
+ * Items of encrypted sessions are ciphertext here and never match: search those with their
  * `EncryptedSession.findTurns`, which decrypts.
  */
 export async function searchSessions(text: string, options: DatabaseOptions = {}): Promise<SessionSearchResult[]> {

@@ -6,12 +6,17 @@ import { putBranch, sessionBound, toSessionInfo, type SessionInfo } from './reco
 import { MAIN_BRANCH, newEtag, SESSION_STORES, SESSIONS_DB, type BranchRecord, type ItemRecord, type SessionRecord } from './schema.js'
 import { assertSessionId } from '../session/session.js'
 import { isUserMessage } from '../items/predicates.js'
+import { copySealedLabel, type SealedLabel } from '../session/labels.js'
 import { publishChange } from './changes.js'
 
 /** The `format` tag of a session export. */
 export const EXPORT_FORMAT = 'idb-agents/session'
-/** The export version this code writes; it imports this version and older ones. */
-export const EXPORT_VERSION = 1
+/**
+ * The newest export version: it imports this version and older ones. Version 2 adds sealed
+ * titles and branch names; an export without them is still written as version 1, so that
+ * older versions of idb-agents keep importing it (and refuse, rather than drop, sealed ones).
+ */
+export const EXPORT_VERSION = 2
 
 /**
  * A whole session as a JSON document: every branch, every item with its time, and usage.
@@ -25,6 +30,8 @@ export interface SessionExport {
   session: {
     id: string
     title?: string
+    /** The title sealed by `EncryptedSession` (version 2); `decryptSessionExport` opens it. */
+    sealedTitle?: SealedLabel
     createdAt: number
     updatedAt: number
     currentBranchId: string
@@ -37,6 +44,8 @@ export interface SessionExport {
       createdAt: number
       /** `[start, end)` runs of item `seq` numbers the branch shows, in order. */
       ranges: Array<[number, number]>
+      /** The name sealed by `EncryptedSession` (version 2); `name` is then `''`. */
+      sealedName?: SealedLabel
     }>
   }
   items: Array<{ seq: number; createdAt: number; item: unknown }>
@@ -53,6 +62,7 @@ export interface ImportSessionOptions extends DatabaseOptions {
 
 const count = z.number().check(z.int(), z.gte(0))
 const time = z.number().check(z.gte(0))
+const sealedLabel = z.object({ v: z.number(), kid: z.string(), iv: z.string(), ct: z.string() })
 const documentSchema = z.object({
   format: z.literal(EXPORT_FORMAT),
   version: z.number().check(z.int(), z.gte(1)),
@@ -60,6 +70,7 @@ const documentSchema = z.object({
   session: z.object({
     id: z.string().check(z.minLength(1)),
     title: z.optional(z.string()),
+    sealedTitle: z.optional(sealedLabel),
     createdAt: time,
     updatedAt: time,
     currentBranchId: z.string(),
@@ -72,6 +83,7 @@ const documentSchema = z.object({
         forkTurn: z.optional(count),
         createdAt: time,
         ranges: z.array(z.tuple([count, count])),
+        sealedName: z.optional(sealedLabel),
       }),
     ),
   }),
@@ -97,21 +109,26 @@ export async function exportSession(sessionId: string, options: DatabaseOptions 
       tx.objectStore('usage').getAll(sessionBound(sessionId)),
     ])
     if (!record) return undefined
+    const branches = Object.values(record.branches).map(({ turns: _turns, sealedName, ...branch }) =>
+      sealedName ? { ...branch, sealedName: copySealedLabel(sealedName) } : branch,
+    )
+    const sealed = record.sealedTitle !== undefined || branches.some((branch) => 'sealedName' in branch)
     const doc: SessionExport = {
       format: EXPORT_FORMAT,
-      version: EXPORT_VERSION,
+      version: sealed ? 2 : 1,
       exportedAt: Date.now(),
       session: {
         id: record.id,
         createdAt: record.createdAt,
         updatedAt: record.updatedAt,
         currentBranchId: record.currentBranchId,
-        branches: Object.values(record.branches).map(({ turns: _turns, ...branch }) => branch),
+        branches,
       },
       items: items.map(({ seq, createdAt, item }) => ({ seq, createdAt, item })),
       usage: usage.map(({ sessionId: _id, ...row }) => row),
     }
     if (record.title !== undefined) doc.session.title = record.title
+    else if (record.sealedTitle !== undefined) doc.session.sealedTitle = copySealedLabel(record.sealedTitle)
     return doc
   })
 }
@@ -176,8 +193,10 @@ function toRecords(
         turnOf.set(seq, turns)
       }
     }
-    const { forkTurn, ...rest } = branch
-    branches.set(branch.id, { ...rest, ...(forkTurn === undefined ? {} : { forkTurn }), ranges: branch.ranges, turns })
+    const { forkTurn, sealedName, ...rest } = branch
+    const stored: BranchRecord = { ...rest, ...(forkTurn === undefined ? {} : { forkTurn }), ranges: branch.ranges, turns }
+    if (sealedName) stored.sealedName = copySealedLabel(sealedName)
+    branches.set(branch.id, stored)
   }
   problems.push(...referenceProblems(branches, doc.session.currentBranchId))
   if (problems.length > 0) throw new InvalidExportError(problems)
@@ -192,6 +211,7 @@ function toRecords(
   }
   for (const branch of branches.values()) putBranch(record, branch)
   if (doc.session.title !== undefined) record.title = doc.session.title
+  else if (doc.session.sealedTitle !== undefined) record.sealedTitle = copySealedLabel(doc.session.sealedTitle)
   // Items no branch shows are left out, as the store itself would have deleted them.
   const items = [...bySeq.values()]
     .filter((row) => shown.has(row.seq))

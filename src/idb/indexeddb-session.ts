@@ -1,23 +1,25 @@
-import { InvalidArgumentError, StorageError } from '../errors.js'
+import { InvalidArgumentError, PositionConflictError, StorageError } from '../errors.js'
 import type { AgentItem } from '../items/types.js'
 import { toStoredItems } from '../items/validate.js'
 import type { Unsubscribe } from '../sync/broadcast.js'
 import {
+  assertPosition,
   assertTurn,
   checkedRewrite,
   type BranchInfo,
-  type BranchingSession,
-  type CountingSession,
   type IndexedDBBackedSession,
   type IndexedDBLocation,
+  type PositionalSession,
   type ReplaceableSession,
   type RewritableSession,
+  type RewriteItems,
   type UsageTrackingSession,
 } from '../session/capabilities.js'
+import { assertNewBranchId, copySealedLabel, type SealedBranchNamesSession, type SealedLabel, type TitledSession } from '../session/labels.js'
 import { assertSessionId, resolveLimit, type SessionSettings } from '../session/session.js'
 import { findInTurns, listTurns, type TimedItem, type TurnInfo, type TurnMatch } from '../session/turns.js'
 import { addUsage, NO_USAGE, pickUsage, usageOf, type RunUsageSource, type UsageTotals } from '../session/usage.js'
-import { renameSession } from './admin.js'
+import { storeTitle } from './admin.js'
 import { onSessionsChanged, publishChange, type SessionChange, type SessionChangeKind } from './changes.js'
 import { toLocation, withDatabase, type DatabaseLocation, type DatabaseOptions } from './database.js'
 import {
@@ -26,6 +28,7 @@ import {
   clearBranch,
   currentBranch,
   dropNewest,
+  findBranch,
   forkBranch,
   OUTSIDE_TURNS_SEQ,
   readRows,
@@ -40,7 +43,7 @@ import {
   type SessionInfo,
 } from './records.js'
 import { MAIN_BRANCH, newEtag, newSessionRecord, SESSION_STORES, SESSIONS_DB, type AgentsDatabase, type AgentsTransaction, type SessionRecord } from './schema.js'
-import { lastPositions, rangesLength } from './seq-ranges.js'
+import { lastPositions, positionsBySeq, rangesLength } from './seq-ranges.js'
 
 /** Options of {@link IndexedDBSession}. */
 export interface IndexedDBSessionOptions extends DatabaseOptions {
@@ -76,10 +79,11 @@ export class IndexedDBSession<TItem = AgentItem>
   implements
     ReplaceableSession<TItem>,
     RewritableSession<TItem>,
-    BranchingSession<TItem>,
+    SealedBranchNamesSession<TItem>,
     UsageTrackingSession<TItem>,
     IndexedDBBackedSession<TItem>,
-    CountingSession<TItem>
+    PositionalSession<TItem>,
+    TitledSession<TItem>
 {
   readonly sessionId: string
   /** The database this session lives in. */
@@ -135,6 +139,26 @@ export class IndexedDBSession<TItem = AgentItem>
     )
   }
 
+  /**
+   * Appends `items` (and adds `usage` to the newest turn) in one transaction, only if the
+   * current branch holds exactly `position` items, checked inside that transaction; see
+   * {@link PositionalSession.addItemsAt}.
+   */
+  async addItemsAt(position: number, items: TItem[], usage?: UsageTotals): Promise<void> {
+    assertPosition(position)
+    const checked = usage === undefined ? undefined : usageOf({ usage })
+    const stored = toStoredItems(items)
+    await this.#write('add', `adding ${stored.length} items at position ${position} of session "${this.sessionId}"`, async (tx, existing, now) => {
+      const held = existing ? rangesLength(currentBranch(existing).ranges) : 0
+      if (held !== position) throw new PositionConflictError(this.sessionId, position, held)
+      if (stored.length === 0 && !checked) return undefined
+      const appended =
+        stored.length > 0 ? appendItems(tx, this.sessionId, existing, stored, now) : { record: existing ?? newSessionRecord(this.sessionId, now), requests: [] }
+      const usageRequests = checked ? await addTurnUsage(tx, appended.record, checked) : []
+      return { record: appended.record, requests: [...appended.requests, ...usageRequests] }
+    })
+  }
+
   async popItem<T extends TItem = TItem>(): Promise<T | undefined> {
     let removed: unknown
     await this.#write('pop', `removing the newest item of session "${this.sessionId}"`, async (tx, existing, now) => {
@@ -164,7 +188,7 @@ export class IndexedDBSession<TItem = AgentItem>
     })
   }
 
-  async rewriteItems(rewrite: (items: TItem[]) => Promise<TItem[]>): Promise<void> {
+  async rewriteItems(rewrite: RewriteItems<TItem>): Promise<void> {
     const action = `rewriting the items of session "${this.sessionId}"`
     for (let attempt = 1; ; attempt++) {
       const read = await withDatabase(this.#location, SESSIONS_DB, action, async (db) => {
@@ -174,11 +198,12 @@ export class IndexedDBSession<TItem = AgentItem>
           tx.objectStore('sessions').get(this.sessionId),
           tx.objectStore('items').getAll(sessionBound(this.sessionId)),
         ])
-        return record && { etag: record.etag, rows }
+        return record && { etag: record.etag, rows, positions: positionsBySeq(Object.values(record.branches)) }
       })
       if (!read) return
       // Slow, async work (WebCrypto) happens here, with no transaction open.
-      const next = await checkedRewrite(read.rows.map((row) => row.item as TItem), rewrite)
+      const positions = read.rows.map((row) => read.positions.get(row.seq) ?? -1)
+      const next = await checkedRewrite(read.rows.map((row) => row.item as TItem), positions, rewrite)
       let changed = false
       await this.#write('replace', action, (tx, existing) => {
         if (!existing || existing.etag !== read.etag) return undefined
@@ -214,6 +239,17 @@ export class IndexedDBSession<TItem = AgentItem>
       const forked = await forkBranch(tx, existing!, turn, name ?? `turn-${turn}`, now)
       branchId = forked.branchId
       return forked.change
+    })
+    return branchId
+  }
+
+  /** Creates a branch with a caller-chosen id and a sealed name; see {@link SealedBranchNamesSession.createSealedBranch}. */
+  async createSealedBranch(turn: number, branchId: string, name: SealedLabel): Promise<string> {
+    const sealed = copySealedLabel(name)
+    await this.#write('branch', `branching session "${this.sessionId}" at turn ${turn}`, async (tx, existing, now) => {
+      assertTurn(turn, existing ? currentBranch(existing).turns : 0)
+      assertNewBranchId(branchId, (id) => findBranch(existing!, id) !== undefined)
+      return (await forkBranch(tx, existing!, turn, sealed, now, branchId)).change
     })
     return branchId
   }
@@ -322,9 +358,21 @@ export class IndexedDBSession<TItem = AgentItem>
     return record && toSessionInfo(record)
   }
 
-  /** Sets the title shown in session lists (see {@link listSessions}). */
+  /** Sets the title shown in session lists (see {@link listSessions}), in clear. */
   async setTitle(title: string): Promise<void> {
-    await renameSession(this.sessionId, title, { dbName: this.dbName, indexedDB: this.#location.factory })
+    if (typeof title !== 'string') throw new InvalidArgumentError(`title must be a string, got ${typeof title}`)
+    await storeTitle(this.sessionId, title, { dbName: this.dbName, indexedDB: this.#location.factory })
+  }
+
+  /** Sets a sealed title (see {@link TitledSession.setSealedTitle}). */
+  async setSealedTitle(title: SealedLabel): Promise<void> {
+    await storeTitle(this.sessionId, copySealedLabel(title), { dbName: this.dbName, indexedDB: this.#location.factory })
+  }
+
+  /** The title as stored (see {@link TitledSession.getStoredTitle}). */
+  async getStoredTitle(): Promise<string | SealedLabel | undefined> {
+    const record = await this.#read(`reading session "${this.sessionId}"`, async (_tx, record) => record)
+    return record?.title ?? (record?.sealedTitle && copySealedLabel(record.sealedTitle))
   }
 
   /** Every item of the current branch with its time and its turn's usage. */

@@ -3,6 +3,7 @@ import { MAIN_BRANCH, newSessionRecord, type AgentsTransaction, type BranchRecor
 import { appendRange, dropLast, firstPositions, lastSeq, rangesLength, subtractRanges } from './seq-ranges.js'
 import type { BranchInfo } from '../session/capabilities.js'
 import { isUserMessage } from '../items/predicates.js'
+import { copySealedLabel, isSealedLabel, type SealedLabel } from '../session/labels.js'
 
 // The mutations of one session inside one readwrite transaction. Each takes the session
 // record as read in that transaction, issues its requests and changes the record; the
@@ -27,8 +28,16 @@ export interface SessionInfo {
    */
   problem?: string
   sessionId: string
-  /** A title set with `renameSession` / `setTitle`. */
+  /**
+   * A title set with `renameSession` / `setTitle`. A sealed title (`EncryptedSession`) is
+   * here only when the listing was given the key to open it (`listSessions({ titles })`).
+   */
   title?: string
+  /**
+   * `true` when the title is stored sealed (encrypted): without the key `title` is
+   * `undefined`; show the session as untitled or locked, never as its ciphertext.
+   */
+  titleSealed?: boolean
   /** When the session was first written (ms since epoch). */
   createdAt: number
   /** When the session last changed (ms since epoch). */
@@ -54,12 +63,13 @@ export function toSessionInfo(record: SessionRecord): SessionInfo {
     branchCount: Object.keys(branches).length,
   }
   if (typeof record.title === 'string') info.title = record.title
+  else if (isSealedLabel(record.sealedTitle)) info.titleSealed = true
   if (!current) info.problem = `its current branch "${String(record.currentBranchId)}" does not exist; switchToBranch('main') repairs it`
   return info
 }
 
 export function toBranchInfo(record: SessionRecord, branch: BranchRecord): BranchInfo {
-  return {
+  const info: BranchInfo = {
     id: branch.id,
     name: branch.name,
     parentId: branch.parentId,
@@ -69,6 +79,8 @@ export function toBranchInfo(record: SessionRecord, branch: BranchRecord): Branc
     current: branch.id === record.currentBranchId,
     createdAt: branch.createdAt,
   }
+  if (isSealedLabel(branch.sealedName)) info.sealedName = copySealedLabel(branch.sealedName)
+  return info
 }
 
 export function currentBranch(record: SessionRecord): BranchRecord {
@@ -221,27 +233,33 @@ function newBranchId(record: SessionRecord): string {
   }
 }
 
-/** Creates a branch holding the current branch's history before `turn`, and makes it current. */
+/**
+ * Creates a branch holding the current branch's history before `turn`, and makes it current.
+ * @param name - the name, or a sealed one (stored beside an empty `name`)
+ * @param id - the branch id, already checked to be unused; a new random one by default
+ */
 export async function forkBranch(
   tx: WriteTransaction,
   record: SessionRecord,
   turn: number,
-  name: string,
+  name: string | SealedLabel,
   now: number,
+  id: string = newBranchId(record),
 ): Promise<{ change: Change; branchId: string }> {
   const parent = currentBranch(record)
   const position = positionOf(parent.ranges, await turnSeq(tx, record, parent, turn))
-  const id = newBranchId(record)
-  putBranch(record, {
+  const branch: BranchRecord = {
     id,
-    name,
+    name: typeof name === 'string' ? name : '',
     parentId: parent.id,
     forkAt: position,
     forkTurn: turn,
     createdAt: now,
     ranges: firstPositions(parent.ranges, position),
     turns: turn - 1,
-  })
+  }
+  if (typeof name !== 'string') branch.sealedName = copySealedLabel(name)
+  putBranch(record, branch)
   record.currentBranchId = id
   record.updatedAt = now
   return { change: { record, requests: [] }, branchId: id }

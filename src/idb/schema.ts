@@ -1,5 +1,6 @@
 import type { DBSchema, IDBPDatabase, IDBPTransaction, StoreNames } from 'idb'
 import { isUserMessage } from '../items/predicates.js'
+import type { SealedLabel } from '../session/labels.js'
 import type { DatabaseSpec } from './database.js'
 
 /**
@@ -24,12 +25,16 @@ export interface BranchRecord {
   turns: number
   /** The turn the branch was created from (its first own turn); absent for `main`. */
   forkTurn?: number
+  /** The name sealed by `EncryptedSession` (see `SealedLabel`); `name` is then `''`. */
+  sealedName?: SealedLabel
 }
 
 /** The metadata record of one session (object store `sessions`). */
 export interface SessionRecord {
   id: string
   title?: string
+  /** A title sealed by `EncryptedSession` (see `SealedLabel`); never set together with `title`. */
+  sealedTitle?: SealedLabel
   createdAt: number
   updatedAt: number
   /** The next unused item sequence number; sequence numbers are never reused while referenced. */

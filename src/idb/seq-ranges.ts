@@ -75,3 +75,19 @@ export function subtractRanges(ranges: readonly SeqRange[], others: readonly Seq
   }
   return remaining
 }
+
+/**
+ * The position of every sequence number some branch shows: its index in that branch.
+ * Branches share prefixes, so a number sits at the same position in every branch showing
+ * it; should a damaged record say otherwise, the first branch listed wins.
+ */
+export function positionsBySeq(branches: Iterable<{ ranges: readonly SeqRange[] }>): Map<number, number> {
+  const positions = new Map<number, number>()
+  for (const { ranges } of branches) {
+    let position = 0
+    for (const [start, end] of ranges) {
+      for (let seq = start; seq < end; seq++, position++) if (!positions.has(seq)) positions.set(seq, position)
+    }
+  }
+  return positions
+}

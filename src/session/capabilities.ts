@@ -4,6 +4,7 @@
 import { InvalidArgumentError } from '../errors.js'
 import type { AgentItem } from '../items/types.js'
 import { toStoredItems } from '../items/validate.js'
+import type { SealedLabel } from './labels.js'
 import type { Session } from './session.js'
 import type { TimedItem, TurnInfo, TurnMatch } from './turns.js'
 import type { RequestUsage, RunUsageSource, UsageTotals } from './usage.js'
@@ -39,6 +40,11 @@ export interface BranchInfo {
   /** Whether `getItems`/`addItems`/`popItem`/`clearSession` act on this branch. */
   current: boolean
   createdAt: number
+  /**
+   * The name as stored when it is sealed (encrypted by `EncryptedSession`, see
+   * `SealedLabel`): `name` is then `''`. An `EncryptedSession` lists the opened name instead.
+   */
+  sealedName?: SealedLabel
 }
 
 /**
@@ -129,22 +135,32 @@ export function assertTurn(turn: number, turnCount: number): void {
 }
 
 /**
+ * Rewrites stored items in place (see {@link RewritableSession.rewriteItems}).
+ * @param items - every stored item of every branch, each once, oldest first
+ * @param positions - for each item, its 0-based position in the branches that show it (an
+ *   item sits at the same position in every branch that shows it, since branches share
+ *   prefixes); `-1` for an item no branch shows (left over, never read)
+ * @returns one item per item given, in the same order
+ */
+export type RewriteItems<TItem> = (items: TItem[], positions: number[]) => Promise<TItem[]>
+
+/**
  * A session whose stored items can be rewritten in place — every item of every branch,
  * keeping order, branches, times and usage — as encryption key rotation needs.
  */
 export interface RewritableSession<TItem = AgentItem> extends Session<TItem> {
   /**
-   * Hands every stored item of every branch (each once, oldest first) to `rewrite` and
-   * stores what it returns in their place, all or nothing. `rewrite` may be slow and async
-   * (WebCrypto): it runs before any transaction opens, and when another writer changes the
-   * session meanwhile it runs again on the new items.
+   * Hands every stored item of every branch (each once, oldest first), with its position,
+   * to `rewrite` and stores what it returns in their place, all or nothing. `rewrite` may be
+   * slow and async (WebCrypto): it runs before any transaction opens, and when another
+   * writer changes the session meanwhile it runs again on the new items.
    *
    * @param rewrite - returns one item per item given, in the same order (turns are numbered
    *   again from the results)
    * @throws {@link InvalidArgumentError} when `rewrite` returns a different number of
    *   items; `InvalidItemError` for non-JSON results. Nothing is changed then.
    */
-  rewriteItems(rewrite: (items: TItem[]) => Promise<TItem[]>): Promise<void>
+  rewriteItems(rewrite: RewriteItems<TItem>): Promise<void>
 }
 
 /** True when `session` implements {@link RewritableSession}. */
@@ -153,8 +169,8 @@ export function isRewritableSession<TItem>(session: Session<TItem>): session is 
 }
 
 /** Runs a {@link RewritableSession.rewriteItems} callback and checks its result: as many items, plain JSON. */
-export async function checkedRewrite<TItem>(items: TItem[], rewrite: (items: TItem[]) => Promise<TItem[]>): Promise<TItem[]> {
-  const next = await rewrite(items)
+export async function checkedRewrite<TItem>(items: TItem[], positions: number[], rewrite: RewriteItems<TItem>): Promise<TItem[]> {
+  const next = await rewrite(items, positions)
   if (!Array.isArray(next) || next.length !== items.length) {
     throw new InvalidArgumentError(
       `rewriteItems: the rewrite returned ${Array.isArray(next) ? next.length : 'no'} items for ${items.length}; it must return one per item. Nothing was changed.`,
@@ -277,4 +293,35 @@ export interface CountingSession<TItem = AgentItem> extends Session<TItem> {
 /** True when `session` implements {@link CountingSession}. */
 export function isCountingSession<TItem>(session: Session<TItem>): session is CountingSession<TItem> {
   return hasMethod(session, 'getItemCount')
+}
+
+/**
+ * A session that appends at a position it checks, in the same step as the write: what
+ * position-bound encryption (`EncryptedSession`) needs to seal each item with the position
+ * it will have, without reading the history first, when other tabs write too.
+ */
+export interface PositionalSession<TItem = AgentItem> extends CountingSession<TItem> {
+  /**
+   * Appends `items` (all or nothing, as `addItems`) only if the current branch holds exactly
+   * `position` items; with `usage`, adds it to the newest turn once they are in, in the same
+   * write (as {@link UsageTrackingSession.addItemsWithUsage}).
+   *
+   * @param position - how many items the caller expects the current branch to hold
+   * @throws `PositionConflictError` when it holds another number (another writer was
+   *   first); {@link InvalidArgumentError} for a position that is not a non-negative
+   *   integer; `InvalidItemError` for an item that is not plain JSON. Nothing is written then.
+   */
+  addItemsAt(position: number, items: TItem[], usage?: UsageTotals): Promise<void>
+}
+
+/** True when `session` implements {@link PositionalSession}. */
+export function isPositionalSession<TItem>(session: Session<TItem>): session is PositionalSession<TItem> {
+  return hasMethod(session, 'addItemsAt') && hasMethod(session, 'getItemCount')
+}
+
+/** Checks the `position` of {@link PositionalSession.addItemsAt}. */
+export function assertPosition(position: unknown): asserts position is number {
+  if (typeof position !== 'number' || !Number.isSafeInteger(position) || position < 0) {
+    throw new InvalidArgumentError(`position must be a non-negative integer, got ${String(position)}`)
+  }
 }

@@ -1,17 +1,19 @@
-import { InvalidArgumentError } from '../errors.js'
+import { InvalidArgumentError, PositionConflictError } from '../errors.js'
 import { isUserMessage } from '../items/predicates.js'
 import type { AgentItem } from '../items/types.js'
 import { toStoredItems } from '../items/validate.js'
 import {
+  assertPosition,
   assertTurn,
   checkedRewrite,
   type BranchInfo,
-  type BranchingSession,
-  type CountingSession,
+  type PositionalSession,
   type ReplaceableSession,
   type RewritableSession,
+  type RewriteItems,
   type UsageTrackingSession,
 } from './capabilities.js'
+import { assertNewBranchId, copySealedLabel, type SealedBranchNamesSession, type SealedLabel } from './labels.js'
 import { assertSessionId, resolveLimit, type SessionSettings } from './session.js'
 import { findInTurns, listTurns, type TimedItem, type TurnInfo, type TurnMatch } from './turns.js'
 import { addUsage, NO_USAGE, usageOf, type RunUsageSource, type UsageTotals } from './usage.js'
@@ -34,6 +36,7 @@ interface Branch {
   forkTurn: number | null
   createdAt: number
   entries: Entry[]
+  sealedName?: SealedLabel
 }
 
 const MAIN = 'main'
@@ -51,9 +54,9 @@ export class MemorySession<TItem = AgentItem>
   implements
     ReplaceableSession<TItem>,
     RewritableSession<TItem>,
-    BranchingSession<TItem>,
+    SealedBranchNamesSession<TItem>,
     UsageTrackingSession<TItem>,
-    CountingSession<TItem>
+    PositionalSession<TItem>
 {
   readonly sessionId: string
   readonly #settings: SessionSettings | undefined
@@ -93,6 +96,18 @@ export class MemorySession<TItem = AgentItem>
     this.#current.entries.push(...toStoredItems(items).map((item) => ({ item, createdAt: now })))
   }
 
+  /** Appends `items` if the current branch holds exactly `position` items (see {@link PositionalSession.addItemsAt}). */
+  async addItemsAt(position: number, items: TItem[], usage?: UsageTotals): Promise<void> {
+    assertPosition(position)
+    const checked = usage === undefined ? undefined : usageOf({ usage })
+    const stored = toStoredItems(items)
+    const held = this.#current.entries.length
+    if (held !== position) throw new PositionConflictError(this.sessionId, position, held)
+    const now = Date.now()
+    this.#current.entries.push(...stored.map((item) => ({ item, createdAt: now })))
+    if (checked) this.#addUsage(checked)
+  }
+
   async popItem<T extends TItem = TItem>(): Promise<T | undefined> {
     return structuredClone(this.#current.entries.pop()?.item as T | undefined)
   }
@@ -107,11 +122,18 @@ export class MemorySession<TItem = AgentItem>
     this.#current.entries = toStoredItems(items).map((item) => ({ item, createdAt: now }))
   }
 
-  async rewriteItems(rewrite: (items: TItem[]) => Promise<TItem[]>): Promise<void> {
+  async rewriteItems(rewrite: RewriteItems<TItem>): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       const snapshot = [...this.#branches.values()].map((branch) => ({ branch, entries: [...branch.entries] }))
-      const entries = [...new Set(snapshot.flatMap((branch) => branch.entries))]
-      const next = await checkedRewrite(structuredClone(entries.map((entry) => entry.item as TItem)), rewrite)
+      // Branches share their entries' objects at the same index: the first index found is everyone's.
+      const positions = new Map<Entry, number>()
+      for (const { entries } of snapshot) entries.forEach((entry, i) => positions.has(entry) || positions.set(entry, i))
+      const entries = [...positions.keys()]
+      const next = await checkedRewrite(
+        structuredClone(entries.map((entry) => entry.item as TItem)),
+        entries.map((entry) => positions.get(entry)!),
+        rewrite,
+      )
       const unchanged =
         snapshot.length === this.#branches.size &&
         snapshot.every(
@@ -146,19 +168,30 @@ export class MemorySession<TItem = AgentItem>
   }
 
   async createBranchFromTurn(turn: number, name?: string): Promise<string> {
-    const starts = this.#turnStarts()
-    assertTurn(turn, starts.length)
     let id: string
     do id = `branch-${Math.random().toString(36).slice(2, 8)}`
     while (this.#branches.has(id))
+    return this.#fork(turn, id, name ?? `turn-${turn}`)
+  }
+
+  /** Creates a branch with a caller-chosen id and a sealed name; see {@link SealedBranchNamesSession.createSealedBranch}. */
+  async createSealedBranch(turn: number, branchId: string, name: SealedLabel): Promise<string> {
+    assertNewBranchId(branchId, (id) => this.#branches.has(id))
+    return this.#fork(turn, branchId, '', copySealedLabel(name))
+  }
+
+  #fork(turn: number, id: string, name: string, sealedName?: SealedLabel): string {
+    const starts = this.#turnStarts()
+    assertTurn(turn, starts.length)
     const branch: Branch = {
       id,
-      name: name ?? `turn-${turn}`,
+      name,
       parentId: this.#current.id,
       forkTurn: turn,
       createdAt: Date.now(),
       entries: this.#current.entries.slice(0, starts[turn - 1]),
     }
+    if (sealedName) branch.sealedName = sealedName
     this.#branches.set(id, branch)
     this.#current = branch
     return id
@@ -169,16 +202,20 @@ export class MemorySession<TItem = AgentItem>
   }
 
   async listBranches(): Promise<BranchInfo[]> {
-    return [...this.#branches.values()].map((branch) => ({
-      id: branch.id,
-      name: branch.name,
-      parentId: branch.parentId,
-      forkTurn: branch.forkTurn,
-      itemCount: branch.entries.length,
-      turnCount: branch.entries.filter((entry) => isUserMessage(entry.item)).length,
-      current: branch === this.#current,
-      createdAt: branch.createdAt,
-    }))
+    return [...this.#branches.values()].map((branch) => {
+      const info: BranchInfo = {
+        id: branch.id,
+        name: branch.name,
+        parentId: branch.parentId,
+        forkTurn: branch.forkTurn,
+        itemCount: branch.entries.length,
+        turnCount: branch.entries.filter((entry) => isUserMessage(entry.item)).length,
+        current: branch === this.#current,
+        createdAt: branch.createdAt,
+      }
+      if (branch.sealedName) info.sealedName = copySealedLabel(branch.sealedName)
+      return info
+    })
   }
 
   async getCurrentBranchId(): Promise<string> {

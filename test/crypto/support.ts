@@ -50,3 +50,16 @@ export async function sealV1(item: unknown, key: CryptoKey, kid: string, session
   const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes))
   return { type: 'encrypted', v: 1, kid, at, iv: b64(iv), ct: b64(ct) }
 }
+
+/**
+ * An envelope in format version 2 (role marker, no position), as idb-agents wrote before
+ * envelopes were bound to their position: written by hand so that tests can check old data.
+ */
+export async function sealV2(item: unknown, key: CryptoKey, kid: string, sessionId: string, at: number): Promise<Record<string, unknown>> {
+  const user = typeof item === 'object' && item !== null && (item as { role?: unknown }).role === 'user'
+  const iv = crypto.getRandomValues(new Uint8Array(12))
+  const aad = new TextEncoder().encode(JSON.stringify(['idb-agents/envelope', 2, sessionId, kid, at, user ? 'user' : null]))
+  const ct = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: aad }, key, new TextEncoder().encode(JSON.stringify(item))))
+  const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes))
+  return { type: 'encrypted', v: 2, kid, at, ...(user ? { role: 'user' } : {}), iv: b64(iv), ct: b64(ct) }
+}

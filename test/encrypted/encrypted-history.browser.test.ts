@@ -76,12 +76,12 @@ describe('EncryptedSession history in Chromium', () => {
     const { session } = await history()
     expect((await session.findTurns('WALLET')).map((m) => m.turn)).toEqual([2])
     const { text, items } = await everything(dbName)
-    for (const secret of SECRETS) expect(text).not.toContain(secret)
+    for (const secret of [...SECRETS, 'edited']) expect(text).not.toContain(secret) // the branch name is sealed too
     const mine = items.filter((row) => row.sessionId === session.sessionId)
     expect(mine).toHaveLength(9)
     for (const row of mine) {
       expect(row.item.type).toBe('encrypted')
-      expect(Object.keys(row.item).filter((k) => !['type', 'v', 'kid', 'at', 'iv', 'ct'].includes(k))).toEqual(row.item.role === 'user' ? ['role'] : [])
+      expect(Object.keys(row.item).filter((k) => !['type', 'v', 'kid', 'at', 'pos', 'iv', 'ct'].includes(k))).toEqual(row.item.role === 'user' ? ['role'] : [])
     }
     // The store numbered the turns from the clear marker alone.
     expect(mine.filter((row) => row.item.role === 'user').map((row) => row.turn)).toEqual([1, 2, 2])

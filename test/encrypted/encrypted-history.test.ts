@@ -133,9 +133,9 @@ describe('EncryptedSession: branches, turns, usage', () => {
     expect(await session.getItems()).toEqual(old)
     expect(await session.getTurns()).toEqual([]) // the store saw no user message
     expect(await session.reencryptItems()).toBe(2)
-    expect(((await inner.getItems()) as unknown as EncryptedEnvelope[]).map((e) => [e.v, e.role])).toEqual([
-      [2, 'user'],
-      [2, undefined],
+    expect(((await inner.getItems()) as unknown as EncryptedEnvelope[]).map((e) => [e.v, e.role, e.pos])).toEqual([
+      [3, 'user', 0],
+      [3, undefined, 1],
     ])
     expect((await session.getTurns()).map((t) => [t.turn, t.userText])).toEqual([[1, 'old one']])
     expect(await session.getItems()).toEqual(old)
@@ -214,10 +214,14 @@ describe('EncryptedSession: export and import', () => {
   })
 
   it('exportPlaintext equals the decrypted history, branch by branch, and imports as a plain session', async () => {
-    const { inner, session } = await history()
+    const { inner, session, branch } = await history()
     const plain = (await session.exportPlaintext())!
     const cipher = (await exportSession(inner.sessionId, { dbName }))!
-    expect({ ...plain, exportedAt: 0, items: [] }).toEqual({ ...cipher, exportedAt: 0, items: [] })
+    // The ciphertext export keeps branch names sealed; the plaintext one opens them.
+    expect(cipher.session.branches.find((b) => b.id === branch)).toMatchObject({ name: '', sealedName: { v: 1 } })
+    expect(plain.session.branches.find((b) => b.id === branch)).toMatchObject({ name: 'edited' })
+    const opened = cipher.session.branches.map(({ sealedName: _sealed, ...rest }) => ({ ...rest, name: rest.id === branch ? 'edited' : rest.name }))
+    expect({ ...plain, exportedAt: 0, items: [] }).toEqual({ ...cipher, version: 1, exportedAt: 0, items: [], session: { ...cipher.session, branches: opened } })
     expect(plain.items.map(({ seq, createdAt }) => [seq, createdAt])).toEqual(cipher.items.map(({ seq, createdAt }) => [seq, createdAt]))
     const bySeq = new Map(plain.items.map((row) => [row.seq, row.item]))
     const expected = await branchItems(session)

@@ -36,9 +36,10 @@ describe('EncryptedSession', () => {
     ])
     const stored = await raw(inner)
     expect(stored).toHaveLength(3)
-    expect(Object.keys(stored[0]!).sort()).toEqual(['at', 'ct', 'iv', 'kid', 'role', 'type', 'v'])
-    expect(stored[0]).toMatchObject({ type: 'encrypted', v: 2, role: 'user' })
-    for (const envelope of stored.slice(1)) expect(Object.keys(envelope).sort()).toEqual(['at', 'ct', 'iv', 'kid', 'type', 'v'])
+    expect(Object.keys(stored[0]!).sort()).toEqual(['at', 'ct', 'iv', 'kid', 'pos', 'role', 'type', 'v'])
+    expect(stored[0]).toMatchObject({ type: 'encrypted', v: 3, pos: 0, role: 'user' })
+    for (const envelope of stored.slice(1)) expect(Object.keys(envelope).sort()).toEqual(['at', 'ct', 'iv', 'kid', 'pos', 'type', 'v'])
+    expect(stored.map((envelope) => envelope.pos)).toEqual([0, 1, 2])
     expect(dump(stored)).not.toMatch(/secret|diagnosis|lookup_patient|call_9|6789|function_call|assistant|message|output_text|private/)
     expect(dump(stored.slice(1))).not.toMatch(/user/)
     expect((await session.getItems(2))[0]).toEqual({ type: 'function_call', call_id: 'call_9', name: 'lookup_patient', arguments: '{"ssn":"123-45-6789"}' })
@@ -124,7 +125,7 @@ describe('EncryptedSession with damaged items', () => {
     ['truncated ciphertext', (e) => ({ ...e, ct: btoa(atob(e.ct).slice(0, -3)) }), 'authentication'],
     ['changed time', (e) => ({ ...e, at: e.at - 1 }), 'authentication'],
     ['broken iv', (e) => ({ ...e, iv: '###' }), 'malformed'],
-    ['newer format', (e) => ({ ...e, v: 3 }), 'unsupported_version'],
+    ['newer format', (e) => ({ ...e, v: 4 }), 'unsupported_version'],
   ]
   for (const [what, change, reason] of cases) {
     it(`${what}: DecryptionError naming the item, nothing changed`, async () => {

@@ -12,7 +12,7 @@ const freshDb = () => {
 }
 
 const branchingDb = freshDb()
-describeBranching('IndexedDBSession (Chromium)', (id) => new IndexedDBSession(id, { dbName: branchingDb }), { rewritable: true })
+describeBranching('IndexedDBSession (Chromium)', (id) => new IndexedDBSession(id, { dbName: branchingDb }), { rewritable: true, positional: true })
 describeStoredHistory('IndexedDB in Chromium', freshDb)
 
 afterAll(async () => {

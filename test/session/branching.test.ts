@@ -6,7 +6,7 @@ describeBranching('MemorySession', (id) => {
   const session = memory.get(id) ?? new MemorySession(id)
   memory.set(id, session)
   return session
-}, { rewritable: true })
+}, { rewritable: true, positional: true })
 
 const dbName = `branching-node-${Math.random().toString(36).slice(2)}`
-describeBranching('IndexedDBSession (fake-indexeddb)', (id) => new IndexedDBSession(id, { dbName }), { rewritable: true })
+describeBranching('IndexedDBSession (fake-indexeddb)', (id) => new IndexedDBSession(id, { dbName }), { rewritable: true, positional: true })

@@ -5,3 +5,4 @@ export { describeSessionConformance, type SessionConformanceOptions, type Sessio
 export { describeBranchingConformance, type BranchingSessionFactory } from './branching.js'
 export { describeUsageConformance, type UsageSessionFactory } from './usage.js'
 export { describeRewriteConformance, type RewritableHistorySession, type RewritableSessionFactory } from './rewrite.js'
+export { describePositionalConformance, type PositionalHistorySession, type PositionalSessionFactory } from './positional.js'

@@ -12,8 +12,8 @@ export type RewritableSessionFactory = (sessionId: string) => RewritableHistoryS
 
 /**
  * Registers a vitest suite that checks a {@link RewritableSession} (what key rotation and
- * migrations need): every item of every branch rewritten in place, each once, keeping
- * branches, times and usage; a rewrite that returns too few items or non-JSON refused with
+ * migrations need): every item of every branch rewritten in place, each once, handed
+ * with its position, keeping branches, times and usage; a rewrite that returns too few items or non-JSON refused with
  * nothing changed; a rewrite run again when another writer changed the session meanwhile.
  */
 export function describeRewriteConformance(name: string, open: RewritableSessionFactory): void {
@@ -52,6 +52,26 @@ export function describeRewriteConformance(name: string, open: RewritableSession
         /not JSON/,
       )
       expect(texts(await session.getItems())[0]).toBe('BE BRIEF.')
+    })
+
+    it('hands each item with its position in the branches that show it', async () => {
+      const session = await sixTurns()
+      const branch = await session.createBranchFromTurn(4)
+      await session.addItems(turn('4b'))
+      const shown = { [branch]: await session.getItems() } as Record<string, AgentItem[]>
+      await session.switchToBranch('main')
+      shown.main = await session.getItems()
+      let handed: Array<[AgentItem, number]> = []
+      await session.rewriteItems(async (items, positions) => {
+        handed = items.map((item, i) => [item, positions[i]!])
+        return items
+      })
+      expect(handed).toHaveLength(shown.main.length + 2) // the branch's own turn, and everything main shows
+      for (const [item, position] of handed) {
+        const at = [shown.main[position], shown[branch]![position]]
+        expect(at, JSON.stringify(item)).toContainEqual(item)
+      }
+      expect(handed.filter(([, position]) => position === 9).map(([item]) => texts([item])[0]).sort()).toEqual(['question 4', 'question 4b'])
     })
 
     it('runs a rewrite again when the session changes while it works, and numbers turns from the result', async () => {
