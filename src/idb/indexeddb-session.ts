@@ -1,4 +1,4 @@
-import { InvalidArgumentError, StorageError } from '../errors.js'
+import { InvalidArgumentError, StorageError, StorageQuotaError } from '../errors.js'
 import type { AgentItem } from '../items/types.js'
 import { toStoredItems } from '../items/validate.js'
 import type { Unsubscribe } from '../sync/broadcast.js'
@@ -39,6 +39,8 @@ import {
   type Change,
   type SessionInfo,
 } from './records.js'
+import { deleteAhead, deleteOnly, unfinished, type Freed, type Freeing } from './free-space.js'
+import { settleRecord, tailsIntact } from './settle.js'
 import { MAIN_BRANCH, newEtag, newSessionRecord, SESSION_STORES, SESSIONS_DB, type AgentsDatabase, type AgentsTransaction, type SessionRecord } from './schema.js'
 import { lastPositions, rangesLength } from './seq-ranges.js'
 
@@ -137,19 +139,22 @@ export class IndexedDBSession<TItem = AgentItem>
 
   async popItem(): Promise<TItem | undefined> {
     let removed: unknown
-    await this.#write('pop', `removing the newest item of session "${this.sessionId}"`, async (tx, existing, now) => {
+    const freed = await this.#write('pop', `removing the newest item of session "${this.sessionId}"`, async (tx, existing, now) => {
       removed = undefined // a retried attempt must not report what an aborted one read
       const dropped = existing && (await dropNewest(tx, existing, now))
       if (!dropped) return undefined
       removed = dropped.removed.item
       return dropped.change
-    })
-    return removed as TItem | undefined
+    }, { kind: 'pop' })
+    return (freed ? freed.removed : removed) as TItem | undefined
   }
 
   async clearSession(): Promise<void> {
-    await this.#write('clear', `clearing session "${this.sessionId}"`, (tx, existing, now) =>
-      existing ? clearBranch(tx, existing, now) : undefined,
+    await this.#write(
+      'clear',
+      `clearing session "${this.sessionId}"`,
+      (tx, existing, now) => (existing ? clearBranch(tx, existing, now) : undefined),
+      { kind: 'clear' },
     )
   }
 
@@ -249,7 +254,7 @@ export class IndexedDBSession<TItem = AgentItem>
     await this.#write('branch', `deleting branch "${branchId}" of session "${this.sessionId}"`, (tx, existing, now) => {
       if (!existing) throw new InvalidArgumentError(`Session "${this.sessionId}" has no branch "${branchId}" (it is empty)`)
       return removeBranch(tx, existing, branchId, now)
-    })
+    }, { kind: 'deleteBranch', branchId })
   }
 
   async storeRunUsage(result: RunUsageSource): Promise<void> {
@@ -344,34 +349,106 @@ export class IndexedDBSession<TItem = AgentItem>
     return entries ?? []
   }
 
-  /** A readonly transaction that resolves to `undefined` when the session has no record. */
+  /**
+   * A readonly transaction that resolves to `undefined` when the session has no record.
+   * `read` gets the record settled (see settle.ts): it runs at once, beside the check that
+   * no branch lost its newest rows, and again on the settled record only when one did.
+   */
   async #read<T>(action: string, read: (tx: AgentsTransaction<'readonly'>, record: SessionRecord) => Promise<T>): Promise<T | undefined> {
     return withDatabase(this.#location, SESSIONS_DB, action, async (db) => {
       const tx = db.transaction(SESSION_STORES, 'readonly')
       tx.done.catch(() => {}) // the results are read by then; a late abort changes nothing
       const record = await tx.objectStore('sessions').get(this.sessionId)
       this.#seen = record
-      return record && read(tx, record)
+      if (!record) return undefined
+      // Never rejects, so it is never left unhandled when the check below throws.
+      const first = read(tx, record).then(
+        (value) => ({ value }),
+        (error: unknown) => ({ error }),
+      )
+      if (await tailsIntact(tx, record)) {
+        const outcome = await first
+        if ('error' in outcome) throw outcome.error
+        return outcome.value
+      }
+      await first // its requests were built on rows that are gone: its result is dropped
+      return read(tx, await settleRecord(tx, record))
     })
   }
 
   /**
    * One readwrite transaction over the session record, its items and usage. `mutate`
    * issues its requests (awaiting only IndexedDB) and returns the record to write back,
-   * or nothing to do.
+   * or nothing to do. `mutate` always gets the record settled (see settle.ts), and a
+   * settled record is what gets stored.
    *
    * When this instance has seen the record before, the requests go out at once, beside
-   * the read that checks the record is still what was seen: one round trip instead of
-   * two. If another writer changed it meanwhile, that transaction is aborted (nothing
-   * commits) and the write runs again on the record as read.
+   * the read that checks the record is still what was seen (and no branch lost its newest
+   * rows): one round trip instead of two. If another writer changed it meanwhile, that
+   * transaction is aborted (nothing commits) and the write runs again on the record as read.
+   *
+   * `freeing`: the operation frees space; when the browser refuses the transaction for
+   * quota, it is retried as a delete-only transaction and a record update (free-space.ts).
+   *
+   * @returns what the delete-only transaction did, when it came to that
    */
-  async #write(kind: SessionChangeKind, action: string, mutate: Mutation): Promise<void> {
+  async #write(kind: SessionChangeKind, action: string, mutate: Mutation, freeing?: Freeing): Promise<Freed | undefined> {
+    try {
+      await this.#commit(action, mutate)
+    } catch (error) {
+      if (!freeing || !(error instanceof StorageQuotaError)) throw error
+      return this.#freeAhead(kind, action, mutate, freeing, error)
+    }
+    publishChange({ dbName: this.dbName, sessionId: this.sessionId, kind })
+    return undefined
+  }
+
+  async #commit(action: string, mutate: Mutation): Promise<void> {
     await withDatabase(this.#location, SESSIONS_DB, action, async (db) => {
       const seen = this.#seen
       if (seen && (await this.#attempt(db, mutate, seen))) return
       await this.#attempt(db, mutate, undefined)
     })
-    publishChange({ dbName: this.dbName, sessionId: this.sessionId, kind })
+  }
+
+  /** The full-quota fallback of free-space.ts: delete-only transaction, then the record update. */
+  async #freeAhead(kind: SessionChangeKind, action: string, mutate: Mutation, freeing: Freeing, refused: StorageQuotaError): Promise<Freed> {
+    this.#seen = undefined
+    const freed = await withDatabase(this.#location, SESSIONS_DB, `${action} (deleting only, to free space)`, async (db) => {
+      return deleteOnly(async () => {
+        const deleting = db.transaction(SESSION_STORES, 'readwrite', { durability: this.#durability })
+        deleting.done.catch(() => {}) // awaited by deleteAhead
+        try {
+          return await deleteAhead(deleting, this.sessionId, freeing)
+        } catch (error) {
+          abortQuietly(deleting)
+          throw error
+        }
+      })
+    })
+    if (!freed) throw refused // it frees nothing this way (an item other branches show): nothing changed
+    let finished = freed.exact
+    try {
+      let reran = false
+      await this.#commit(action, async (tx, existing, now) => {
+        reran = false
+        if (!existing) return undefined // deleted meanwhile
+        // Only on the very record the rows were freed from does the operation run again;
+        // else whoever wrote it settled it already, and it is stored settled as it is.
+        if (freeing.kind === 'pop' || existing.etag !== freed.etag) return { record: existing, requests: [] }
+        const change = await mutate(tx, existing, now)
+        reran = true
+        return change
+      })
+      finished ||= reran
+    } catch (error) {
+      if (!finished) throw unfinished(this.sessionId, freeing, freed, error)
+      // Readers already see the operation's result; the next write stores the settled record.
+    } finally {
+      publishChange({ dbName: this.dbName, sessionId: this.sessionId, kind })
+    }
+    if (!finished) throw unfinished(this.sessionId, freeing, freed, refused)
+    return freed
   }
 
   /** Returns false when `assumed` turned out stale and nothing was committed. */
@@ -382,24 +459,29 @@ export class IndexedDBSession<TItem = AgentItem>
     const reading = sessions.get(this.sessionId)
     pending.push(reading)
     const assumedEtag = assumed?.etag
+    // Checked before `mutate` changes `assumed` in place; a fresh record is settled instead.
+    const intact = assumed ? tailsIntact(tx, assumed) : undefined
+    intact?.catch(() => {})
     this.#seen = undefined // `assumed` may be changed in place below
     let stale = false
+    const isStale = async () => (await reading.catch(() => undefined))?.etag !== assumedEtag || !(await intact!.catch(() => false))
     try {
-      const existing = assumed ?? (await reading)
+      const stored = assumed ? undefined : await reading
+      const existing = assumed ?? (stored && (await settleRecord(tx, stored)))
       const change = await mutate(tx, existing, Date.now())
       if (change) {
         change.record.etag = newEtag()
         pending.push(...change.requests, sessions.put(change.record))
       }
-      if (assumed) stale = (await reading)?.etag !== assumedEtag || !(await reading)
+      if (assumed) stale = !(await reading) || (await isStale())
       if (stale) throw new StaleRecord()
       await Promise.all(pending)
       this.#seen = change ? change.record : existing
       return true
     } catch (error) {
-      // A mutation may refuse what a stale record says (a turn that no longer exists):
-      // only the record as stored decides.
-      if (assumed && !stale) stale = (await reading.catch(() => undefined))?.etag !== assumedEtag
+      // A mutation may refuse what a stale record says (a turn that no longer exists, a
+      // newest item already freed): only the record as stored, settled, decides.
+      if (assumed && !stale) stale = await isStale()
       abortQuietly(tx)
       await Promise.allSettled(pending)
       if (stale) return false
