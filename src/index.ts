@@ -62,7 +62,7 @@ export type { SessionInfo } from './idb/records.js'
 export { deleteSession, listSessions, renameSession, searchSessions } from './idb/admin.js'
 export { exportSession, importSession, type SessionExport } from './idb/export.js'
 export { onSessionsChanged, type SessionChange } from './idb/changes.js'
-export { onStorageDataLost, onStorageUpgradeNeeded } from './idb/database-events.js'
+export { onStorageDataLost, onStorageUpgradeNeeded, type StorageDataLostEvent, type StorageUpgradeEvent } from './idb/database-events.js'
 export { PendingInputStore, type PendingInput } from './idb/pending-input.js'
 
 // Keys.

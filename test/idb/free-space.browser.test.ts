@@ -5,7 +5,7 @@
 // The fallback's logic, including a record update that stays refused, is in free-space.test.ts.
 import { afterEach, describe, expect, it } from 'vitest'
 import { deleteSession, IndexedDBSession, StorageQuotaError, type AgentItem } from '../../src/index.js'
-import { disconnect } from '../../src/idb/database.js'
+import { disconnect, toLocation } from '../../src/idb/database.js'
 import { capabilities, lacks, originQuota } from '../support/capabilities.js'
 import { fillToTheBrim, user } from './support/fill-quota.js'
 
@@ -29,7 +29,7 @@ async function smallStorage(): Promise<{ dbName: string; indexedDB: IDBFactory; 
     const bucket = await navigator.storageBuckets.open(bucketName, { quota: 2_000_000 })
     const where = { dbName, indexedDB: bucket.indexedDB }
     cleanups.push(async () => {
-      await disconnect(where)
+      await disconnect(toLocation(where))
       await navigator.storageBuckets.delete(bucketName)
     })
     return { ...where, maxTurns: 50 }
@@ -37,7 +37,7 @@ async function smallStorage(): Promise<{ dbName: string; indexedDB: IDBFactory; 
   if (!capabilities.smallOriginQuota) return undefined
   const where = { dbName, indexedDB }
   cleanups.push(async () => {
-    await disconnect(where)
+    await disconnect(toLocation(where))
     await deleteDatabase(indexedDB, dbName)
   })
   return { ...where, maxTurns: Math.ceil((2 * originQuota!) / (120 * 1024)) }
@@ -107,7 +107,7 @@ describe('the engine at a full quota (what free-space.ts relies on)', () => {
     const session = new IndexedDBSession('big', where)
     await session.addItems([user('first turn')])
     await fillToTheBrim(session, where.maxTurns)
-    await disconnect(where)
+    await disconnect(toLocation(where))
     const db = await request(indexedDB.open(where.dbName))
     cleanups.unshift(async () => db.close())
     const keys = await request(db.transaction('items').objectStore('items').getAllKeys())

@@ -13,7 +13,7 @@ import {
   StorageQuotaError,
   type AgentItem,
 } from '../../src/index.js'
-import { disconnect } from '../../src/idb/database.js'
+import { disconnect, toLocation } from '../../src/idb/database.js'
 import { quotaFactory, type QuotaControl } from './support/quota-factory.js'
 
 const user = (text: string): AgentItem => ({ role: 'user', content: text })
@@ -22,7 +22,7 @@ const turn = (n: number): AgentItem[] => [user(`q${n}`), assistant(`a${n}`)]
 
 const opened: Array<{ dbName: string; indexedDB: IDBFactory }> = []
 afterEach(async () => {
-  for (const where of opened.splice(0)) await disconnect(where)
+  for (const where of opened.splice(0)) await disconnect(toLocation(where))
 })
 
 function store(): { quota: QuotaControl; where: { dbName: string; indexedDB: IDBFactory }; session: (id: string) => IndexedDBSession } {
