@@ -18,10 +18,29 @@
 // StorageQuotaError saying what was freed and that calling again once there is room
 // finishes it. Normal (not full) operation never comes here: it stays one transaction.
 import { StorageQuotaError } from '../errors.js'
-import { currentBranch, branchOf, OUTSIDE_TURNS_SEQ, seqBound } from './records.js'
-import { MAIN_BRANCH, type AgentsTransaction, type BranchRecord, type SeqRange, type SessionRecord } from './schema.js'
+import { withDatabase, type DatabaseLocation } from './database.js'
+import { currentBranch, branchOf, OUTSIDE_TURNS_SEQ, seqBound, type Change } from './records.js'
+import { MAIN_BRANCH, SESSION_STORES, SESSIONS_DB, type AgentsTransaction, type BranchRecord, type SeqRange, type SessionRecord } from './schema.js'
 import { lastPositions, lastSeq, rangesLength, subtractRanges } from './seq-ranges.js'
 import { settleRecord } from './settle.js'
+
+/** A session write: issues its requests on the (settled) record and returns the record to store, or nothing to do. */
+export type Mutation = (
+  tx: AgentsTransaction<'readwrite'>,
+  existing: SessionRecord | undefined,
+  now: number,
+) => Promise<Change | undefined> | Change | undefined
+
+/** What the fallback needs of the session it runs for. */
+export interface FreeingSession {
+  sessionId: string
+  location: DatabaseLocation
+  durability: IDBTransactionDurability
+  /** The session's normal write: one transaction, on the settled record. */
+  commit(mutate: Mutation): Promise<void>
+  /** Tells listeners the session changed (called once the rows were deleted). */
+  changed(): void
+}
 
 /** An operation that frees space. */
 export type Freeing = { kind: 'pop' } | { kind: 'clear' } | { kind: 'deleteBranch'; branchId: string }
@@ -42,16 +61,65 @@ export interface Freed {
 }
 
 /**
+ * The fallback, once the operation's one transaction was refused for quota (`refused`).
+ * @param mutate - the operation, run again by transaction 2 on the record transaction 1 read
+ * @returns what transaction 1 did (popItem's removed item)
+ * @throws `refused` when the operation frees nothing this way (nothing changed);
+ *   {@link unfinished} when the rows were freed but the operation is not complete
+ */
+export async function freeAhead(session: FreeingSession, action: string, freeing: Freeing, mutate: Mutation, refused: StorageQuotaError): Promise<Freed> {
+  const freed = await withDatabase(session.location, SESSIONS_DB, action, (db) =>
+    deleteOnly(async () => {
+      const tx = db.transaction(SESSION_STORES, 'readwrite', { durability: session.durability })
+      tx.done.catch(() => {}) // awaited by deleteAhead
+      try {
+        return await deleteAhead(tx, session.sessionId, freeing)
+      } catch (error) {
+        try {
+          tx.abort()
+        } catch {
+          // already finished: it committed nothing after the failure
+        }
+        throw error
+      }
+    }),
+  )
+  if (!freed) throw refused // it frees nothing this way (an item other branches show): nothing changed
+  let finished = freed.exact
+  try {
+    let reran = false
+    await session.commit(async (tx, existing, now) => {
+      reran = false
+      if (!existing) return undefined // deleted meanwhile
+      // Only on the very record the rows were freed from does the operation run again;
+      // else whoever wrote it settled it already, and it is stored settled as it is.
+      if (freeing.kind === 'pop' || existing.etag !== freed.etag) return { record: existing, requests: [] }
+      const change = await mutate(tx, existing, now)
+      reran = true
+      return change
+    })
+    finished ||= reran
+  } catch (error) {
+    // When finished, readers already see the operation's result; the next write stores it.
+    if (!finished) throw unfinished(session.sessionId, freeing, freed, error)
+  } finally {
+    session.changed()
+  }
+  if (!finished) throw unfinished(session.sessionId, freeing, freed, refused)
+  return freed
+}
+
+/**
  * Transaction 1: deletes the rows `freeing` frees, and nothing else.
  * @returns `undefined` when the operation frees nothing this way (nothing was changed)
  */
-export async function deleteAhead(tx: AgentsTransaction<'readwrite'>, sessionId: string, freeing: Freeing): Promise<Freed | undefined> {
+async function deleteAhead(tx: AgentsTransaction<'readwrite'>, sessionId: string, freeing: Freeing): Promise<Freed | undefined> {
   const stored = await tx.objectStore('sessions').get(sessionId)
   if (!stored) return undefined
   const record = await settleRecord(tx, stored)
   const branch = freeing.kind === 'deleteBranch' ? branchOf(record, freeing.branchId) : currentBranch(record)
   const newest = lastSeq(branch.ranges)
-  if (newest === undefined) return undefined
+  if (newest === undefined || (freeing.kind === 'deleteBranch' && branch.id === MAIN_BRANCH)) return undefined
   const rows = subtractRanges(freeing.kind === 'pop' ? [[newest, newest + 1]] : branch.ranges, othersOf(record, branch))
   const count = rangesLength(rows)
   // Only a suffix of the branch may go ahead of the record: anything else would leave a gap.
@@ -76,7 +144,7 @@ function othersOf(record: SessionRecord, except: BranchRecord): SeqRange[] {
 }
 
 /** The error of an operation whose rows were freed but whose record update was refused. */
-export function unfinished(sessionId: string, freeing: Freeing, freed: Freed, cause: unknown): StorageQuotaError {
+function unfinished(sessionId: string, freeing: Freeing, freed: Freed, cause: unknown): StorageQuotaError {
   const what = freeing.kind === 'deleteBranch' ? 'deleting the branch: it is still listed and' : 'clearing it: it'
   const again = freeing.kind === 'deleteBranch' ? `deleteBranch(${JSON.stringify(freed.branchId)})` : 'clearSession()'
   return new StorageQuotaError(cause, {

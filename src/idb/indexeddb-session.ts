@@ -36,10 +36,9 @@ import {
   toBranchInfo,
   toSessionInfo,
   turnSeq,
-  type Change,
   type SessionInfo,
 } from './records.js'
-import { deleteAhead, deleteOnly, unfinished, type Freed, type Freeing } from './free-space.js'
+import { freeAhead, type Freed, type Freeing, type Mutation } from './free-space.js'
 import { settleRecord, tailsIntact } from './settle.js'
 import { MAIN_BRANCH, newEtag, newSessionRecord, SESSION_STORES, SESSIONS_DB, type AgentsDatabase, type AgentsTransaction, type SessionRecord } from './schema.js'
 import { lastPositions, rangesLength } from './seq-ranges.js'
@@ -56,14 +55,19 @@ export interface IndexedDBSessionOptions extends DatabaseOptions {
   durability?: IDBTransactionDurability
 }
 
-type Mutation = (tx: AgentsTransaction<'readwrite'>, existing: SessionRecord | undefined, now: number) => Promise<Change | undefined> | Change | undefined
-
 /**
  * A session stored in IndexedDB: the browser twin of `SQLiteSession(id, db_path)`. History
  * survives reloads and browser restarts; many sessions live in one database.
  *
  * Every write is one readwrite transaction, so a failed call (a bad item, a full disk —
  * {@link StorageQuotaError}) changes nothing. Reads cost O(limit), not O(history).
+ *
+ * Freeing space works at a completely full quota, where browsers refuse any transaction
+ * that writes: `popItem`, `clearSession` and `deleteBranch` then delete what they free in a
+ * transaction of its own and update the session record after it (src/idb/free-space.ts).
+ * Readers see the result even if that update is refused too; a `clearSession` or
+ * `deleteBranch` that could not finish says so with a `StorageQuotaError` whose `freed` is
+ * the number of items deleted, and finishes when called again once there is room.
  * Concurrent calls from this tab or others are serialized by IndexedDB: each `addItems`
  * batch stays contiguous and `popItem` never returns an item twice.
  *
@@ -412,43 +416,16 @@ export class IndexedDBSession<TItem = AgentItem>
   }
 
   /** The full-quota fallback of free-space.ts: delete-only transaction, then the record update. */
-  async #freeAhead(kind: SessionChangeKind, action: string, mutate: Mutation, freeing: Freeing, refused: StorageQuotaError): Promise<Freed> {
+  #freeAhead(kind: SessionChangeKind, action: string, mutate: Mutation, freeing: Freeing, refused: StorageQuotaError): Promise<Freed> {
     this.#seen = undefined
-    const freed = await withDatabase(this.#location, SESSIONS_DB, `${action} (deleting only, to free space)`, async (db) => {
-      return deleteOnly(async () => {
-        const deleting = db.transaction(SESSION_STORES, 'readwrite', { durability: this.#durability })
-        deleting.done.catch(() => {}) // awaited by deleteAhead
-        try {
-          return await deleteAhead(deleting, this.sessionId, freeing)
-        } catch (error) {
-          abortQuietly(deleting)
-          throw error
-        }
-      })
-    })
-    if (!freed) throw refused // it frees nothing this way (an item other branches show): nothing changed
-    let finished = freed.exact
-    try {
-      let reran = false
-      await this.#commit(action, async (tx, existing, now) => {
-        reran = false
-        if (!existing) return undefined // deleted meanwhile
-        // Only on the very record the rows were freed from does the operation run again;
-        // else whoever wrote it settled it already, and it is stored settled as it is.
-        if (freeing.kind === 'pop' || existing.etag !== freed.etag) return { record: existing, requests: [] }
-        const change = await mutate(tx, existing, now)
-        reran = true
-        return change
-      })
-      finished ||= reran
-    } catch (error) {
-      if (!finished) throw unfinished(this.sessionId, freeing, freed, error)
-      // Readers already see the operation's result; the next write stores the settled record.
-    } finally {
-      publishChange({ dbName: this.dbName, sessionId: this.sessionId, kind })
+    const session = {
+      sessionId: this.sessionId,
+      location: this.#location,
+      durability: this.#durability,
+      commit: (update: Mutation) => this.#commit(action, update),
+      changed: () => publishChange({ dbName: this.dbName, sessionId: this.sessionId, kind }),
     }
-    if (!finished) throw unfinished(this.sessionId, freeing, freed, refused)
-    return freed
+    return freeAhead(session, `${action} (deleting only, to free space)`, freeing, mutate, refused)
   }
 
   /** Returns false when `assumed` turned out stale and nothing was committed. */
