@@ -28,10 +28,17 @@ export default defineConfig(({ command, mode }) => {
               'testing/index': 'src/testing/index.ts',
               'testing/vitest/index': 'src/testing/vitest/index.ts',
               'testing/api-server/index': 'src/testing/api-server/index.ts',
+              'server/index': 'src/server/index.ts',
             },
             formats: ['es'],
           },
-          rollupOptions: { external: [/^idb(\/|$)/, /^openai(\/|$)/, /^zod(\/|$)/, /^vitest(\/|$)/, /^node:/] },
+          // Readable output: apps minify it with their own build. Error names do not depend on
+          // class names (each error class sets `name`), so either way `err.name` is right.
+          minify: false,
+          rollupOptions: {
+            external: [/^idb(\/|$)/, /^openai(\/|$)/, /^zod(\/|$)/, /^vitest(\/|$)/, /^pg(\/|$)/, /^@electric-sql\/pglite(\/|$)/, /^node:/],
+            output: { keepNames: true },
+          },
           outDir: 'dist',
           emptyOutDir: true,
         }
@@ -45,7 +52,7 @@ export default defineConfig(({ command, mode }) => {
             include: ['test/**/*.test.ts'],
             exclude: ['test/**/*.browser.test.ts', 'node_modules/**'],
             setupFiles: ['test/support/node-setup.ts'],
-            globalSetup: ['test/support/api-server-global-setup.ts'],
+            globalSetup: ['test/support/api-server-global-setup.ts', 'test/support/build-global-setup.ts', 'test/support/postgres-global-setup.ts'],
           },
         },
         ...browserProjects(),

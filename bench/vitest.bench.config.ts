@@ -17,7 +17,7 @@ export default defineConfig({
           include: ['bench/**/*.node.bench.ts'],
           testTimeout: 300_000,
           setupFiles: ['test/support/node-setup.ts'],
-          globalSetup: ['test/support/api-server-global-setup.ts'],
+          globalSetup: ['test/support/api-server-global-setup.ts', 'bench/support/postgres-global-setup.ts'],
         },
       },
       {

@@ -23,6 +23,8 @@ export type IdbAgentsErrorCode =
   | 'run_failed'
   | 'compaction_failed'
   | 'conversation_failed'
+  | 'conflict'
+  | 'not_found'
 
 /** Options every {@link IdbAgentsError} accepts. */
 export interface IdbAgentsErrorOptions {
@@ -41,6 +43,8 @@ export class IdbAgentsError extends Error {
 
   constructor(code: IdbAgentsErrorCode, message: string, options: IdbAgentsErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    // Every subclass of idb-agents also sets `name` as a string: a minifier (ours or the
+    // app's) renames classes, and `err.name` must still read 'StorageQuotaError'.
     this.name = new.target.name
     this.code = code
   }
@@ -52,6 +56,8 @@ export class IdbAgentsError extends Error {
  * or of the wrong shape. Nothing of the batch was written.
  */
 export class InvalidItemError extends IdbAgentsError {
+  override name = 'InvalidItemError'
+
   /** Index of the offending item in the batch passed to `addItems`. */
   readonly index: number
   /** Path inside that item, e.g. `content[0].text`; `''` for the item itself. */
@@ -67,6 +73,8 @@ export class InvalidItemError extends IdbAgentsError {
 
 /** An argument is out of range or of the wrong type (e.g. `getItems(NaN)`). */
 export class InvalidArgumentError extends IdbAgentsError {
+  override name = 'InvalidArgumentError'
+
   constructor(message: string) {
     super('invalid_argument', message)
   }
@@ -84,6 +92,8 @@ export class InvalidArgumentError extends IdbAgentsError {
  * room finishes it.
  */
 export class StorageQuotaError extends IdbAgentsError {
+  override name = 'StorageQuotaError'
+
   /** Items deleted to free space by a call that could not finish; 0 when nothing changed. */
   readonly freed: number
 
@@ -109,6 +119,8 @@ export class StorageQuotaError extends IdbAgentsError {
  * Fall back to `MemorySession` and tell the user history will not be kept.
  */
 export class StorageUnavailableError extends IdbAgentsError {
+  override name = 'StorageUnavailableError'
+
   constructor(detail: string, cause?: unknown) {
     super(
       'storage_unavailable',
@@ -127,6 +139,8 @@ export class StorageUnavailableError extends IdbAgentsError {
  * restore from another copy (an export, a synced server) if there is one.
  */
 export class StorageDataLostError extends IdbAgentsError {
+  override name = 'StorageDataLostError'
+
   /** The database that was discarded. */
   readonly dbName: string
 
@@ -150,6 +164,8 @@ export class StorageDataLostError extends IdbAgentsError {
  * older version open and does not close it.
  */
 export class UpgradeBlockedError extends IdbAgentsError {
+  override name = 'UpgradeBlockedError'
+
   constructor(dbName: string) {
     super(
       'upgrade_blocked',
@@ -161,6 +177,8 @@ export class UpgradeBlockedError extends IdbAgentsError {
 
 /** Any other IndexedDB failure; the operation changed nothing. `cause` holds the DOMException. */
 export class StorageError extends IdbAgentsError {
+  override name = 'StorageError'
+
   constructor(message: string, cause?: unknown) {
     super('storage_failed', message, { cause })
   }
@@ -171,6 +189,8 @@ export class StorageError extends IdbAgentsError {
  * newer version of idb-agents, or inconsistent. Nothing was written.
  */
 export class InvalidExportError extends IdbAgentsError {
+  override name = 'InvalidExportError'
+
   /** Every problem found, each naming where in the document it is. */
   readonly issues: string[]
 
@@ -186,6 +206,8 @@ export class InvalidExportError extends IdbAgentsError {
 
 /** `importSession` found a session with the same id and was not told to replace it. Nothing was written. */
 export class SessionExistsError extends IdbAgentsError {
+  override name = 'SessionExistsError'
+
   constructor(sessionId: string) {
     super(
       'session_exists',

@@ -63,7 +63,7 @@ export { deleteSession, listSessions, renameSession, searchSessions } from './id
 export { exportSession, importSession, type SessionExport } from './idb/export.js'
 export { onSessionsChanged, type SessionChange } from './idb/changes.js'
 export { onStorageDataLost, onStorageUpgradeNeeded, type StorageDataLostEvent, type StorageUpgradeEvent } from './idb/database-events.js'
-export { PendingInputStore, type PendingInput } from './idb/pending-input.js'
+export { PendingInputStore, type PendingInput, type PendingTarget } from './idb/pending-input.js'
 
 // Keys.
 export { DecryptionError, KeyStoreError, WrongKeyError } from './crypto/errors.js'

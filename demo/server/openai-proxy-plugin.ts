@@ -41,7 +41,14 @@ export function openaiProxyPlugin(options: ProxyOptions): Plugin {
     }
     const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : await readBody(req)
     const target = upstream + path.slice(PROXY_PATH.length).replace(/^\/v1(?=\/|$)/, '')
-    const response = await fetch(target, { method: req.method ?? 'GET', headers, ...(body !== undefined && { body }) })
+    let response: Response
+    try {
+      response = await fetch(target, { method: req.method ?? 'GET', headers, ...(body !== undefined && { body }) })
+    } catch (error) {
+      // No network on the server's side: say so in the API's error shape, as a gateway would.
+      const message = `The dev proxy could not reach ${upstream}: ${error instanceof Error ? error.message : String(error)}.`
+      return void res.writeHead(502, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message, type: 'proxy_error' } }))
+    }
     const out: Record<string, string> = {}
     for (const name of ['content-type', 'x-request-id', 'retry-after', 'retry-after-ms', 'openai-processing-ms']) {
       const value = response.headers.get(name)

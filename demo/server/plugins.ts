@@ -9,7 +9,7 @@ export function demoPlugins(env: NodeJS.ProcessEnv = process.env): PluginOption[
   return [
     // Pre-bundled when the dev server starts, so a first visit never triggers vite's
     // "new dependencies optimized, reloading" in the middle of a chat.
-    { name: 'idb-agents-demo:deps', config: () => ({ optimizeDeps: { include: ['idb', 'openai', 'zod/mini'] } }) },
+    { name: 'idb-agents-demo:deps', config: () => ({ optimizeDeps: { include: ['idb', 'openai', 'zod/mini', 'marked', 'dompurify'] } }) },
     offlineModelPlugin(),
     // OPENAI_BASE_URL lets the tests point the proxy at the local test server.
     openaiProxyPlugin({ apiKey: env.OPENAI_API_KEY || undefined, upstream: env.OPENAI_BASE_URL || undefined }),

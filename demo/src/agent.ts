@@ -1,5 +1,6 @@
-// The seed's hands-on exercise, done right: a notes agent whose conversations live in an
-// IndexedDB session per user and whose notes live in IndexedDB too.
+// The hands-on exercise of the Python Agents SDK's Sessions guide, done right: a notes
+// agent whose conversations live in an IndexedDB session per user and whose notes live in
+// IndexedDB too.
 import { Agent, type Model } from '../../src/index.js'
 import { notesTools, type NotesContext } from './notes/tools.js'
 

@@ -2,16 +2,19 @@
 import './styles.css'
 import { listSessions, StorageUnavailableError } from '../../src/index.js'
 import { ChatStore, DB_NAME } from './chats/chat-store.js'
+import { UnsentInputs } from './chats/unsent.js'
 import { resolveModel, type ResolvedModel } from './connection/model.js'
 import { fetchServerCaps, loadSettings, saveSettings, type ConnectionSettings, type ServerCaps } from './connection/settings.js'
 import { NotesStore } from './notes/notes-store.js'
 import { ChatView } from './ui/chat-view.js'
 import { ConnectionDialog } from './ui/connection-dialog.js'
-import { $, describeError } from './ui/dom.js'
+import { $ } from './ui/dom.js'
 import { NotesPanel } from './ui/notes-panel.js'
+import { problemOf, SetupError, sentenceFor } from './ui/problems.js'
 import { Sidebar } from './ui/sidebar.js'
 import { StoragePanel } from './ui/storage-panel.js'
 import { VaultView } from './ui/vault-view.js'
+import { plainSealer } from './vault/sealer.js'
 import { Vault } from './vault/vault.js'
 
 const USER_KEY = 'idb-agents-demo:user'
@@ -21,6 +24,7 @@ let caps: ServerCaps = { proxy: false, model: false }
 let vault = new Vault('alice')
 let chats = new ChatStore('alice', () => vault)
 let notes = new NotesStore('alice', () => vault.sealer)
+let unsent = new UnsentInputs('alice', plainSealer, false)
 let settings: ConnectionSettings | undefined
 /** True when the browser allows no IndexedDB (some private windows): chats and notes live in memory. */
 let inMemory = false
@@ -30,34 +34,56 @@ const notesPanel = new NotesPanel()
 const connectionDialog = new ConnectionDialog()
 
 function currentModel(): ResolvedModel {
-  if (!settings) throw new Error('Still starting up.')
+  if (!settings) throw new SetupError('Still starting up.')
   return resolveModel(settings, caps)
 }
 
-const chatView = new ChatView({ store: () => chats, notes: () => notes, model: currentModel })
+const storagePanel = new StoragePanel(async (doc) => {
+  const sessionId = await chats.importChat(doc)
+  storagePanel.changed()
+  await openChat(sessionId)
+  return 'Imported: the conversation is open.'
+})
+
+const chatView = new ChatView({
+  store: () => chats,
+  notes: () => notes,
+  model: currentModel,
+  unsent: () => unsent,
+  // Input kept while offline is stored in clear: never with the vault on, never without storage.
+  keepOffline: () => !inMemory && vault.state === 'off',
+  changed: () => storagePanel.changed(),
+})
 
 const sidebar = new Sidebar({
   store: () => chats,
   current: () => chatView.sessionId,
   open: (sessionId) => void openChat(sessionId),
+  newChat: () => void newChat(),
   deleted: (sessionId) => {
+    void unsent.forget(sessionId)
+    if (localStorage.getItem(lastChatKey(chats.user)) === sessionId) localStorage.removeItem(lastChatKey(chats.user))
+    storagePanel.changed()
     if (sessionId === chatView.sessionId) void openMostRecent()
   },
-})
-
-const storagePanel = new StoragePanel(async (doc) => {
-  const sessionId = await chats.importChat(doc)
-  await openChat(sessionId)
-  return 'Imported: the conversation is open.'
 })
 
 const vaultView = new VaultView({
   vault: () => vault,
   sealExisting: async () => {
     await chats.sealAll()
-    await notes.sealAll()
+    await notes.resealAll()
+    await unsent.resealWith(vault.sealer)
     if (settings) await saveSettings(vault.user, settings, vault.sealer)
   },
+  unsealExisting: async () => {
+    await chatView.close()
+    await chats.unsealAll(plainSealer)
+    await notes.resealAll(plainSealer)
+    await unsent.resealWith(plainSealer)
+    if (settings) await saveSettings(vault.user, settings, plainSealer)
+  },
+  beforeLock: () => chatView.close(),
   changed: async () => {
     settings = await loadSettings(vault.user, caps, vault.sealer)
     await renderAll()
@@ -70,11 +96,21 @@ async function openChat(sessionId: string): Promise<void> {
   await sidebar.refresh()
 }
 
+/** The chat opened last that has nothing stored yet: "New chat" returns to it, with its draft or unsent message. */
+let blankChat: string | undefined
+
+async function newChat(): Promise<void> {
+  const stored = new Set((await chats.list()).map((chat) => chat.sessionId))
+  if (blankChat === undefined || !blankChat.startsWith(chats.prefix) || stored.has(blankChat)) blankChat = chats.newSessionId()
+  await openChat(blankChat)
+}
+
+/** Reopens the chat that was open (one with nothing stored yet too: it may hold an unsent message), else the newest. */
 async function openMostRecent(): Promise<void> {
   const list = await chats.list()
   const last = localStorage.getItem(lastChatKey(chats.user))
-  const chosen = list.find((chat) => chat.sessionId === last) ?? list[0]
-  await openChat(chosen?.sessionId ?? chats.newSessionId())
+  if (last?.startsWith(chats.prefix) && !list.some((chat) => chat.sessionId === last)) blankChat = last
+  await openChat(last?.startsWith(chats.prefix) ? last : (list[0]?.sessionId ?? chats.newSessionId()))
 }
 
 function renderConnection(): void {
@@ -85,7 +121,7 @@ function renderConnection(): void {
   try {
     label = currentModel().label
   } catch (error) {
-    label = describeError(error)
+    label = sentenceFor(problemOf(error))
   }
   $('connection-label').textContent = label
   button.setAttribute('aria-label', `Connection: ${label}. Change`)
@@ -95,16 +131,20 @@ async function renderAll(): Promise<void> {
   vaultView.render()
   renderConnection()
   if (vault.state === 'locked') {
-    chatView.close()
+    await chatView.close()
     notesPanel.show(undefined)
     return
   }
+  // Unsent messages are sealed with the vault's current key (or kept in clear without one).
+  unsent = new UnsentInputs(vault.user, vault.sealer, !inMemory)
+  await unsent.load()
   notesPanel.show(notes)
+  chatView.resume()
   await openMostRecent()
 }
 
 async function switchUser(user: string): Promise<void> {
-  chatView.close()
+  await chatView.close()
   vault.close()
   localStorage.setItem(USER_KEY, user)
   userSelect.value = user
@@ -123,6 +163,7 @@ $('connection-button').addEventListener('click', async () => {
   settings = saved
   await saveSettings(vault.user, saved, vault.sealer)
   renderConnection()
+  chatView.connectionChanged()
 })
 userSelect.addEventListener('change', () => void switchUser(userSelect.value))
 addEventListener('online', renderConnection)
@@ -163,5 +204,5 @@ async function boot(): Promise<void> {
 boot().catch((error: unknown) => {
   const banner = $('banner')
   banner.hidden = false
-  banner.textContent = `The app failed to start: ${describeError(error)}`
+  banner.textContent = `The app failed to start. ${sentenceFor(problemOf(error))}`
 })

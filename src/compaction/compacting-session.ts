@@ -96,7 +96,7 @@ export abstract class CompactingSession implements OpenAIResponsesCompactionAwar
   /** The underlying session's id. */
   readonly sessionId: string
   /** Token estimates used by the triggers, refined by reported usage. */
-  readonly estimator = new TokenEstimator()
+  readonly #estimator = new TokenEstimator()
   /** The last failure of a trigger-started compaction, until one succeeds. */
   lastCompactionError: CompactionError | undefined
   /**
@@ -262,8 +262,8 @@ export abstract class CompactingSession implements OpenAIResponsesCompactionAwar
       const snapshot = await this.#snapshot()
       if (snapshot.items.length === 0) return null
       const tokensBefore = args.usage
-        ? this.estimator.calibrate(snapshot.items, args.usage.inputTokens + args.usage.outputTokens)
-        : this.estimator.estimate(snapshot.items)
+        ? this.#estimator.calibrate(snapshot.items, args.usage.inputTokens + args.usage.outputTokens)
+        : this.#estimator.estimate(snapshot.items)
       const candidateCount = snapshot.items.filter((item) => !this.isKeptItem(item)).length
       if (!args.force) {
         const context = { items: snapshot.items, candidateCount, estimatedTokens: tokensBefore, ...(args.usage && { lastUsage: args.usage }) }
@@ -289,7 +289,7 @@ export abstract class CompactingSession implements OpenAIResponsesCompactionAwar
         itemsBefore: snapshot.items.length,
         itemsAfter: itemsAfter.length,
         tokensBefore,
-        tokensAfter: this.estimator.estimate(itemsAfter),
+        tokensAfter: this.#estimator.estimate(itemsAfter),
         mode: prefix.mode,
       }
     } catch (error) {

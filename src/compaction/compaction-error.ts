@@ -7,6 +7,8 @@ import { IdbAgentsError } from '../errors.js'
  * turn, or call `runCompaction({ force: true })` again.
  */
 export class CompactionError extends IdbAgentsError {
+  override name = 'CompactionError'
+
   /**
    * @param message - what failed and what to do
    * @param cause - the underlying error

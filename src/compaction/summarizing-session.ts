@@ -58,7 +58,7 @@ export class SummarizingCompactionSession extends CompactingSession {
   constructor(options: SummarizingCompactionSessionOptions) {
     super(options)
     const keepTurns = options.keepTurns ?? 2
-    if (!Number.isInteger(keepTurns) || keepTurns < 0) throw new InvalidArgumentError(`keepTurns must be an integer >= 0, got ${String(keepTurns)}`)
+    if (!Number.isInteger(keepTurns) || keepTurns < 0) throw new InvalidArgumentError(`keepTurns must be an integer >= 0, got ${String(keepTurns)}.`)
     this.#keepTurns = keepTurns
     this.#role = options.summaryRole ?? 'system'
     if (typeof options.summarize !== 'function') {

@@ -35,7 +35,7 @@ export type CompactionTrigger<TItem = AgentItem> = (context: CompactionTriggerCo
  */
 export function itemCountTrigger<TItem = AgentItem>(options: { minCandidates?: number } = {}): CompactionTrigger<TItem> {
   const min = options.minCandidates ?? 10
-  if (!Number.isInteger(min) || min < 1) throw new InvalidArgumentError(`minCandidates must be an integer >= 1, got ${String(min)}`)
+  if (!Number.isInteger(min) || min < 1) throw new InvalidArgumentError(`minCandidates must be an integer >= 1, got ${String(min)}.`)
   return (context) => context.candidateCount >= min
 }
 
@@ -62,9 +62,9 @@ export interface TokenBudgetTriggerOptions {
 export function tokenBudgetTrigger<TItem = AgentItem>(options: TokenBudgetTriggerOptions): CompactionTrigger<TItem> {
   const { maxInputTokens, threshold = 0.8, minCandidates = 2 } = options
   if (!(typeof maxInputTokens === 'number' && maxInputTokens > 0 && Number.isFinite(maxInputTokens))) {
-    throw new InvalidArgumentError(`maxInputTokens must be a positive number, got ${String(maxInputTokens)}`)
+    throw new InvalidArgumentError(`maxInputTokens must be a positive number, got ${String(maxInputTokens)}.`)
   }
-  if (!(threshold > 0 && threshold <= 1)) throw new InvalidArgumentError(`threshold must be in (0, 1], got ${String(threshold)}`)
+  if (!(threshold > 0 && threshold <= 1)) throw new InvalidArgumentError(`threshold must be in (0, 1], got ${String(threshold)}.`)
   const limit = maxInputTokens * threshold
   return (context) => context.candidateCount >= minCandidates && context.estimatedTokens >= limit
 }

@@ -9,6 +9,8 @@ import { IdbAgentsError } from '../errors.js'
  * conversation.
  */
 export class WrongKeyError extends IdbAgentsError {
+  override name = 'WrongKeyError'
+
   /** Id of the key the items were written with, when the error comes from a session. */
   readonly keyId: string | undefined
 
@@ -36,6 +38,8 @@ export type DecryptionFailure = 'authentication' | 'malformed' | 'unsupported_ve
  * `onUndecryptable: 'skip'` to read around such items.
  */
 export class DecryptionError extends IdbAgentsError {
+  override name = 'DecryptionError'
+
   /** Session the item belongs to. */
   readonly sessionId: string
   /** Index of the item in the window read (oldest first). */
@@ -105,6 +109,8 @@ export type KeyStoreFailure = 'not_found' | 'already_exists' | 'corrupt' | 'stor
 
 /** The key store could not do what was asked; nothing stored was changed. */
 export class KeyStoreError extends IdbAgentsError {
+  override name = 'KeyStoreError'
+
   /** Why it failed. */
   readonly reason: KeyStoreFailure
 

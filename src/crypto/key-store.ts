@@ -63,7 +63,7 @@ export class KeyStore {
    *   {@link UpgradeBlockedError} when another tab blocks its creation.
    */
   static async open(name: string, options: KeyStoreOptions = {}): Promise<KeyStore> {
-    if (typeof name !== 'string' || name.length === 0) throw new InvalidArgumentError('the key store name must be a non-empty string')
+    if (typeof name !== 'string' || name.length === 0) throw new InvalidArgumentError('the key store name must be a non-empty string.')
     return new KeyStore(name, await openKeyDatabase(name, options.indexedDB), options.indexedDB)
   }
 

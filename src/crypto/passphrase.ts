@@ -16,7 +16,7 @@ export const SALT_BYTES = 16
 export function checkIterations(iterations: unknown): number {
   if (typeof iterations !== 'number' || !Number.isSafeInteger(iterations) || iterations < MIN_PBKDF2_ITERATIONS) {
     throw new InvalidArgumentError(
-      `iterations must be an integer of at least ${MIN_PBKDF2_ITERATIONS} (OWASP 2023 for PBKDF2-SHA256), got ${String(iterations)}`,
+      `iterations must be an integer of at least ${MIN_PBKDF2_ITERATIONS} (OWASP 2023 for PBKDF2-SHA256), got ${String(iterations)}.`,
     )
   }
   return iterations
@@ -29,7 +29,7 @@ export function checkIterations(iterations: unknown): number {
  */
 export function passphraseBytes(passphrase: unknown): Uint8Array<ArrayBuffer> {
   if (typeof passphrase !== 'string' || passphrase.length === 0) {
-    throw new InvalidArgumentError('passphrase must be a non-empty string')
+    throw new InvalidArgumentError('passphrase must be a non-empty string.')
   }
   return new TextEncoder().encode(passphrase.normalize('NFC'))
 }

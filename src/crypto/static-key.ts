@@ -18,7 +18,7 @@ export class StaticKeyProvider implements DataKeyProvider {
    */
   constructor(key: CryptoKey) {
     const problem = dataKeyProblem(key)
-    if (problem !== undefined) throw new InvalidArgumentError(`key cannot encrypt items: ${problem}`)
+    if (problem !== undefined) throw new InvalidArgumentError(`key cannot encrypt items: ${problem}.`)
     this.#key = key
   }
 
@@ -45,7 +45,7 @@ export function toKeyProvider(key: DataKeyProvider | CryptoKey): DataKeyProvider
   if (typeof CryptoKey !== 'undefined' && key instanceof CryptoKey) return new StaticKeyProvider(key)
   const provider = key as Partial<DataKeyProvider> | null
   if (typeof provider !== 'object' || provider === null || typeof provider.currentKey !== 'function' || typeof provider.keyById !== 'function') {
-    throw new InvalidArgumentError('key must be a Keyring (from KeyStore), a DataKeyProvider, or an AES-GCM-256 CryptoKey')
+    throw new InvalidArgumentError('key must be a Keyring (from KeyStore), a DataKeyProvider, or an AES-GCM-256 CryptoKey.')
   }
   return provider as DataKeyProvider
 }

@@ -131,7 +131,7 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
    */
   constructor(underlying: Session<AgentItem>, options: EncryptedSessionOptions) {
     if (typeof underlying !== 'object' || underlying === null || typeof underlying.getItems !== 'function') {
-      throw new InvalidArgumentError('EncryptedSession needs an underlying Session to store envelopes in')
+      throw new InvalidArgumentError('EncryptedSession needs an underlying Session to store envelopes in.')
     }
     this.sessionId = underlying.sessionId
     this.#inner = underlying
@@ -174,11 +174,11 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
    * @throws {@link DecryptionError} naming the first item that fails to decrypt;
    *   {@link WrongKeyError} for items under a key `key` does not hold.
    */
-  async getItems(limit?: number): Promise<TItem[]> {
+  async getItems<T extends TItem = TItem>(limit?: number): Promise<T[]> {
     await this.#queue.settled() // see every write made before this call
     const policy = this.#policy()
     const raw = await this.#inner.getItems(limit)
-    const items = await openItems<TItem>(raw, policy)
+    const items = await openItems<T>(raw, policy)
     this.#noteKeyChecked(raw, policy)
     return items
   }
@@ -199,8 +199,8 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
    * `onUndecryptable` says), `DecryptionError` is thrown and it stays stored. Returns
    * `undefined`, removing nothing, when the newest item is expired.
    */
-  async popItem(): Promise<TItem | undefined> {
-    return this.#queue.run(async () => {
+  async popItem<T extends TItem = TItem>(): Promise<T | undefined> {
+    return this.#queue.run(async (): Promise<T | undefined> => {
       const peeked = await this.#inner.getItems(1)
       if (peeked.length === 0) return undefined
       const [newest] = await inspectItems(peeked, this.#policy())
@@ -208,10 +208,10 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
       if (newest.kind === 'failed') throw newest.error
       const popped = await this.#inner.popItem()
       if (popped === undefined) return undefined
-      if (sameJson(popped, newest.raw)) return newest.item as TItem
+      if (sameJson(popped, newest.raw)) return newest.item as T
       // Another writer (another tab) changed the end in between: open what was removed.
       try {
-        const [item] = await openItems<TItem>([popped], { ...this.#policy(), onUndecryptable: 'throw', expiredBefore: -Infinity })
+        const [item] = await openItems<T>([popped], { ...this.#policy(), onUndecryptable: 'throw', expiredBefore: -Infinity })
         return item
       } catch (error) {
         await this.#inner.addItems([popped]) // put it back where it was: at the end
@@ -296,7 +296,7 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
    *   has no `replaceItems`.
    */
   async purgeExpired(): Promise<number> {
-    if (this.#options.ttl === undefined) throw new InvalidArgumentError('purgeExpired() needs the ttl option of EncryptedSession')
+    if (this.#options.ttl === undefined) throw new InvalidArgumentError('purgeExpired() needs the ttl option of EncryptedSession.')
     return this.#rewrite('purgeExpired', false, async (raw) => {
       const expiredBefore = this.#policy().expiredBefore
       const next = raw.filter((item) => {
@@ -329,7 +329,7 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
     const dbName = options.dbName ?? location?.dbName
     if (dbName === undefined) {
       throw new InvalidArgumentError(
-        `exportPlaintext() exports from IndexedDB, but session "${this.sessionId}" is not stored in IndexedDB: pass { dbName } of the database holding it`,
+        `exportPlaintext() exports from IndexedDB, but session "${this.sessionId}" is not stored in IndexedDB: pass { dbName } of the database holding it.`,
       )
     }
     const indexedDB = options.indexedDB ?? (options.dbName === undefined ? location?.indexedDB : undefined)
@@ -347,7 +347,7 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
     return {
       getTurns: async () => (await turns()).map(({ info }) => info),
       findTurns: async (text) => {
-        if (typeof text !== 'string') throw new InvalidArgumentError(`findTurns expects a string, got ${typeof text}`)
+        if (typeof text !== 'string') throw new InvalidArgumentError(`findTurns expects a string, got ${typeof text}.`)
         return matchTurns(await turns(), text)
       },
       getTimedItems: async () => {

@@ -47,11 +47,11 @@ export interface ResolvedOptions {
 export function resolveOptions(options: EncryptedSessionOptions | undefined): ResolvedOptions {
   const { key, onUndecryptable = 'throw', plaintext = 'read', ttl, now = Date.now } = options ?? ({} as EncryptedSessionOptions)
   if (onUndecryptable !== 'throw' && onUndecryptable !== 'skip') {
-    throw new InvalidArgumentError(`onUndecryptable must be 'throw' or 'skip', got ${String(onUndecryptable)}`)
+    throw new InvalidArgumentError(`onUndecryptable must be 'throw' or 'skip', got ${String(onUndecryptable)}.`)
   }
-  if (plaintext !== 'read' && plaintext !== 'reject') throw new InvalidArgumentError(`plaintext must be 'read' or 'reject', got ${String(plaintext)}`)
+  if (plaintext !== 'read' && plaintext !== 'reject') throw new InvalidArgumentError(`plaintext must be 'read' or 'reject', got ${String(plaintext)}.`)
   if (ttl !== undefined && !(typeof ttl === 'number' && ttl > 0 && !Number.isNaN(ttl))) {
-    throw new InvalidArgumentError(`ttl must be a positive number of milliseconds, got ${String(ttl)}`)
+    throw new InvalidArgumentError(`ttl must be a positive number of milliseconds, got ${String(ttl)}.`)
   }
   return { keys: toKeyProvider(key), onUndecryptable, plaintext, ttl, now }
 }

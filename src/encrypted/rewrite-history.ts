@@ -39,7 +39,7 @@ export async function rewriteHistory(
   }
   if (!isReplaceableSession(inner)) {
     throw new InvalidArgumentError(
-      `${what}() needs an underlying session with rewriteItems or replaceItems (IndexedDBSession and MemorySession have both), so that the rewrite is atomic`,
+      `${what}() needs an underlying session with rewriteItems or replaceItems (IndexedDBSession and MemorySession have both), so that the rewrite is atomic.`,
     )
   }
   if (isBranchingSession(inner)) {

@@ -32,7 +32,7 @@ function decodeCursor(cursor: string): [number, string] {
   } catch {
     // reported below
   }
-  throw new InvalidArgumentError(`cursor ${JSON.stringify(cursor)} is not a nextCursor returned by listSessions`)
+  throw new InvalidArgumentError(`cursor ${JSON.stringify(cursor)} is not a nextCursor returned by listSessions.`)
 }
 
 /**
@@ -42,7 +42,7 @@ function decodeCursor(cursor: string): [number, string] {
 export async function listSessions(options: ListSessionsOptions = {}): Promise<SessionPage> {
   const limit = options.limit ?? 50
   if (!Number.isInteger(limit) || limit <= 0) {
-    throw new InvalidArgumentError(`limit must be a positive integer, got ${String(limit)}`)
+    throw new InvalidArgumentError(`limit must be a positive integer, got ${String(limit)}.`)
   }
   const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor)
   return withDatabase(toLocation(options), SESSIONS_DB, 'listing sessions', async (db) => {
@@ -90,7 +90,7 @@ export async function deleteSession(sessionId: string, options: DatabaseOptions 
  * session has no record yet.
  */
 export async function renameSession(sessionId: string, title: string, options: DatabaseOptions = {}): Promise<void> {
-  if (typeof title !== 'string') throw new InvalidArgumentError(`title must be a string, got ${typeof title}`)
+  if (typeof title !== 'string') throw new InvalidArgumentError(`title must be a string, got ${typeof title}.`)
   await withDatabase(toLocation(options), SESSIONS_DB, `renaming session "${sessionId}"`, async (db) => {
     const tx = db.transaction('sessions', 'readwrite')
     tx.done.catch(() => {}) // awaited below; a failing put must not leave it unhandled
@@ -122,7 +122,7 @@ export interface SessionSearchResult {
  * `EncryptedSession.findTurns`, which decrypts.
  */
 export async function searchSessions(text: string, options: DatabaseOptions = {}): Promise<SessionSearchResult[]> {
-  if (typeof text !== 'string') throw new InvalidArgumentError(`searchSessions expects a string, got ${typeof text}`)
+  if (typeof text !== 'string') throw new InvalidArgumentError(`searchSessions expects a string, got ${typeof text}.`)
   return withDatabase(toLocation(options), SESSIONS_DB, 'searching sessions', async (db) => {
     const tx = db.transaction(SESSION_STORES, 'readonly')
     tx.done.catch(() => {})

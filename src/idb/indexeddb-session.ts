@@ -119,13 +119,13 @@ export class IndexedDBSession<TItem = AgentItem>
     return this.sessionId
   }
 
-  async getItems(limit?: number): Promise<TItem[]> {
+  async getItems<T extends TItem = TItem>(limit?: number): Promise<T[]> {
     const count = resolveLimit(limit, this.#settings)
     if (count <= 0) return []
     const rows = await this.#read(`reading session "${this.sessionId}"`, (tx, record) =>
       readRows(tx, record, lastPositions(currentBranch(record).ranges, count)),
     )
-    return (rows ?? []).map((row) => row.item as TItem)
+    return (rows ?? []).map((row) => row.item as T)
   }
 
   async getItemCount(): Promise<number> {
@@ -141,7 +141,7 @@ export class IndexedDBSession<TItem = AgentItem>
     )
   }
 
-  async popItem(): Promise<TItem | undefined> {
+  async popItem<T extends TItem = TItem>(): Promise<T | undefined> {
     let removed: unknown
     const freed = await this.#write('pop', `removing the newest item of session "${this.sessionId}"`, async (tx, existing, now) => {
       removed = undefined // a retried attempt must not report what an aborted one read
@@ -150,7 +150,7 @@ export class IndexedDBSession<TItem = AgentItem>
       removed = dropped.removed.item
       return dropped.change
     }, { kind: 'pop' })
-    return (freed ? freed.removed : removed) as TItem | undefined
+    return (freed ? freed.removed : removed) as T | undefined
   }
 
   async clearSession(): Promise<void> {
@@ -212,7 +212,7 @@ export class IndexedDBSession<TItem = AgentItem>
   }
 
   async findTurns(text: string): Promise<TurnMatch[]> {
-    if (typeof text !== 'string') throw new InvalidArgumentError(`findTurns expects a string, got ${typeof text}`)
+    if (typeof text !== 'string') throw new InvalidArgumentError(`findTurns expects a string, got ${typeof text}.`)
     return findInTurns(await this.#readBranch(), text)
   }
 
@@ -228,7 +228,7 @@ export class IndexedDBSession<TItem = AgentItem>
   }
 
   async switchToBranch(branchId: string): Promise<void> {
-    if (typeof branchId !== 'string') throw new InvalidArgumentError(`switchToBranch expects a branch id string, got ${typeof branchId}`)
+    if (typeof branchId !== 'string') throw new InvalidArgumentError(`switchToBranch expects a branch id string, got ${typeof branchId}.`)
     await this.#write('branch', `switching session "${this.sessionId}" to branch "${branchId}"`, (_tx, existing, now) => {
       if (!existing) {
         if (branchId === MAIN_BRANCH) return undefined // an empty session is on main already
@@ -362,18 +362,27 @@ export class IndexedDBSession<TItem = AgentItem>
     return withDatabase(this.#location, SESSIONS_DB, action, async (db) => {
       const tx = db.transaction(SESSION_STORES, 'readonly')
       tx.done.catch(() => {}) // the results are read by then; a late abort changes nothing
-      const record = await tx.objectStore('sessions').get(this.sessionId)
+      const reading = tx.objectStore('sessions').get(this.sessionId)
+      // As for writes (see `#write`): when this instance has seen the record, the read goes
+      // out at once beside the record's, one round trip instead of two, and counts only if
+      // the record turns out unchanged.
+      // The check that no branch lost its newest rows (settle.ts) goes out beside it too.
+      const seen = this.#seen
+      const speculative = seen && settle(read(tx, seen))
+      const seenIntact = seen && tailsIntact(tx, seen).catch(() => false)
+      const record = await reading
       this.#seen = record
       if (!record) return undefined
-      // Never rejects, so it is never left unhandled when the check below throws.
-      const first = read(tx, record).then(
-        (value) => ({ value }),
-        (error: unknown) => ({ error }),
-      )
+      if (speculative && seen.etag !== undefined && record.etag === seen.etag && (await seenIntact)) {
+        const outcome = await speculative
+        if (outcome.ok) return outcome.value
+        throw outcome.error
+      }
+      const first = settle(read(tx, record))
       if (await tailsIntact(tx, record)) {
         const outcome = await first
-        if ('error' in outcome) throw outcome.error
-        return outcome.value
+        if (outcome.ok) return outcome.value
+        throw outcome.error
       }
       await first // its requests were built on rows that are gone: its result is dropped
       return read(tx, await settleRecord(tx, record))
@@ -464,6 +473,15 @@ export class IndexedDBSession<TItem = AgentItem>
       if (stale) return false
       throw error
     }
+  }
+}
+
+/** A promise's outcome, without rejecting: for work whose failure may not matter. */
+async function settle<T>(work: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+  try {
+    return { ok: true, value: await work }
+  } catch (error) {
+    return { ok: false, error }
   }
 }
 

@@ -98,7 +98,7 @@ export function branchOf(record: SessionRecord, branchId: string): BranchRecord 
     )
   }
   throw new InvalidArgumentError(
-    `Session "${record.id}" has no branch "${branchId}"; its branches are ${Object.keys(record.branches).join(', ')}`,
+    `Session "${record.id}" has no branch "${branchId}"; its branches are ${Object.keys(record.branches).join(', ')}.`,
   )
 }
 

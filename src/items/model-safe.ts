@@ -1,7 +1,7 @@
 // Which items belong together (a reasoning item and what follows it, a tool call and its
 // output) and which ones the API would refuse on their own. Shared by the runner and the
 // compaction and Conversations sessions.
-import { field, isReasoningItem } from './predicates.js'
+import { field, isAssistantMessage, isReasoningItem } from './predicates.js'
 
 const inputOnly = new Set(['function_call_output', 'compaction', 'item_reference'])
 
@@ -83,4 +83,18 @@ export function chunkKeepingReasoning<TItem>(items: readonly TItem[], size: numb
   }
   if (batch.length > 0) batches.push(batch)
   return batches
+}
+
+/**
+ * `items` with the `id` removed from every assistant message whose reasoning item is not
+ * right before it. The Responses API ties such an id to its reasoning item and refuses the
+ * message alone (400); `responses.compact` can return exactly that (python #2727, fixed per
+ * pair in #3941).
+ */
+export function withoutOrphanedMessageIds<TItem>(items: readonly TItem[]): TItem[] {
+  return items.map((item, i) => {
+    if (!isAssistantMessage(item) || field(item, 'id') === undefined || isReasoningItem(items[i - 1])) return item
+    const { id: _id, ...rest } = item as Record<string, unknown>
+    return rest as TItem
+  })
 }

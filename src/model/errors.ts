@@ -23,6 +23,8 @@ export interface RunSaveState {
  * saved before it failed ({@link RunSaveState}).
  */
 export class RunError extends IdbAgentsError implements RunSaveState {
+  override name = 'RunError'
+
   /** True when the run's input is in the session: resume with `run(agent, [], { session })`. */
   inputSaved = false
   /** Items the run added to the session before failing, in order. */
@@ -63,6 +65,8 @@ export function withSaveState<E extends RunError>(error: E, state: RunSaveState)
  * saved; raise `maxTurns` or continue with `run(agent, [], { session })`.
  */
 export class MaxTurnsExceededError extends RunError {
+  override name = 'MaxTurnsExceededError'
+
   /** The limit that was reached. */
   readonly maxTurns: number
 
@@ -91,6 +95,8 @@ export interface ModelHttpErrorOptions {
  * openai client's own retries (`maxRetries`) on 408/409/429/5xx.
  */
 export class ModelHttpError extends RunError {
+  override name = 'ModelHttpError'
+
   /** HTTP status; `undefined` for a timeout. */
   readonly status: number | undefined
   /** True for statuses worth retrying later (408, 409, 429, 5xx, timeouts). */
@@ -113,6 +119,8 @@ export class ModelHttpError extends RunError {
  * connection, CORS rejection by the proxy). Retry when the device is back online.
  */
 export class OfflineError extends RunError {
+  override name = 'OfflineError'
+
   constructor(detail: string, cause?: unknown) {
     super('offline', `The model API cannot be reached: ${detail}. Check the connection, then retry.`, { cause })
   }
@@ -123,13 +131,15 @@ export class OfflineError extends RunError {
  * call was not saved (a call is never stored without its output).
  */
 export class ToolError extends RunError {
+  override name = 'ToolError'
+
   /** Name of the tool that failed. */
   readonly toolName: string
   /** `call_id` of the failed call. */
   readonly callId: string
 
   constructor(toolName: string, callId: string, cause: unknown) {
-    super('tool_failed', `Tool "${toolName}" failed (call ${callId}): ${messageOf(cause)}`, { cause })
+    super('tool_failed', `Tool "${toolName}" failed (call ${callId}): ${messageOf(cause)}.`, { cause })
     this.toolName = toolName
     this.callId = callId
   }
@@ -140,6 +150,8 @@ export class ToolError extends RunError {
  * saved (it is valid history); `text` holds it.
  */
 export class OutputParseError extends RunError {
+  override name = 'OutputParseError'
+
   /** The model's raw final text. */
   readonly text: string
 
@@ -160,6 +172,8 @@ export class OutputParseError extends RunError {
  * A turn is saved whole or not at all, so no call is left without its output.
  */
 export class AbortError extends RunError {
+  override name = 'AbortError'
+
   constructor(cause?: unknown) {
     super('run_failed', 'The run was aborted.', { cause })
   }

@@ -3,6 +3,7 @@ import { IdbAgentsError, messageOf } from '../errors.js'
 import type { AgentItem } from '../items/types.js'
 import { toStoredItems } from '../items/validate.js'
 import { chunkKeepingReasoning, dropDanglingReasoning } from '../items/model-safe.js'
+import { isReasoningItem } from '../items/predicates.js'
 import { resolveLimit, type Session, type SessionSettings } from '../session/session.js'
 import { replaceAll } from '../compaction/compacting-session.js'
 import { SerialQueue } from '../sync/serial-queue.js'
@@ -45,6 +46,8 @@ export interface OpenAIConversationsSessionOptions {
  * when the API answered; `cause` the `openai` client's error.
  */
 export class ConversationError extends IdbAgentsError {
+  override name = 'ConversationError'
+
   /** HTTP status of the failed call, `undefined` for network failures. */
   readonly status: number | undefined
 
@@ -96,20 +99,28 @@ export class OpenAIConversationsSession implements Session {
     return this.#conversationId ?? ''
   }
 
-  /** The conversation id, creating the conversation on first use. */
-  getSessionId(): Promise<string> {
+  /**
+   * The conversation id, creating the conversation on first use. Waits for the writes made
+   * before it: during a `clearSession()` it is the new conversation's id, never the one
+   * being deleted.
+   */
+  async getSessionId(): Promise<string> {
+    await this.#writes.settled()
     return this.#ensureConversation()
   }
 
+  /** The newest `limit` items, after every write made before this call (a clear included). */
   async getItems(limit?: number): Promise<AgentItem[]> {
     const count = resolveLimit(limit, this.#settings)
     if (count <= 0) return []
+    await this.#writes.settled()
     const id = await this.#ensureConversation()
     return this.#list(id, count)
   }
 
   async addItems(items: AgentItem[]): Promise<void> {
-    const sendable = dropDanglingReasoning(toStoredItems(items))
+    // `items.create` requires an id on a reasoning item it cannot match by its encrypted content.
+    const sendable = dropDanglingReasoning(toStoredItems(items)).filter((item) => !isUnreplayableReasoning(item))
     if (sendable.length === 0) return
     await this.#exclusive(async () => {
       const id = await this.#ensureConversation()
@@ -274,4 +285,9 @@ function toConversationError(error: unknown, action: string, extra = ''): Conver
     default:
       return new ConversationError(`The Conversations API call failed while ${action}: ${'detail' in failure ? failure.detail : messageOf(error)}.${extra}`, undefined, error)
   }
+}
+
+/** A reasoning item with neither an `id` nor `encrypted_content`: `items.create` refuses it. */
+function isUnreplayableReasoning(item: AgentItem): boolean {
+  return isReasoningItem(item) && typeof item.id !== 'string' && typeof item.encrypted_content !== 'string'
 }

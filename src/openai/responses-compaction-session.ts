@@ -3,7 +3,7 @@ import { CompactingSession, type CompactedPrefix, type CompactingSessionOptions 
 import { CompactionError } from '../compaction/compaction-error.js'
 import { messageOf } from '../errors.js'
 import { sameJson } from '../items/json.js'
-import { modelSafe } from '../items/model-safe.js'
+import { modelSafe, withoutOrphanedMessageIds } from '../items/model-safe.js'
 import { isUserMessage, messageText } from '../items/predicates.js'
 import type { AgentItem } from '../items/types.js'
 import type { CompactionMode, OpenAIResponsesCompactionArgs } from '../session/capabilities.js'
@@ -99,7 +99,7 @@ export class OpenAIResponsesCompactionSession extends CompactingSession {
       if (byId && error instanceof OpenAI.APIError && (error.status === 400 || error.status === 404)) return undefined
       throw toCompactionError(error)
     }
-    const output = Array.isArray(response?.output) ? (response.output as unknown as AgentItem[]) : undefined
+    const output = Array.isArray(response?.output) ? withoutOrphanedMessageIds(response.output as unknown as AgentItem[]) : undefined
     if (!output || !output.some((item) => item.type === 'compaction')) {
       throw new CompactionError('responses.compact answered without a compaction item; check that the server (or proxy) supports POST /v1/responses/compact.')
     }

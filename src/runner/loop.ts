@@ -245,5 +245,5 @@ function toRunError(error: unknown, signal: AbortSignal | undefined): RunError {
   if (error instanceof IdbAgentsError) {
     return new RunError(error.code, `The run stopped: ${error.message}`, { cause: error })
   }
-  return new RunError('run_failed', `The run failed: ${messageOf(error)}`, { cause: error })
+  return new RunError('run_failed', `The run failed: ${messageOf(error)}.`, { cause: error })
 }

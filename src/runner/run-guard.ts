@@ -21,6 +21,8 @@ export interface RunGuardOptions {
  * online. It is an {@link OfflineError}, so existing offline handling keeps working.
  */
 export class PendingInputKeptError extends OfflineError {
+  override name = 'PendingInputKeptError'
+
   /** The kept input; show it as "not sent yet" in the chat. */
   readonly pending: PendingInput
 

@@ -99,7 +99,7 @@ export class Runner {
     } catch (error) {
       if (error instanceof RunError) throw error
       const code = error instanceof Error && 'code' in error && error.code === 'invalid_argument' ? 'invalid_argument' : 'run_failed'
-      throw new RunError(code, `No model could be set up: ${messageOf(error)}`, {
+      throw new RunError(code, `No model could be set up: ${messageOf(error)}.`, {
         cause: error,
       })
     }

@@ -122,8 +122,8 @@ export function assertTurn(turn: number, turnCount: number): void {
   if (!Number.isInteger(turn) || turn < 1 || turn > turnCount) {
     throw new InvalidArgumentError(
       turnCount === 0
-        ? `turn ${String(turn)} does not exist: the current branch has no turns yet`
-        : `turn must be an integer from 1 to ${turnCount} (the current branch's turns), got ${String(turn)}`,
+        ? `turn ${String(turn)} does not exist: the current branch has no turns yet.`
+        : `turn must be an integer from 1 to ${turnCount} (the current branch's turns), got ${String(turn)}.`,
     )
   }
 }

@@ -77,11 +77,11 @@ export class MemorySession<TItem = AgentItem>
     return this.sessionId
   }
 
-  async getItems(limit?: number): Promise<TItem[]> {
+  async getItems<T extends TItem = TItem>(limit?: number): Promise<T[]> {
     const count = resolveLimit(limit, this.#settings)
     if (count <= 0) return []
     const entries = this.#current.entries
-    return structuredClone(entries.slice(Math.max(0, entries.length - count)).map((entry) => entry.item as TItem))
+    return structuredClone(entries.slice(Math.max(0, entries.length - count)).map((entry) => entry.item as T))
   }
 
   async getItemCount(): Promise<number> {
@@ -93,8 +93,8 @@ export class MemorySession<TItem = AgentItem>
     this.#current.entries.push(...toStoredItems(items).map((item) => ({ item, createdAt: now })))
   }
 
-  async popItem(): Promise<TItem | undefined> {
-    return structuredClone(this.#current.entries.pop()?.item as TItem | undefined)
+  async popItem<T extends TItem = TItem>(): Promise<T | undefined> {
+    return structuredClone(this.#current.entries.pop()?.item as T | undefined)
   }
 
   async clearSession(): Promise<void> {
@@ -141,7 +141,7 @@ export class MemorySession<TItem = AgentItem>
   }
 
   async findTurns(text: string): Promise<TurnMatch[]> {
-    if (typeof text !== 'string') throw new InvalidArgumentError(`findTurns expects a string, got ${typeof text}`)
+    if (typeof text !== 'string') throw new InvalidArgumentError(`findTurns expects a string, got ${typeof text}.`)
     return structuredClone(findInTurns(this.#current.entries, text))
   }
 
@@ -249,7 +249,7 @@ export class MemorySession<TItem = AgentItem>
     const branch = this.#branches.get(branchId)
     if (!branch) {
       throw new InvalidArgumentError(
-        `Session "${this.sessionId}" has no branch "${branchId}"; its branches are ${[...this.#branches.keys()].join(', ')}`,
+        `Session "${this.sessionId}" has no branch "${branchId}"; its branches are ${[...this.#branches.keys()].join(', ')}.`,
       )
     }
     return branch

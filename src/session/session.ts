@@ -62,7 +62,7 @@ export function resolveLimit(limit: number | undefined, settings: SessionSetting
   const chosen = limit ?? settings?.limit
   if (chosen === undefined) return Infinity
   if (typeof chosen !== 'number' || Number.isNaN(chosen) || (Number.isFinite(chosen) && !Number.isInteger(chosen))) {
-    throw new InvalidArgumentError(`limit must be an integer or Infinity, got ${String(chosen)}`)
+    throw new InvalidArgumentError(`limit must be an integer or Infinity, got ${String(chosen)}.`)
   }
   return Math.max(0, chosen)
 }
@@ -70,6 +70,6 @@ export function resolveLimit(limit: number | undefined, settings: SessionSetting
 /** Checks a session id: a non-empty string. */
 export function assertSessionId(sessionId: unknown): asserts sessionId is string {
   if (typeof sessionId !== 'string' || sessionId.length === 0) {
-    throw new InvalidArgumentError(`sessionId must be a non-empty string, got ${JSON.stringify(sessionId) ?? String(sessionId)}`)
+    throw new InvalidArgumentError(`sessionId must be a non-empty string, got ${JSON.stringify(sessionId) ?? String(sessionId)}.`)
   }
 }

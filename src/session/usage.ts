@@ -49,7 +49,7 @@ export function usageOf(result: RunUsageSource): UsageTotals {
   const read = (key: keyof UsageTotals): number => {
     const value = usage?.[key]
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-      throw new InvalidArgumentError(`storeRunUsage expects a run result with usage.${key} as a number >= 0, got ${String(value)}`)
+      throw new InvalidArgumentError(`storeRunUsage expects a run result with usage.${key} as a number >= 0, got ${String(value)}.`)
     }
     return value
   }

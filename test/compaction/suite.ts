@@ -80,6 +80,56 @@ export function describeCompaction(name: string, options: CompactionSuiteOptions
   const compactRequests = async (s: ServerScript) => (await s.requests()).filter((r) => r.path === '/v1/responses/compact')
 
   describe(`${name}: OpenAIResponsesCompactionSession`, () => {
+    it("counts the compact call's usage in the run's usage and in the session's stored usage (python #4446)", async () => {
+      const s = await script(['First answer.', 'Second answer.'])
+      const runner = new Runner({ client: clientOf(s) })
+      const transcript = new MemorySession()
+      const session = new OpenAIResponsesCompactionSession({
+        underlyingSession: transcript,
+        client: clientOf(s),
+        shouldTriggerCompaction: () => true,
+        onCompactionError: (error) => {
+          throw error
+        },
+      })
+      const agent = new Agent({ name: 'Counted' })
+      await runner.run(agent, 'One', { session })
+      const result = await runner.run(agent, 'Two', { session })
+      expect(await compactRequests(s)).toHaveLength(2)
+      // The model request and the compact call: two requests in this run's usage.
+      expect(result.usage.requests).toBe(2)
+      expect(result.usage.perRequest).toHaveLength(2)
+      expect(result.usage.perRequest[1]!.inputTokens).toBeGreaterThan(0)
+      const stored = await session.getSessionUsage!()
+      expect(stored.requests).toBe(4)
+      expect(stored.totalTokens).toBe((await transcript.getSessionUsage()).totalTokens)
+      expect((await session.getTurnUsage!(2))?.requests).toBe(2)
+    })
+
+    it('drops the id of an assistant message whose reasoning the compact output left out (python #2727), keeps it when the reasoning is there', async () => {
+      const compacted = [
+        { id: 'msg_orphan', type: 'message', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'kept text', annotations: [] }] },
+        { id: 'rs_1', type: 'reasoning', summary: [], encrypted_content: 'gAAAAenc' },
+        { id: 'msg_paired', type: 'message', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'paired', annotations: [] }] },
+        { type: 'message', role: 'user', content: 'Question 1' },
+        { id: 'cmp_1', type: 'compaction', encrypted_content: 'gAAAAcmp' },
+      ]
+      const fakeCompact: typeof fetch = async (input, init) => {
+        const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
+        if (!url.endsWith('/responses/compact')) return fetch(input, init)
+        const body = { id: 'resp_c', object: 'response.compaction', created_at: 0, output: compacted, usage: { input_tokens: 10, output_tokens: 5, total_tokens: 15 } }
+        return new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } })
+      }
+      const s = await script()
+      const session = new OpenAIResponsesCompactionSession({ underlyingSession: fresh(), client: clientOf(s, fakeCompact) })
+      await history(session, 3)
+      const result = await session.runCompaction({ force: true, compactionMode: 'input' })
+      expect(result?.usage).toEqual({ inputTokens: 10, outputTokens: 5, totalTokens: 15 })
+      const view = (await session.getItems()) as Array<{ id?: string; type?: string }>
+      expect(view.map((item) => item.id)).toEqual([undefined, 'rs_1', 'msg_paired', undefined, 'cmp_1'])
+      expect(view[0]).toMatchObject({ role: 'assistant', content: [{ text: 'kept text' }] })
+    })
+
     it('keeps a 60-turn conversation under the token budget, the runner going on after each compaction, the transcript whole', async () => {
       const maxInputTokens = 4000
       const s = await script(Array.from({ length: 60 }, (_, i) => answer(i + 1)))

@@ -82,3 +82,28 @@ describe('versions of an edited message', () => {
     expect(versionsOf(branches, 1)).toEqual({ index: 1, targets: ['b2', 'b1'] })
   })
 })
+
+describe('offline demo model, multi-step and memory', () => {
+  const listed = (output: string) => [
+    user('add bread to my groceries note'),
+    { type: 'function_call', call_id: 'c1', name: 'list_notes', arguments: '{}' },
+    { type: 'function_call_output', call_id: 'c1', output },
+  ]
+
+  test('adding to a note reads the notes first and keeps what the note held', () => {
+    expect(call('add bread to my groceries note')).toEqual({ name: 'list_notes', arguments: {} })
+    const next = think({ input: listed('- Groceries: milk, eggs'), tools }).toolCalls?.[0]
+    expect(next).toEqual({ name: 'update_note', arguments: { title: 'Groceries', content: 'milk, eggs, bread' } })
+    const done = [...listed('- Groceries: milk, eggs'), { type: 'function_call', call_id: 'c2', name: 'update_note', arguments: '{}' }, { type: 'function_call_output', call_id: 'c2', output: "Updated note 'Groceries'." }]
+    expect(think({ input: done, tools }).text).toBe("Done. Updated note 'Groceries'.")
+    expect(think({ input: listed('- Trip: train'), tools }).text).toMatch(/^There is no note called “groceries”/)
+  })
+
+  test('remembers what the user likes, and answers briefly otherwise', () => {
+    const history = [user('remember that I like tea'), { role: 'assistant', content: 'ok' }, user('I love hiking'), user('what do I like?')]
+    expect(think({ input: history, tools }).text).toBe('You like tea and hiking.')
+    expect(think({ input: [user('remember that I like tea')], tools }).text).toBe("Got it! I'll remember that you like tea.")
+    const unknown = think({ input: [user('the weather is nice today')], tools }).text ?? ''
+    expect(unknown.split(/\s+/).length).toBeLessThan(30)
+  })
+})

@@ -40,7 +40,10 @@ async function freshApp(options: { query?: string; init?: () => void } = {}): Pr
   contexts.push(context)
   if (options.init) await context.addInitScript(options.init)
   const page = await context.newPage()
-  page.on('dialog', (dialog) => void dialog.accept())
+  page.on('dialog', (dialog) => {
+    void dialog.dismiss()
+    throw new Error(`the app opened a browser dialog: ${dialog.message()}`)
+  })
   await openApp(page, `${server.url}${options.query ?? ''}`)
   return { context, page }
 }
@@ -50,7 +53,7 @@ async function reload(page: Page): Promise<void> {
   await page.waitForSelector('body[data-ready="true"]')
 }
 
-const sidebarTitles = (page: Page) => page.$$eval('#chat-list .open', (buttons) => buttons.map((b) => b.textContent))
+const sidebarTitles = (page: Page) => page.$$eval('#chat-list .open .title', (titles) => titles.map((t) => t.textContent))
 const noteTitles = (page: Page) => page.$$eval('#notes-list strong', (rows) => rows.map((r) => r.textContent))
 
 describe('demo on the dev server, offline demo model', { timeout: 90_000 }, () => {
@@ -93,7 +96,8 @@ describe('demo on the dev server, offline demo model', { timeout: 90_000 }, () =
     await send(page, 'List my notes')
     const rows = await transcript(page)
     expect(rows[1]).toContain('list_notes()')
-    expect(rows[2]).toBe('Here you go:\n- Groceries: milk, eggs, bread\n- Trip: book the train')
+    expect(rows[2]).toBe('Here you go:\nGroceries: milk, eggs, bread\nTrip: book the train')
+    expect(await page.locator('#messages li.msg.assistant').nth(0).locator('li').count()).toBe(2) // a markdown list
     await send(page, 'Search notes for milk')
     await send(page, 'Update note Trip: book the 9:10 train')
     await send(page, 'Delete note Groceries')
@@ -197,6 +201,7 @@ describe('demo on the dev server, offline demo model', { timeout: 90_000 }, () =
     expect(exported.session.id).toBe(await page.textContent('#session-id'))
 
     await page.click('#chat-list li[aria-current="true"] .act[title="Delete"]')
+    await page.locator('dialog.in-page[open]').getByRole('button', { name: 'Delete' }).click()
     await expect.poll(() => sidebarTitles(page)).toEqual([])
     await page.setInputFiles('#import-file', file)
     await expect.poll(() => sidebarTitles(page)).toEqual(['My favorite food is pizza'])

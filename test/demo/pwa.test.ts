@@ -50,7 +50,7 @@ describe('demo production build', { timeout: 90_000 }, () => {
     await send(page, "What's my favorite color?")
     await send(page, 'List my notes')
     const rows = await transcript(page)
-    expect(rows.at(-1)).toBe('Here you go:\n- Packing: charger')
+    expect(rows.at(-1)).toBe('Here you go:\nPacking: charger')
     expect(rows).toContain('Your favorite color is orange!')
     await screenshot(page, '09-offline-production-build')
     await context.close()

@@ -97,17 +97,39 @@ export async function openApp(page: Page, url: string): Promise<void> {
 /** Sends a message and waits until the answer is stored and shown. */
 export async function send(page: Page, text: string): Promise<void> {
   await page.fill('#message', text)
+  // Sending shows Stop at once (in the key's own handler), so Send is back only when the run is over.
   await page.press('#message', 'Enter')
-  await page.waitForSelector('#stop', { state: 'visible' }).catch(() => {})
   await page.waitForSelector('#send', { state: 'visible' })
   await page.waitForFunction(() => !document.querySelector('.msg.streaming'))
 }
 
-/** The texts of the chat's bubbles, in order (tool lines as their summary). */
+/**
+ * The texts of the chat's bubbles as a person reads them, in order (markdown as rendered
+ * text, tool lines as their summary).
+ */
 export async function transcript(page: Page): Promise<string[]> {
   return page.$$eval('#messages > li', (rows) =>
-    rows.map((row) => (row.matches('.tool') ? row.querySelector('summary')?.textContent ?? '' : row.querySelector('.text')?.textContent ?? '')),
+    rows.map((row) => {
+      if (row.matches('.tool')) return row.querySelector('summary')?.textContent ?? ''
+      const text = row.querySelector<HTMLElement>('.text')
+      return (text?.innerText ?? '').replace(/\n{2,}/g, '\n').trim()
+    }),
   )
+}
+
+/** Points the app at an OpenAI-compatible base URL ("Your proxy"), e.g. a script on the local test server. */
+export async function useProxy(page: Page, baseURL: string): Promise<void> {
+  await page.click('#connection-button')
+  await page.check('input[name="mode"][value="custom-proxy"]')
+  await page.fill('#proxy-url', baseURL)
+  await page.click('#connection-form button[value="save"]')
+  await page.waitForFunction(() => document.querySelector('#connection-label')?.textContent?.includes('via your proxy'))
+}
+
+/** Types a message and sends it, without waiting for the answer. */
+export async function type(page: Page, text: string): Promise<void> {
+  await page.fill('#message', text)
+  await page.press('#message', 'Enter')
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {

@@ -141,6 +141,21 @@ describe('IndexedDBSession', () => {
     expect(await new IndexedDBSession('recreated', { dbName: name }).getItems(1)).toEqual([user('from the old tab')])
   })
 
+  it('reads what another instance wrote since this one last looked (a read never trusts a stale record)', async () => {
+    const name = freshDb()
+    const mine = new IndexedDBSession('shared', { dbName: name })
+    const theirs = new IndexedDBSession('shared', { dbName: name })
+    await mine.addItems([user('1'), user('2'), user('3')])
+    expect(await mine.getItems(2)).toEqual([user('2'), user('3')])
+    await theirs.popItem()
+    await theirs.popItem()
+    await theirs.addItems([user('x'), user('y'), user('z')])
+    expect(await mine.getItems(2)).toEqual([user('y'), user('z')])
+    await theirs.clearSession()
+    expect(await mine.getItems()).toEqual([])
+    expect(await mine.getItemCount()).toBe(0)
+  })
+
   it('reads a window after pops and adds interleave', async () => {
     const session = new IndexedDBSession('interleave', { dbName: freshDb() })
     await session.addItems(['1', '2', '3'].map(user))

@@ -20,6 +20,25 @@ const user = (text: string): AgentItem => ({ role: 'user', content: text })
 const textOf = (item: AgentItem) =>
   typeof item.content === 'string' ? item.content : (item.content as Array<{ text?: string }>).map((p) => p.text ?? '').join('')
 
+/** A `fetch` that holds the first request matching `path` and `method` until `release()`. */
+function gateOn(path: RegExp, method: string) {
+  let release!: () => void
+  let arrived!: () => void
+  const gate = new Promise<void>((resolve) => (release = resolve))
+  const reached = new Promise<void>((resolve) => (arrived = resolve))
+  let held = false
+  const fetchFn: typeof fetch = async (input, init) => {
+    const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url)
+    if (!held && (init?.method ?? 'GET') === method && path.test(url.pathname)) {
+      held = true
+      arrived()
+      await gate
+    }
+    return fetch(input, init)
+  }
+  return { fetch: fetchFn, reached, release }
+}
+
 export function describeConversations(name: string, options: ConversationsSuiteOptions): void {
   const { serverUrl, freshMirror } = options
   const setup = async (turns: string[] = [], fetchFn?: typeof fetch) => {
@@ -101,6 +120,34 @@ export function describeConversations(name: string, options: ConversationsSuiteO
       expect(await session.getItems()).toEqual([])
       expect(session.sessionId).not.toBe(first)
       await expect(client.conversations.items.list(first)).rejects.toThrow(/not found/)
+    })
+
+    it('reads behind a clear in flight: getSessionId gives the new id, getItems the empty conversation, never a 404', async () => {
+      const gate = gateOn(/\/v1\/conversations\/[^/]+$/, 'DELETE')
+      const { client } = await setup([], gate.fetch)
+      const session = new OpenAIConversationsSession({ client })
+      await session.addItems([user('before the clear')])
+      const old = session.sessionId
+      const clearing = session.clearSession()
+      await gate.reached
+      const id = session.getSessionId()
+      const items = session.getItems()
+      gate.release()
+      await clearing
+      expect(await id).not.toBe(old)
+      expect(await items).toEqual([])
+      expect(session.sessionId).toBe(await id)
+    })
+
+    it('drops a reasoning item with neither id nor encrypted_content before items.create, which requires one', async () => {
+      const { script, client } = await setup()
+      const session = new OpenAIConversationsSession({ client })
+      const bare: AgentItem = { type: 'reasoning', summary: [] }
+      const answer: AgentItem = { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'a' }] }
+      await session.addItems([user('q'), bare, answer])
+      const sent = (await calls(script, 'POST', /\/items$/)).flatMap((r) => (r.body as { items: AgentItem[] }).items)
+      expect(sent.map((i) => i.type ?? i.role)).toEqual(['user', 'message'])
+      expect((await session.getItems()).map(textOf)).toEqual(['q', 'a'])
     })
 
     it('creates the conversation once under concurrent first use', async () => {

@@ -2,6 +2,8 @@
 import { describe, expect, expectTypeOf, inject, it } from 'vitest'
 import type { JsonObject } from '../../src/items/types.js'
 import { Agent } from '../../src/runner/agent.js'
+import OpenAI from 'openai'
+import { InvalidArgumentError } from '../../src/errors.js'
 import { AbortError, ModelHttpError, OfflineError } from '../../src/model/errors.js'
 import { createOpenAIClient } from '../../src/openai/client.js'
 import { OpenAIProvider } from '../../src/openai/provider.js'
@@ -257,5 +259,33 @@ describe('client setup', () => {
 
   it('needs an apiKey or a baseURL', () => {
     expect(() => createOpenAIClient({})).toThrow(/apiKey.*baseURL/)
+  })
+
+  it('refuses a baseURL with a user name or password, without repeating the password', () => {
+    const error = (() => {
+      try {
+        createOpenAIClient({ baseURL: 'http://alice:s3cret-pass@127.0.0.1:9/v1' })
+      } catch (caught) {
+        return caught
+      }
+    })()
+    expect(error).toBeInstanceOf(InvalidArgumentError)
+    expect((error as Error).message).not.toContain('s3cret-pass')
+    expect((error as Error).message).toMatch(/defaultHeaders/)
+  })
+
+  it('a request that can never be sent (credentials in the URL) is not "offline": no password echoed, input not kept as pending', async () => {
+    // A client made without createOpenAIClient, as an app may pass its own.
+    const client = new OpenAI({ apiKey: 'k', baseURL: 'http://bob:hunter2-secret@127.0.0.1:9/v1', maxRetries: 0 })
+    const session = new MemorySession()
+    const kept: unknown[] = []
+    const pendingInput = { add: async (...args: unknown[]) => void kept.push(args) } as never
+    const error = await new Runner({ client }).run(new Agent({ name: 'a' }), 'hi', { session, pendingInput }).catch((e: unknown) => e)
+    expect(error).not.toBeInstanceOf(OfflineError)
+    expect(error).toMatchObject({ name: 'RunError', code: 'invalid_argument', inputSaved: false })
+    expect((error as Error).message).not.toContain('hunter2-secret')
+    expect(String((error as Error).message)).toMatch(/defaultHeaders/)
+    expect(kept).toEqual([])
+    expect(await session.getItems()).toEqual([])
   })
 })

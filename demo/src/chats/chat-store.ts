@@ -1,13 +1,15 @@
 // A user's conversations: IndexedDB sessions whose ids start with the user's name (the
-// seed's "session ID per user"), all in one database. With the vault on, each session is
-// wrapped in an EncryptedSession and titles are sealed. Where the browser allows no
+// Sessions guide's "session ID per user"), all in one database. With the vault on, each
+// session is wrapped in an EncryptedSession and titles are sealed. Where the browser allows no
 // IndexedDB (some private windows), `inMemory` keeps conversations in MemorySessions
 // for the life of the page instead.
 import {
   EncryptedSession,
   IndexedDBSession,
   MemorySession,
+  decryptSessionExport,
   deleteSession,
+  encryptSessionExport,
   exportSession,
   importSession,
   listSessions,
@@ -18,7 +20,8 @@ import {
   type Session,
   type SessionExport,
 } from '../../../src/index.js'
-import { itemText } from '../offline-model/brain.js'
+import { itemText } from '../offline-model/text.js'
+import { SetupError } from '../ui/problems.js'
 import type { TextSealer } from '../vault/sealer.js'
 
 export const DB_NAME = 'idb-agents-demo'
@@ -170,21 +173,36 @@ export class ChatStore {
   }
 
   async exportChat(sessionId: string): Promise<SessionExport | undefined> {
-    if (this.inMemory) throw new Error('Export needs storage, which this window does not allow.')
+    if (this.inMemory) throw new SetupError('Export needs storage, which this window does not allow.')
     return exportSession(sessionId, { dbName: DB_NAME })
   }
 
   /**
-   * Imports an exported conversation under its own id when that id is this user's and free
-   * (encrypted items are bound to their session id), else as a copy under a new id.
+   * Imports an exported conversation under its own id when that id is this user's and free,
+   * else as a copy under a new id, titled "… (imported)". With the vault on, the items are
+   * encrypted for the id they are stored under (envelopes are bound to their session id).
    * @returns the id it was stored under
    */
   async importChat(doc: unknown): Promise<string> {
-    if (this.inMemory) throw new Error('Import needs storage, which this window does not allow.')
-    const exportedId = (doc as Partial<SessionExport> | null)?.session?.id ?? ''
-    const taken = exportedId.startsWith(this.prefix) && (await new IndexedDBSession(exportedId, { dbName: DB_NAME }).getInfo()) !== undefined
-    const sessionId = exportedId.startsWith(this.prefix) && !taken ? exportedId : this.newSessionId()
-    await importSession(doc, { dbName: DB_NAME, sessionId })
+    if (this.inMemory) throw new SetupError('Import needs storage, which this window does not allow.')
+    const exported = (doc as Partial<SessionExport> | null)?.session
+    const exportedId = typeof exported?.id === 'string' ? exported.id : ''
+    const mine = exportedId.startsWith(this.prefix)
+    const taken = mine && (await new IndexedDBSession(exportedId, { dbName: DB_NAME }).getInfo()) !== undefined
+    const copy = !mine || taken
+    const sessionId = copy ? this.newSessionId() : exportedId
+    const { keyring, sealer } = this.#keys()
+    const prepared = keyring ? await encryptSessionExport(doc as SessionExport, { key: keyring, sessionId }) : doc
+    await importSession(prepared, { dbName: DB_NAME, sessionId })
+    if (copy || keyring) {
+      let title = 'Imported chat'
+      try {
+        if (typeof exported?.title === 'string') title = await sealer.open(exported.title, `title:${exportedId}`)
+      } catch {
+        // Sealed by a vault this one cannot open: a plain title instead.
+      }
+      await this.setTitle(sessionId, copy ? `${title.replace(/ \(imported\)$/, '')} (imported)` : title)
+    }
     return sessionId
   }
 
@@ -202,6 +220,25 @@ export class ChatStore {
       await raw.switchToBranch(current)
       await this.setTitle(chat.sessionId, chat.title)
       // The compacted view is a cache: drop the clear one, the next compaction writes it sealed.
+      await deleteSession(chat.sessionId, { dbName: VIEW_DB_NAME })
+    }
+  }
+
+  /**
+   * Stores every conversation in clear again (the vault is being turned off): each is
+   * exported, decrypted and imported back under its id in one transaction, branches, times
+   * and usage kept; titles are stored in clear. Stops at the first failure, with every
+   * conversation still readable (either still encrypted, or already in clear).
+   */
+  async unsealAll(plain: TextSealer): Promise<void> {
+    const { keyring } = this.#keys()
+    if (!keyring || this.inMemory) return
+    for (const chat of await this.list()) {
+      const doc = await exportSession(chat.sessionId, { dbName: DB_NAME })
+      if (!doc) continue
+      const clear = await decryptSessionExport(doc, { key: keyring })
+      await importSession({ ...clear, session: { ...clear.session, title: await plain.seal(chat.title, `title:${chat.sessionId}`) } }, { dbName: DB_NAME, sessionId: chat.sessionId, replace: true })
+      // The compacted view is a cache, encrypted: drop it, the next compaction writes it in clear.
       await deleteSession(chat.sessionId, { dbName: VIEW_DB_NAME })
     }
   }

@@ -11,7 +11,8 @@ import {
   type Model,
   type Session,
 } from '../../../src/index.js'
-import { itemText, SUMMARIZE_REQUEST } from '../offline-model/brain.js'
+import { SUMMARIZE_REQUEST } from '../offline-model/brain.js'
+import { itemText } from '../offline-model/text.js'
 
 /** localStorage key (or `?compactAfter=` URL parameter) overriding when compaction starts. */
 export const COMPACT_AFTER_KEY = 'idb-agents-demo:compact-after'

@@ -1,6 +1,7 @@
 // Turns connection settings into the runner's Model.
 import { createOpenAIClient, OpenAIResponsesModel, type Model } from '../../../src/index.js'
 import { LocalDemoModel } from '../offline-model/local-model.js'
+import { SetupError } from '../ui/problems.js'
 import { DEMO_MODEL_URL, DEV_PROXY_URL, parseHeaders, type ConnectionSettings, type ServerCaps } from './settings.js'
 
 export interface ResolvedModel {
@@ -22,12 +23,12 @@ export function resolveModel(settings: ConnectionSettings, caps: ServerCaps): Re
     case 'dev-proxy':
       return { model: new OpenAIResponsesModel(createOpenAIClient({ baseURL: DEV_PROXY_URL }), settings.model), label: `${settings.model} via dev proxy` }
     case 'custom-proxy': {
-      if (!settings.proxyURL) throw new Error('Enter your proxy URL in Connection settings.')
+      if (!settings.proxyURL) throw new SetupError('Enter your proxy URL in Connection settings to send messages.')
       const client = createOpenAIClient({ baseURL: settings.proxyURL, defaultHeaders: parseHeaders(settings.proxyHeaders) })
       return { model: new OpenAIResponsesModel(client, settings.model), label: `${settings.model} via your proxy` }
     }
     case 'direct': {
-      if (!settings.apiKey) throw new Error('Enter your OpenAI API key in Connection settings.')
+      if (!settings.apiKey) throw new SetupError('Enter your OpenAI API key in Connection settings to send messages.')
       const client = createOpenAIClient({ apiKey: settings.apiKey, dangerouslyAllowBrowser: true })
       return { model: new OpenAIResponsesModel(client, settings.model), label: `${settings.model} direct (key in this page)` }
     }

@@ -1,5 +1,5 @@
-// Notes per user in their own IndexedDB database (the seed's solution kept them in a list
-// in memory and lost them on restart). Title and content are one sealed body, so with the
+// Notes per user in their own IndexedDB database (the Sessions guide's solution kept them
+// in a list in memory and lost them on restart). Title and content are one sealed body, so with the
 // vault on nothing readable is stored. Where the browser allows no IndexedDB (some
 // private windows), `inMemory` keeps them in this page's memory instead.
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb'
@@ -126,9 +126,9 @@ export class NotesStore {
     return note
   }
 
-  /** Re-stores every note with the current sealer (after the vault was turned on). */
-  async sealAll(): Promise<void> {
-    for (const note of await this.list()) await this.#put(note, false)
+  /** Re-stores every note with `to` (the vault was turned off), else with the current sealer (turned on). */
+  async resealAll(to: TextSealer = this.#sealer()): Promise<void> {
+    for (const note of await this.list()) await this.#put(note, false, to)
     announce(this.user)
   }
 
@@ -138,8 +138,8 @@ export class NotesStore {
     return note
   }
 
-  async #put(note: Note, notify = true): Promise<void> {
-    const body = await this.#sealer().seal(JSON.stringify({ title: note.title, content: note.content }), `note:${this.user}`)
+  async #put(note: Note, notify = true, sealer: TextSealer = this.#sealer()): Promise<void> {
+    const body = await sealer.seal(JSON.stringify({ title: note.title, content: note.content }), `note:${this.user}`)
     await (await this.#db()).put('notes', { user: this.user, id: note.id, createdAt: note.createdAt, updatedAt: note.updatedAt, body })
     if (notify) announce(this.user)
   }

@@ -1,4 +1,4 @@
-// The seed's exercise tools (save_note, list_notes, search_notes) and its bonus ones
+// The Sessions guide's exercise tools (save_note, list_notes, search_notes) and its bonus ones
 // (update_note, delete_note), over the user's notes in IndexedDB.
 // zod/mini, as the library uses: the full zod would add ~90 KB to the app.
 import * as z from 'zod/mini'

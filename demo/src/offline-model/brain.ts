@@ -1,7 +1,13 @@
-// The offline demo model's "brain": deterministic rules over the Responses-API input
-// items. It decides one model turn: call a notes tool, or answer in text. Shared by the
-// in-page model and the dev server's /api/demo-model endpoint (no DOM, no Node APIs).
+// The offline demo model's "brain": it decides one model turn over the Responses-API input
+// items (call a notes tool, or answer in text) from the intent of the newest user message.
+// Deterministic; shared by the in-page model and the dev server's /api/demo-model endpoint
+// (no DOM, no Node APIs).
 import type { ScriptedReply } from '../../../src/testing/script.js'
+import { matchIntent, type Intent } from './intents.js'
+import { answer, answerAfterTools, summarize } from './replies.js'
+import { asItem, itemText, type Item } from './text.js'
+
+export { itemText } from './text.js'
 
 /** What the brain reads of a request: the items sent and the names of the tools offered. */
 export interface BrainRequest {
@@ -9,114 +15,49 @@ export interface BrainRequest {
   tools: string[]
 }
 
-type Item = Record<string, unknown>
-
-const asItem = (value: unknown): Item => (typeof value === 'object' && value !== null ? (value as Item) : {})
-
-/** The text of a message item (string content or its text parts). */
-export function itemText(value: unknown): string {
-  const content = asItem(value).content
-  if (typeof content === 'string') return content
-  if (!Array.isArray(content)) return ''
-  return content.map((part) => asItem(part).text).filter((t): t is string => typeof t === 'string').join('')
-}
-
 const isUser = (item: unknown): boolean => asItem(item).role === 'user'
 
 /** First line of the request the demo's compaction sends to have the oldest turns summarized. */
 export const SUMMARIZE_REQUEST = 'Summarize this conversation so you can continue it:'
-/** First line of a summary item in the history (the library's SUMMARY_PREFIX). */
-const SUMMARY_PREFIX = 'Summary of the earlier conversation:'
-const isSummary = (item: unknown): boolean => asItem(item).role !== 'user' && itemText(item).startsWith(SUMMARY_PREFIX)
-const FACT = /\bmy ([a-z][a-z ]{0,40}?) (?:is|are) ([^.!?\n]+)/gi
 
-interface Rule {
-  pattern: RegExp
-  tool: string
-  args: (match: RegExpMatchArray) => Record<string, string>
-}
+type ToolIntent = Extract<Intent, { kind: 'save_note' | 'list_notes' | 'search_notes' | 'update_note' | 'append_note' | 'delete_note' }>
 
-const clean = (text: string | undefined): string => (text ?? '').trim().replace(/^["'“‘]|["'”’.]$/g, '').trim()
-
-// Order matters: the first matching rule wins.
-const rules: Rule[] = [
-  {
-    pattern: /\b(?:save|add|create|make|write)\b.*?\bnote\b\s*(?:called|titled|named|about)?\s*["“']?(.+?)["”']?\s*[:—–-]\s*([\s\S]+)/i,
-    tool: 'save_note',
-    args: (m) => ({ title: clean(m[1]), content: clean(m[2]) }),
-  },
-  {
-    pattern: /\b(?:update|change|edit|replace)\b.*?\bnote\b\s*(?:called|titled|named)?\s*["“']?(.+?)["”']?\s*(?:[:—–]|\bto\b|\bwith\b)\s*([\s\S]+)/i,
-    tool: 'update_note',
-    args: (m) => ({ title: clean(m[1]), content: clean(m[2]) }),
-  },
-  {
-    pattern: /\b(?:delete|remove|forget|drop)\b.*?\bnote\b\s*(?:called|titled|named)?\s*["“']?(.+?)["”']?\s*$/i,
-    tool: 'delete_note',
-    args: (m) => ({ title: clean(m[1]) }),
-  },
-  {
-    pattern: /\b(?:search|find|look)\b.*?\bnotes?\b.*?\b(?:for|about|with|mentioning|containing)\b\s*([\s\S]+)/i,
-    tool: 'search_notes',
-    args: (m) => ({ query: clean(m[1]).replace(/\?$/, '') }),
-  },
-  { pattern: /\b(?:list|show|what are|read|see)\b.*\bnotes\b|^\s*notes\s*\??\s*$/i, tool: 'list_notes', args: () => ({}) },
-]
-
-/** "my favorite color is blue" → ["favorite color", "blue"], from the newest user message that says it. */
-function recallFact(history: unknown[], subject: string): string | undefined {
-  const wanted = normalise(subject)
-  for (const item of [...history].reverse()) {
-    if (!isUser(item) && !isSummary(item)) continue
-    for (const match of itemText(item).matchAll(FACT)) {
-      if (normalise(match[1] ?? '') === wanted) return clean(match[2])
-    }
+/** The tool call that carries out a notes intent (adding to a note reads the notes first). */
+function toolCallFor(intent: ToolIntent): { name: string; arguments: Record<string, string> } {
+  switch (intent.kind) {
+    case 'save_note':
+      return { name: 'save_note', arguments: { title: intent.title, content: intent.content } }
+    case 'update_note':
+      return { name: 'update_note', arguments: { title: intent.title, content: intent.content } }
+    case 'delete_note':
+      return { name: 'delete_note', arguments: { title: intent.title } }
+    case 'search_notes':
+      return { name: 'search_notes', arguments: { query: intent.query } }
+    case 'list_notes':
+    case 'append_note':
+      return { name: 'list_notes', arguments: {} }
   }
-  return undefined
 }
 
-const normalise = (text: string): string => text.toLowerCase().replace(/favou?rite/g, 'favorite').replace(/\s+/g, ' ').trim()
+const isToolIntent = (intent: Intent): intent is ToolIntent =>
+  ['save_note', 'list_notes', 'search_notes', 'update_note', 'append_note', 'delete_note'].includes(intent.kind)
 
-function answerAfterTools(outputs: Array<{ name: string; output: string }>): string {
-  return outputs
-    .map(({ name, output }) => {
-      if (output.startsWith('Error')) return output
-      if (name === 'list_notes' || name === 'search_notes') return output.startsWith('No ') ? output : `Here you go:\n${output}`
-      return `Done. ${output}`
-    })
-    .join('\n\n')
+/** The trailing tool calls and outputs of the current turn: what the last step's tools said. */
+function lastStep(afterUser: Item[]): Array<{ name: string; output: string }> {
+  const names = new Map(afterUser.filter((i) => i.type === 'function_call').map((i) => [i.call_id, String(i.name)]))
+  const outputs: Item[] = []
+  for (let i = afterUser.length - 1; i >= 0 && afterUser[i]?.type === 'function_call_output'; i--) outputs.unshift(afterUser[i]!)
+  return outputs.map((o) => ({ name: names.get(o.call_id) ?? 'tool', output: String(o.output ?? '') }))
 }
 
-const HELP =
-  "I'm the offline demo model: a few fixed rules, no network, no API key. Try “Save a note called Groceries: milk, eggs”, " +
-  '“List my notes”, “Search notes for milk”, “Update note Groceries: bread”, “Delete note Groceries”, ' +
-  '“My favorite color is blue” and later “What\'s my favorite color?”.'
-
-/**
- * The summary of a conversation rendered as lines ("User: …", "Assistant: …", "Tool call
- * name(args)", an earlier summary): what the user said about themselves (newest wins),
- * how many messages they wrote, which tools ran. Short and deterministic.
- */
-function summarize(conversation: string): string {
-  const facts = new Map<string, string>()
-  const tools = new Set<string>()
-  let messages = 0
-  for (const line of conversation.split('\n')) {
-    const earlier = line.match(/^The user wrote (\d+) messages/)
-    if (earlier) messages += Number(earlier[1])
-    if (line.startsWith('User: ')) messages++
-    const tool = line.match(/^Tool call (\w+)\(/)
-    if (tool) tools.add(tool[1] ?? '')
-    const used = line.match(/^Tools used: (.+)\.$/)
-    if (used) for (const name of (used[1] ?? '').split(', ')) tools.add(name)
-    if (line.startsWith('User: ') || line.startsWith('- ')) {
-      for (const match of line.matchAll(FACT)) facts.set(normalise(match[1] ?? ''), `my ${match[1]} is ${clean(match[2])}`)
-    }
+/** "- Groceries: milk" lines of list_notes' output, by lower-cased title. */
+function notesIn(listing: string): Map<string, { title: string; content: string }> {
+  const notes = new Map<string, { title: string; content: string }>()
+  for (const line of listing.split('\n')) {
+    const m = line.match(/^- (.+?): ([\s\S]*)$/)
+    if (m) notes.set((m[1] ?? '').toLowerCase(), { title: m[1] ?? '', content: m[2] ?? '' })
   }
-  const lines = [`The user wrote ${messages} messages before this summary.`]
-  if (facts.size > 0) lines.push('They told me:', ...[...facts.values()].map((fact) => `- ${fact}`))
-  if (tools.size > 0) lines.push(`Tools used: ${[...tools].join(', ')}.`)
-  return lines.join('\n')
+  return notes
 }
 
 /** Decides the next model turn for `request`. Deterministic: the same input gives the same reply. */
@@ -126,32 +67,25 @@ export function think(request: BrainRequest): ScriptedReply {
   const userText = lastUser >= 0 ? itemText(input[lastUser]).trim() : ''
   // The compaction's request (never the chat's: the chat always offers the notes tools).
   if (request.tools.length === 0 && userText.startsWith(SUMMARIZE_REQUEST)) return { text: summarize(userText.slice(SUMMARIZE_REQUEST.length)) }
+  const intent = matchIntent(userText)
   const afterUser = input.slice(lastUser + 1).map(asItem)
 
-  // Second request of a turn: the tools have answered; report what they said.
-  const outputs = afterUser.filter((item) => item.type === 'function_call_output')
-  if (outputs.length > 0) {
-    const names = new Map(afterUser.filter((i) => i.type === 'function_call').map((i) => [i.call_id, String(i.name)]))
-    return { text: answerAfterTools(outputs.map((o) => ({ name: names.get(o.call_id) ?? 'tool', output: String(o.output ?? '') }))) }
+  // A later request of a turn: the tools have answered.
+  const step = lastStep(afterUser)
+  if (step.length > 0) {
+    const listed = step.find((s) => s.name === 'list_notes')
+    if (intent.kind === 'append_note' && listed && request.tools.includes('update_note')) {
+      const note = notesIn(listed.output).get(intent.title.toLowerCase())
+      if (!note) return { text: `There is no note called “${intent.title}”. Say “save a note called ${intent.title}: ${intent.addition}” to start one.` }
+      return { toolCalls: [{ name: 'update_note', arguments: { title: note.title, content: `${note.content}, ${intent.addition}` } }] }
+    }
+    return { text: answerAfterTools(step) }
   }
 
-  for (const rule of rules) {
-    const match = userText.match(rule.pattern)
-    if (match && request.tools.includes(rule.tool)) return { toolCalls: [{ name: rule.tool, arguments: rule.args(match) }] }
+  if (isToolIntent(intent)) {
+    const call = toolCallFor(intent)
+    if (request.tools.includes(call.name)) return { toolCalls: [call] }
+    return { text: 'I cannot reach your notes from here.' }
   }
-
-  const question = userText.match(/\bwhat(?:'s|’s| is| are) my ([a-z][a-z ]{0,40}?)\s*\??$/i)
-  if (question) {
-    const subject = question[1] ?? ''
-    const fact = recallFact(input.slice(0, lastUser), subject)
-    return { text: fact ? `Your ${subject} is ${fact}!` : `You haven't told me your ${subject} yet.` }
-  }
-  const statement = userText.match(/\bmy ([a-z][a-z ]{0,40}?) (?:is|are) ([^.!?\n]+)/i)
-  if (statement) return { text: `Got it! I'll remember that your ${statement[1]} is ${clean(statement[2])}.` }
-  if (/^(?:hi|hello|hey)\b/i.test(userText)) return { text: `Hello! ${HELP}` }
-  if (/\bhelp\b|what can you do/i.test(userText)) return { text: HELP }
-  const turns = input.filter(isUser).length
-  return {
-    text: `You said: “${userText}”. That is message ${turns} of this conversation, and I keep all of them on this device. ${HELP}`,
-  }
+  return { text: answer(intent, input.slice(0, lastUser)) }
 }

@@ -1,286 +1,313 @@
-// The chat pane: shows one conversation, streams new answers into it, edits an earlier
-// message into a new branch, switches versions, exports, and follows other tabs.
-import {
-  isSummaryItem,
-  run,
-  SUMMARY_PREFIX,
-  type AgentItem,
-  type BranchInfo,
-  type FunctionCallItem,
-  type RunStreamEvent,
-  type SummarizingCompactionSession,
-} from '../../../src/index.js'
-import { notesAgent } from '../agent.js'
-import type { ChatStore, OpenChat } from '../chats/chat-store.js'
-import { compactingSession } from '../chats/compaction.js'
+// The chat pane: shows one conversation with what is not stored yet (waiting, failed or
+// streaming messages), starts runs (which go on in the background when another chat is
+// opened), retries, regenerates, edits into new versions, exports, and follows other tabs.
+import type { ChatStore } from '../chats/chat-store.js'
+import { Conversation, type Snapshot } from '../chats/conversation.js'
+import type { LiveRun } from '../chats/live-run.js'
+import type { Unsent, UnsentInputs } from '../chats/unsent.js'
+import { WaitingWatch } from '../chats/waiting-watch.js'
 import { versionsOf } from '../chats/versions.js'
 import type { ResolvedModel } from '../connection/model.js'
 import type { NotesStore } from '../notes/notes-store.js'
-import { itemText } from '../offline-model/brain.js'
-import { $, describeError, h } from './dom.js'
-import { renderItems, streamingBubble, toolLine } from './messages.js'
+import { itemText } from '../offline-model/text.js'
+import type { AgentItem, PendingInput } from '../../../src/index.js'
+import { Composer } from './composer.js'
+import { confirmAction } from './dialogs.js'
+import { downloadJson } from './download.js'
+import { $, h } from './dom.js'
+import { hintRow, renderItems } from './messages.js'
+import { problemOf, problemView, type Problem } from './problems.js'
+import { Scroller } from './scroller.js'
+import { liveRows, unsentRow, waitingRow } from './unsent-rows.js'
 
 export interface ChatDeps {
   store(): ChatStore
   notes(): NotesStore
-  /** The model to run with; throws a message for a person when the connection is incomplete. */
+  /** The model to run with. @throws SetupError when the connection is incomplete */
   model(): ResolvedModel
+  unsent(): UnsentInputs
+  /** Offline input may be kept on this device in clear. */
+  keepOffline(): boolean
+  /** Something was stored: the storage meter follows. */
+  changed(): void
 }
-
-const EXAMPLES = [
-  'Save a note called Groceries: milk, eggs, bread',
-  'List my notes',
-  'Search notes for milk',
-  'My favorite color is blue',
-  "What's my favorite color?",
-]
 
 const TITLE_LENGTH = 60
-
-/** Compaction applies on the main path only: the compacted view follows one branch. */
-const MAIN_BRANCH = 'main'
-
-/** Where the model-facing history starts in the transcript, and the summary before it. */
-interface CompactionPoint {
-  index: number
-  summary: string
-}
-
-interface PendingTool {
-  line: HTMLElement
-  call: FunctionCallItem
-}
 
 export class ChatView {
   readonly #deps: ChatDeps
   readonly #list = $<HTMLOListElement>('messages')
   readonly #status = $('status')
-  readonly #input = $<HTMLTextAreaElement>('message')
-  readonly #send = $<HTMLButtonElement>('send')
-  readonly #stop = $<HTMLButtonElement>('stop')
-  #chat: OpenChat | undefined
-  /** The chat's session with compaction: the runner's session on the main path. */
-  #compacting: SummarizingCompactionSession | undefined
-  #running: AbortController | undefined
+  readonly #composer: Composer
+  readonly #scroller: Scroller
+  readonly #runs = new Map<string, LiveRun>()
+  /** Runs' endings still being recorded (an unsent message being kept). */
+  readonly #finishing = new Set<Promise<void>>()
+  #conversation: Conversation | undefined
+  #live: { detach(): void } | undefined
   #unsubscribe: (() => void) | undefined
+  /** Sends input kept while offline, in the open chat and every chat where some waits. */
+  #waiting: WaitingWatch | undefined
+  /** Why waiting input could not be sent on the last try (shown while online). */
+  #waitingProblem: Problem | undefined
   #rendering = Promise.resolve()
 
   constructor(deps: ChatDeps) {
     this.#deps = deps
-    $<HTMLFormElement>('composer').addEventListener('submit', (event) => {
-      event.preventDefault()
-      void this.send(this.#input.value)
-    })
-    this.#input.addEventListener('keydown', (event) => {
-      if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
-        event.preventDefault()
-        void this.send(this.#input.value)
-      }
-    })
-    this.#stop.addEventListener('click', () => this.#running?.abort())
+    this.#composer = new Composer({ send: (text) => this.send(text), stop: () => this.stop() })
+    this.#scroller = new Scroller(this.#list)
     $('export').addEventListener('click', () => void this.#export())
+    const networkChanged = (): void => {
+      this.#waitingProblem = undefined
+      void this.render()
+    }
+    addEventListener('online', networkChanged)
+    addEventListener('offline', networkChanged)
   }
 
   get sessionId(): string | undefined {
-    return this.#chat?.raw.sessionId
+    return this.#conversation?.sessionId
+  }
+
+  /** Starts sending the current user's waiting input, in every chat that holds some. */
+  resume(): void {
+    this.#waiting?.stopAll()
+    const waiting = new WaitingWatch(this.#deps.store().user, this.#deps.keepOffline(), {
+      sent: (sessionId) => {
+        if (sessionId !== this.sessionId) return this.#deps.changed()
+        this.#waitingProblem = undefined
+        void this.render()
+        this.#deps.changed()
+      },
+      failed: (sessionId, error) => {
+        if (sessionId !== this.sessionId) return
+        this.#waitingProblem = problemOf(error)
+        void this.render()
+      },
+    })
+    this.#waiting = waiting
+    for (const sessionId of waiting.known()) waiting.watch(this.#open(sessionId))
   }
 
   /** Shows a conversation (a new, still empty one for an id that was never stored). */
   async show(sessionId: string): Promise<void> {
-    this.#running?.abort()
-    this.#unsubscribe?.()
-    const chat = (this.#chat = this.#deps.store().open(sessionId))
-    this.#compacting = compactingSession(chat.session, chat.view, () => this.#deps.model().model)
+    const left = this.sessionId
+    this.#detach()
+    if (left !== undefined) this.#waiting?.left(left)
+    const conversation = this.#open(sessionId)
+    this.#conversation = conversation
+    this.#composer.switchTo(sessionId)
     $('session-id').textContent = sessionId
-    this.#unsubscribe =
-      'subscribe' in chat.raw
-        ? chat.raw.subscribe(() => {
-            if (!this.#running) void this.render()
-          })
-        : undefined
-    this.#setStatus('')
+    const raw = conversation.chat.raw
+    this.#unsubscribe = 'subscribe' in raw ? raw.subscribe(() => void (this.#runs.has(sessionId) || this.render())) : undefined
+    this.#waiting?.watch(conversation)
+    this.#setStatus(undefined)
     await this.render()
+    this.#scroller.toBottom()
   }
 
-  close(): void {
-    this.#running?.abort()
-    this.#unsubscribe?.()
-    this.#chat = undefined
-    this.#compacting = undefined
+  /** The connection settings changed: waiting input is retried with the new model. */
+  connectionChanged(): void {
+    this.#waiting?.rewatch()
+    this.#setStatus(undefined)
+  }
+
+  /** Stops every run (kept as stopped messages) and shows nothing. */
+  async close(): Promise<void> {
+    for (const live of this.#runs.values()) live.stop()
+    // Stopped messages are kept (sealed by the vault of the time) before anything else changes.
+    await Promise.all(this.#finishing)
+    this.#detach()
+    this.#waiting?.stopAll()
+    this.#waiting = undefined
+    this.#conversation = undefined
+    this.#composer.switchTo(undefined)
+    this.#list.replaceChildren()
+  }
+
+  /** Stops the answer streaming in the open chat; what was typed stays, with Retry. */
+  stop(): void {
+    const id = this.sessionId
+    if (id !== undefined) this.#runs.get(id)?.stop()
+  }
+
+  send(raw: string): void {
+    const text = raw.trim()
+    const conversation = this.#conversation
+    if (!text || !conversation || this.#runs.has(conversation.sessionId)) return
+    this.#composer.clear()
+    this.#start(conversation, text)
   }
 
   /** Re-reads the conversation from storage; renders run one after another. */
   render(): Promise<void> {
-    this.#rendering = this.#rendering.then(() => this.#render()).catch((error: unknown) => this.#setStatus(describeError(error), true))
+    this.#rendering = this.#rendering.then(() => this.#render()).catch((error: unknown) => this.#setStatus(problemOf(error)))
     return this.#rendering
   }
 
+  #detach(): void {
+    this.#unsubscribe?.()
+    this.#live?.detach()
+    this.#unsubscribe = this.#live = undefined
+    this.#waitingProblem = undefined
+  }
+
+  #open(sessionId: string): Conversation {
+    return new Conversation(this.#deps.store().open(sessionId), {
+      model: () => this.#deps.model(),
+      notes: () => this.#deps.notes(),
+      keepOffline: this.#deps.keepOffline(),
+    })
+  }
+
+  /** Runs `text` (or continues the stored input); the outcome lands in the chat it was started in. */
+  #start(conversation: Conversation, text: string | undefined): void {
+    const sessionId = conversation.sessionId
+    const live = conversation.start(text)
+    const unsent = this.#deps.unsent()
+    this.#runs.set(sessionId, live)
+    this.#composer.busy(true)
+    this.#deps.store().touch(sessionId)
+    this.#setStatus(undefined)
+    void this.render().then(() => this.#scroller.toBottom())
+    const finished = live.outcome.then(async (outcome) => {
+      if (outcome.kind === 'failed') await unsent.add({ sessionId, text: outcome.inputSaved ? undefined : text, problem: outcome.problem })
+      if (outcome.kind === 'waiting') this.#waiting?.kept(conversation)
+      this.#runs.delete(sessionId)
+      this.#finishing.delete(finished)
+      if (this.#conversation?.sessionId === sessionId) await this.render()
+      this.#deps.changed()
+    })
+    this.#finishing.add(finished)
+  }
+
   async #render(): Promise<void> {
-    const chat = this.#chat
-    if (!chat) return
-    const items = await chat.session.getItems()
-    const branches = items.length > 0 ? await chat.raw.listBranches() : []
-    const compacted = items.length > 0 ? await this.#compactionPoint(items) : undefined
-    const title = await this.#ensureTitle(items)
-    if (chat !== this.#chat) return
+    const conversation = this.#conversation
+    if (!conversation) return
+    const snapshot = await conversation.load()
+    const title = await this.#ensureTitle(conversation, snapshot.items)
+    if (conversation !== this.#conversation) return
     $('chat-title').textContent = title ?? 'New chat'
-    $<HTMLButtonElement>('export').disabled = items.length === 0 || this.#deps.store().inMemory
-    this.#list.replaceChildren(...(items.length === 0 ? [this.#hint()] : this.#rows(items, branches, compacted)))
-    this.#scroll()
+    $<HTMLButtonElement>('export').disabled = snapshot.items.length === 0 || this.#deps.store().inMemory
+    this.#live?.detach()
+    this.#live = undefined
+    const live = this.#runs.get(conversation.sessionId)
+    const unsent = this.#deps.unsent().list(conversation.sessionId)
+    const rows = this.#storedRows(conversation, snapshot, live !== undefined || snapshot.waiting.length > 0)
+    rows.push(...unsent.map((entry) => this.#unsentRow(conversation, entry)))
+    rows.push(...snapshot.waiting.map((entry) => this.#waitingRow(conversation, entry)))
+    if (live) {
+      const shown = liveRows(live, () => this.#scroller.follow())
+      this.#live = shown
+      rows.push(...shown.rows)
+    }
+    this.#list.replaceChildren(...(rows.length === 0 ? [hintRow((example) => this.#composer.fill(example))] : rows))
+    this.#composer.busy(live !== undefined)
+    this.#scroller.follow()
   }
 
-  /**
-   * Where the model-facing history was compacted: the view is [summary, ...the newest
-   * items of the transcript verbatim], so it starts that many items from the end.
-   */
-  async #compactionPoint(items: AgentItem[]): Promise<CompactionPoint | undefined> {
-    const chat = this.#chat
-    const compacting = this.#compacting
-    if (!chat || !compacting || (await chat.raw.getCurrentBranchId()) !== MAIN_BRANCH) return undefined
-    const view = await compacting.getItems()
-    if (view.length === 0 || !isSummaryItem(view[0])) return undefined
-    const index = items.length - (view.length - 1)
-    const first = view[1]
-    if (index <= 0 || (first !== undefined && itemText(first) !== itemText(items[index]))) return undefined
-    return { index, summary: itemText(view[0]).slice(SUMMARY_PREFIX.length).trim() }
-  }
-
-  #rows(items: AgentItem[], branches: BranchInfo[], compacted: CompactionPoint | undefined): HTMLElement[] {
-    return renderItems(items, {
-      ...(compacted && { compacted }),
-      versions: (turn) => versionsOf(branches, turn),
-      edit: (turn, text) => void this.#edit(turn, text),
-      switchTo: (branchId) => void this.#switchTo(branchId),
+  #storedRows(conversation: Conversation, snapshot: Snapshot, locked: boolean): HTMLElement[] {
+    return renderItems(snapshot.items, {
+      compacted: snapshot.compacted,
+      locked,
+      versions: (turn) => versionsOf(snapshot.branches, turn),
+      turn: (turn) => snapshot.turns.get(turn),
+      edit: (turn, text) => void this.#branch(conversation, turn, text, `edit of turn ${turn}`),
+      regenerate: (turn, text) => void this.#branch(conversation, turn, text, `answer again, turn ${turn}`),
+      switchTo: (branchId) => void this.#switchTo(conversation, branchId),
     })
   }
 
-  #hint(): HTMLElement {
-    const tries = EXAMPLES.map((example) => {
-      const button = h('button', { type: 'button' }, example)
-      button.addEventListener('click', () => {
-        this.#input.value = example
-        this.#input.focus()
-      })
-      return button
+  #unsentRow(conversation: Conversation, entry: Unsent): HTMLElement {
+    const unsent = this.#deps.unsent()
+    return unsentRow(entry, {
+      retry: () => {
+        if (this.#runs.has(conversation.sessionId)) return
+        this.#start(conversation, entry.text)
+        void unsent.remove(entry.id).then(() => this.render())
+      },
+      edit: () => {
+        this.#composer.fill(entry.text ?? '')
+        void unsent.remove(entry.id).then(() => this.render())
+      },
+      discard: () => void unsent.remove(entry.id).then(() => this.render()),
     })
-    return h('li', { class: 'hint' }, h('p', {}, 'Ask the notes agent something. Everything stays on this device; reload and it is still here.'), h('div', { class: 'row', style: 'justify-content:center' }, ...tries))
+  }
+
+  #waitingRow(conversation: Conversation, entry: PendingInput): HTMLElement {
+    return waitingRow(
+      entry,
+      {
+        sendNow: () => {
+          this.#waitingProblem = undefined
+          void conversation
+            .sendWaitingNow()
+            .then(
+              () => (this.#deps.changed(), this.#waiting?.settle(conversation, this.sessionId)),
+              (error: unknown) => (this.#waitingProblem = problemOf(error)),
+            )
+            .finally(() => void this.render())
+        },
+        discard: async () => {
+          const text = entry.input.map((item) => itemText(item)).join('\n')
+          const sure = await confirmAction({ title: 'Delete this unsent message?', message: `“${text}” will not be sent, and is deleted from this device.`, confirm: 'Delete', danger: true })
+          if (sure) await conversation.discardWaiting(entry)
+          await this.#waiting?.settle(conversation, this.sessionId)
+          await this.render()
+        },
+      },
+      this.#waitingProblem,
+    )
   }
 
   /** Titles come from the first message, once the conversation is stored. */
-  async #ensureTitle(items: AgentItem[]): Promise<string | undefined> {
-    const chat = this.#chat
-    if (!chat) return undefined
-    const title = await this.#deps.store().titleOf(chat.raw.sessionId)
+  async #ensureTitle(conversation: Conversation, items: AgentItem[]): Promise<string | undefined> {
+    const store = this.#deps.store()
+    const title = await store.titleOf(conversation.sessionId)
     if (title !== undefined || items.length === 0) return title
     const first = items.find((item) => 'role' in item && item.role === 'user')
     const text = first ? itemText(first).replace(/\s+/g, ' ').trim() : 'Chat'
     const made = text.length > TITLE_LENGTH ? `${text.slice(0, TITLE_LENGTH - 1)}…` : text
-    await this.#deps.store().setTitle(chat.raw.sessionId, made)
+    await store.setTitle(conversation.sessionId, made)
     return made
   }
 
-  async send(raw: string): Promise<void> {
-    const text = raw.trim()
-    const chat = this.#chat
-    if (!text || !chat || this.#running) return
-    let resolved
+  /** A new version of `turn` (an edit, or the same question answered again), then runs `text` there. */
+  async #branch(conversation: Conversation, turn: number, text: string, name: string): Promise<void> {
+    if (this.#runs.has(conversation.sessionId)) return
     try {
-      resolved = this.#deps.model()
+      await conversation.chat.raw.createBranchFromTurn(turn, name)
     } catch (error) {
-      return this.#setStatus(describeError(error), true)
+      return this.#setStatus(problemOf(error))
     }
-    this.#input.value = ''
-    const controller = new AbortController()
-    this.#running = controller
-    this.#busy(true)
-    this.#list.querySelector('.hint')?.remove()
-    this.#list.append(h('li', { class: 'msg user' }, h('div', { class: 'text' }, text)))
-    const live = streamingBubble()
-    this.#list.append(live.row)
-    this.#setStatus('Thinking…')
-    const tools = new Map<string, PendingTool>()
-    try {
-      const notes = this.#deps.notes()
-      this.#deps.store().touch(chat.raw.sessionId)
-      const onMain = (await chat.raw.getCurrentBranchId()) === MAIN_BRANCH
-      const stream = await run(notesAgent(resolved.model), text, {
-        session: onMain && this.#compacting ? this.#compacting : chat.session,
-        context: { userId: notes.user, notes },
-        stream: true,
-        signal: controller.signal,
-      })
-      for await (const event of stream) this.#onEvent(event, live, tools)
-      this.#setStatus('')
-    } catch (error) {
-      this.#setStatus(controller.signal.aborted ? 'Stopped. Only whole turns are kept.' : describeError(error), !controller.signal.aborted)
-    } finally {
-      live.done()
-      this.#running = undefined
-      this.#busy(false)
-      if (chat === this.#chat) await this.render()
-    }
+    this.#waiting?.watch(conversation)
+    this.#start(conversation, text)
   }
 
-  #onEvent(event: RunStreamEvent, live: ReturnType<typeof streamingBubble>, tools: Map<string, PendingTool>): void {
-    if (event.type === 'raw_model_stream_event' && event.data.type === 'output_text_delta') live.append(event.data.delta)
-    else if (event.type === 'run_item_stream_event' && event.item.type === 'tool_call_item') {
-      const call = event.item.rawItem
-      const line = toolLine(call.name, call.arguments, undefined)
-      tools.set(call.call_id, { line, call })
-      live.row.before(line)
-      this.#setStatus(`Running ${call.name}…`)
-    } else if (event.type === 'run_item_stream_event' && event.item.type === 'tool_call_output_item') {
-      const pending = tools.get(event.item.rawItem.call_id)
-      pending?.line.replaceWith(toolLine(pending.call.name, pending.call.arguments, event.item.output))
-    }
-    this.#scroll()
-  }
-
-  async #edit(turn: number, text: string): Promise<void> {
-    const chat = this.#chat
-    if (!chat || this.#running) return
-    try {
-      await chat.raw.createBranchFromTurn(turn, `edit of turn ${turn}`)
-    } catch (error) {
-      return this.#setStatus(describeError(error), true)
-    }
-    await this.send(text)
-  }
-
-  async #switchTo(branchId: string): Promise<void> {
-    if (!this.#chat || this.#running) return
-    await this.#chat.raw.switchToBranch(branchId)
+  async #switchTo(conversation: Conversation, branchId: string): Promise<void> {
+    if (this.#runs.has(conversation.sessionId)) return
+    await conversation.chat.raw.switchToBranch(branchId)
+    this.#waiting?.watch(conversation)
     await this.render()
   }
 
   async #export(): Promise<void> {
-    const chat = this.#chat
-    if (!chat) return
+    const conversation = this.#conversation
+    if (!conversation) return
     let doc
     try {
-      doc = await this.#deps.store().exportChat(chat.raw.sessionId)
+      doc = await this.#deps.store().exportChat(conversation.sessionId)
     } catch (error) {
-      return this.#setStatus(describeError(error), true)
+      return this.#setStatus(problemOf(error))
     }
     if (!doc) return
-    const name = `${($('chat-title').textContent ?? 'chat').replace(/[^\w-]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'chat'}.json`
-    const url = URL.createObjectURL(new Blob([JSON.stringify(doc, null, 2)], { type: 'application/json' }))
-    h('a', { href: url, download: name }).click()
-    setTimeout(() => URL.revokeObjectURL(url), 10_000)
-    this.#setStatus(`Exported to ${name}.`)
+    const name = downloadJson(doc, $('chat-title').textContent ?? 'chat')
+    this.#status.replaceChildren(`Exported to ${name}.`)
   }
 
-  #busy(busy: boolean): void {
-    this.#send.hidden = busy
-    this.#stop.hidden = !busy
-  }
-
-  #setStatus(text: string, error = false): void {
-    this.#status.textContent = text
-    this.#status.classList.toggle('error-text', error)
-  }
-
-  #scroll(): void {
-    this.#list.scrollTop = this.#list.scrollHeight
+  /** Shows a problem under the chat, or clears what was there (stale problems go away). */
+  #setStatus(problem: Problem | undefined): void {
+    this.#status.replaceChildren(...(problem ? [problemView(problem)] : []))
+    this.#status.classList.toggle('error-text', problem !== undefined)
   }
 }

@@ -21,8 +21,3 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   for (const child of children) if (child !== false && child !== null && child !== undefined) element.append(child)
   return element
 }
-
-/** Short text for an error a person reads. */
-export function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
-}

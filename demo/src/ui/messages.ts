@@ -1,31 +1,67 @@
-// Renders stored items as chat rows: user and assistant bubbles (copy; edit and a version
-// switcher on user messages), tool calls as one compact line each, and a marker where the
-// model-facing history was compacted.
-import type { AgentItem } from '../../../src/index.js'
-import { itemText } from '../offline-model/brain.js'
+// Renders stored items as chat rows: user bubbles (edit, copy, a version switcher) and
+// markdown answers (copy; regenerate on the last one), each with its time; tool calls as
+// one compact line each; a marker where the model-facing history was compacted; what an
+// empty chat suggests.
+import type { AgentItem, TurnInfo } from '../../../src/index.js'
 import type { TurnVersions } from '../chats/versions.js'
+import { itemText } from '../offline-model/text.js'
 import { h } from './dom.js'
+import { copyTo, renderMarkdown } from './markdown.js'
+import { messageTime, timeElement } from './time.js'
 
 export interface MessageActions {
   versions(turn: number): TurnVersions | undefined
+  turn(turn: number): TurnInfo | undefined
   edit(turn: number, text: string): void
   switchTo(branchId: string): void
+  /** Regenerates the last answer as a new version of its turn. */
+  regenerate(turn: number, text: string): void
+  /** Editing and switching versions wait while a message is waiting to send or an answer streams. */
+  locked: boolean
   /** Set when the model is sent a summary instead of the items before `index`. */
-  compacted?: { index: number; summary: string }
+  compacted?: { index: number; summary: string } | undefined
 }
 
 type Item = AgentItem & Record<string, unknown>
 
+const EXAMPLES = [
+  'Save a note called Groceries: milk, eggs, bread',
+  'What notes do I have?',
+  'Find notes about milk',
+  'My favorite color is blue',
+  "What's my favorite color?",
+  'Show me some markdown',
+]
+
+/** What an empty chat shows: what to try; a click puts the example in the message box. */
+export function hintRow(fill: (example: string) => void): HTMLElement {
+  const tries = EXAMPLES.map((example) => {
+    const button = h('button', { type: 'button' }, example)
+    button.addEventListener('click', () => fill(example))
+    return button
+  })
+  return h('li', { class: 'hint' }, h('p', {}, 'Ask the notes agent something. Everything stays on this device; reload and it is still here.'), h('div', { class: 'row', style: 'justify-content:center' }, ...tries))
+}
+
 export function renderItems(items: AgentItem[], actions: MessageActions): HTMLElement[] {
   const outputs = new Map<string, string>()
   for (const item of items as Item[]) if (item.type === 'function_call_output') outputs.set(String(item.call_id), outputText(item.output))
+  const lastUser = items.findLastIndex((item) => (item as Item).role === 'user')
+  const lastAnswer = items.findLastIndex((item) => (item as Item).role === 'assistant')
   const rows: HTMLElement[] = []
   let turn = 0
+  let userText = ''
   for (const [index, item] of (items as Item[]).entries()) {
     if (index === actions.compacted?.index) rows.push(compactionMarker(actions.compacted.summary))
-    if (item.role === 'user') rows.push(userBubble(itemText(item), ++turn, actions))
-    else if (item.role === 'assistant') rows.push(assistantBubble(itemText(item)))
-    else if (item.type === 'function_call') rows.push(toolLine(String(item.name), String(item.arguments ?? ''), outputs.get(String(item.call_id))))
+    if (item.role === 'user') {
+      userText = itemText(item)
+      rows.push(userBubble(userText, ++turn, actions))
+    } else if (item.role === 'assistant') {
+      const info = actions.turn(turn)
+      const last = index === lastAnswer && index > lastUser && !actions.locked
+      const regenerate = last && turn > 0 ? ((t: number, text: string) => () => actions.regenerate(t, text))(turn, userText) : undefined
+      rows.push(assistantBubble(itemText(item), { time: info?.endedAt, regenerate }))
+    } else if (item.type === 'function_call') rows.push(toolLine(String(item.name), String(item.arguments ?? ''), outputs.get(String(item.call_id))))
   }
   return rows
 }
@@ -48,33 +84,38 @@ function outputText(output: unknown): string {
   return typeof output === 'string' ? output : JSON.stringify(output)
 }
 
-function copyButton(text: string): HTMLButtonElement {
+export function copyButton(text: string): HTMLButtonElement {
   const button = h('button', { type: 'button', 'aria-label': 'Copy message' }, 'Copy')
-  button.addEventListener('click', () => {
-    void navigator.clipboard.writeText(text).then(
-      () => (button.textContent = 'Copied'),
-      () => (button.textContent = 'Copy failed'),
-    )
-    setTimeout(() => (button.textContent = 'Copy'), 1500)
-  })
+  button.addEventListener('click', () => copyTo(button, text))
   return button
 }
 
+function stamp(ms: number | undefined): HTMLElement | undefined {
+  return ms === undefined ? undefined : h('span', { class: 'time' }, timeElement(ms, messageTime(ms)))
+}
+
+/** A bubble of the user's text; `extra` goes below it (a problem, buttons). */
+export function userRow(text: string, attrs: Record<string, string>, bar: HTMLElement, ...extra: HTMLElement[]): HTMLElement {
+  const classes = ['msg', 'user', attrs.class].filter(Boolean).join(' ')
+  return h('li', { ...attrs, class: classes }, h('span', { class: 'visually-hidden' }, 'You: '), h('div', { class: 'text' }, text), ...extra, bar)
+}
+
 function userBubble(text: string, turn: number, actions: MessageActions): HTMLElement {
-  const body = h('div', { class: 'text' }, text)
   const versions = actions.versions(turn)
   const bar = h('div', { class: 'actions' })
   if (versions) {
     const { index, targets } = versions
-    const prev = h('button', { type: 'button', 'aria-label': 'Previous version', disabled: index === 0 }, '‹')
-    const next = h('button', { type: 'button', 'aria-label': 'Next version', disabled: index === targets.length - 1 }, '›')
+    const prev = h('button', { type: 'button', 'aria-label': 'Previous version', disabled: index === 0 || actions.locked }, '‹')
+    const next = h('button', { type: 'button', 'aria-label': 'Next version', disabled: index === targets.length - 1 || actions.locked }, '›')
     prev.addEventListener('click', () => actions.switchTo(targets[index - 1]!))
     next.addEventListener('click', () => actions.switchTo(targets[index + 1]!))
     bar.append(h('span', { class: 'versions', role: 'group', 'aria-label': `Version ${index + 1} of ${targets.length}` }, prev, `${index + 1} / ${targets.length}`, next))
   }
-  const edit = h('button', { type: 'button', 'aria-label': 'Edit message' }, 'Edit')
+  const time = stamp(actions.turn(turn)?.startedAt)
+  if (time) bar.append(time)
+  const edit = h('button', { type: 'button', 'aria-label': 'Edit message', disabled: actions.locked }, 'Edit')
   bar.append(edit, copyButton(text))
-  const bubble = h('li', { class: 'msg user', 'data-turn': String(turn) }, h('span', { class: 'visually-hidden' }, 'You: '), body, bar)
+  const bubble = userRow(text, { 'data-turn': String(turn) }, bar)
   edit.addEventListener('click', () => {
     const field = h('textarea', { 'aria-label': 'Edit your message' })
     field.value = text
@@ -87,14 +128,24 @@ function userBubble(text: string, turn: number, actions: MessageActions): HTMLEl
     save.addEventListener('click', () => field.value.trim() && actions.edit(turn, field.value.trim()))
     field.addEventListener('keydown', (event) => {
       if (event.key === 'Enter' && !event.shiftKey) (event.preventDefault(), save.click())
-      if (event.key === 'Escape') cancel.click()
+      if (event.key === 'Escape') (event.stopPropagation(), cancel.click())
     })
   })
   return bubble
 }
 
-export function assistantBubble(text: string): HTMLElement {
-  return h('li', { class: 'msg assistant' }, h('span', { class: 'visually-hidden' }, 'Agent: '), h('div', { class: 'text' }, text), h('div', { class: 'actions' }, copyButton(text)))
+/** An answer, rendered from markdown. */
+export function assistantBubble(text: string, options: { time?: number | undefined; regenerate?: (() => void) | undefined } = {}): HTMLElement {
+  const bar = h('div', { class: 'actions' })
+  const time = stamp(options.time)
+  if (time) bar.append(time)
+  if (options.regenerate) {
+    const again = h('button', { type: 'button', 'aria-label': 'Regenerate answer', title: 'Answer again, as a new version' }, '↻ Regenerate')
+    again.addEventListener('click', options.regenerate)
+    bar.append(again)
+  }
+  bar.append(copyButton(text))
+  return h('li', { class: 'msg assistant' }, h('span', { class: 'visually-hidden' }, 'Agent: '), h('div', { class: 'text markdown' }, renderMarkdown(text)), bar)
 }
 
 function formatArgs(json: string): string {
@@ -109,15 +160,4 @@ function formatArgs(json: string): string {
 export function toolLine(name: string, args: string, output: string | undefined): HTMLElement {
   const summary = h('summary', {}, h('span', { class: 'badge' }, 'tool'), ` ${name}(${formatArgs(args)})`, output === undefined ? ' …' : ` → ${output.split('\n')[0]}`)
   return h('li', { class: 'tool', 'data-tool': name }, h('details', {}, summary, h('pre', {}, output ?? 'running…')))
-}
-
-/** The bubble a streamed answer grows in; `aria-busy` keeps screen readers quiet until it is done. */
-export function streamingBubble(): { row: HTMLElement; append(delta: string): void; done(): void } {
-  const text = h('div', { class: 'text' })
-  const row = h('li', { class: 'msg assistant streaming', 'aria-live': 'polite', 'aria-busy': 'true' }, h('span', { class: 'visually-hidden' }, 'Agent: '), text)
-  return {
-    row,
-    append: (delta) => text.append(delta),
-    done: () => row.setAttribute('aria-busy', 'false'),
-  }
 }

@@ -1,6 +1,7 @@
 // The current user's notes, as the agent's tools left them; follows other tabs.
 import { onNotesChanged, type NotesStore } from '../notes/notes-store.js'
-import { $, describeError, h } from './dom.js'
+import { $, h } from './dom.js'
+import { problemOf, sentenceFor } from './problems.js'
 
 export class NotesPanel {
   readonly #list = $<HTMLUListElement>('notes-list')
@@ -28,7 +29,7 @@ export class NotesPanel {
           : notes.map((note) => h('li', {}, h('strong', {}, note.title), note.content))),
       )
     } catch (error) {
-      this.#list.replaceChildren(h('li', { class: 'error' }, describeError(error)))
+      this.#list.replaceChildren(h('li', { class: 'error' }, sentenceFor(problemOf(error))))
     }
   }
 }

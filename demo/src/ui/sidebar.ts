@@ -1,13 +1,19 @@
-// The conversation list of the current user: open, rename, delete, search, new chat.
-// It follows changes made in any tab through onSessionsChanged.
+// The conversation list of the current user, newest first with the date of each: open,
+// rename and delete (in-page dialogs), search, new chat. It follows changes made in any tab
+// through onSessionsChanged.
 import { onSessionsChanged } from '../../../src/index.js'
 import { DB_NAME, onMemoryChatsChanged, type ChatStore, type ChatSummary } from '../chats/chat-store.js'
-import { $, describeError, h } from './dom.js'
+import { askText, confirmAction } from './dialogs.js'
+import { $, h } from './dom.js'
+import { problemOf, sentenceFor } from './problems.js'
+import { chatDate, timeElement } from './time.js'
 
 export interface SidebarDeps {
   store(): ChatStore
   current(): string | undefined
   open(sessionId: string): void
+  /** Opens an empty chat (the one left empty before, so a draft typed there is found again). */
+  newChat(): void
   /** The open conversation was deleted. */
   deleted(sessionId: string): void
 }
@@ -26,7 +32,7 @@ export class Sidebar {
     onMemoryChatsChanged(() => void this.refresh())
     this.#search.addEventListener('input', () => void this.refresh())
     $('new-chat').addEventListener('click', () => {
-      this.#deps.open(this.#deps.store().newSessionId())
+      this.#deps.newChat()
       this.setOpen(false)
     })
     this.#toggle.addEventListener('click', () => this.setOpen(!this.#root.classList.contains('open')))
@@ -44,7 +50,7 @@ export class Sidebar {
 
   refresh(): Promise<void> {
     this.#refreshing = this.#refreshing.then(() => this.#refresh()).catch((error: unknown) => {
-      this.#list.replaceChildren(h('li', { class: 'empty' }, describeError(error)))
+      this.#list.replaceChildren(h('li', { class: 'empty' }, sentenceFor(problemOf(error))))
     })
     return this.#refreshing
   }
@@ -64,20 +70,28 @@ export class Sidebar {
 
   #row(chat: ChatSummary): HTMLElement {
     const current = chat.sessionId === this.#deps.current()
-    const open = h('button', { type: 'button', class: 'open', title: chat.title }, chat.title)
+    const when = h('span', { class: 'when' }, timeElement(chat.updatedAt, chatDate(chat.updatedAt)))
+    const open = h('button', { type: 'button', class: 'open', title: chat.title }, h('span', { class: 'title' }, chat.title), when)
     const rename = h('button', { type: 'button', class: 'act', 'aria-label': `Rename “${chat.title}”`, title: 'Rename' }, '✎')
     const remove = h('button', { type: 'button', class: 'act', 'aria-label': `Delete “${chat.title}”`, title: 'Delete' }, '✕')
     open.addEventListener('click', () => {
       this.#deps.open(chat.sessionId)
       this.setOpen(false)
     })
-    rename.addEventListener('click', () => {
-      const title = prompt('New title', chat.title)?.trim()
-      if (title) void this.#deps.store().setTitle(chat.sessionId, title)
+    rename.addEventListener('click', async () => {
+      const title = await askText({ title: 'Rename conversation', label: 'Title', value: chat.title, confirm: 'Rename' })
+      if (title && title !== chat.title) await this.#deps.store().setTitle(chat.sessionId, title)
     })
-    remove.addEventListener('click', () => {
-      if (!confirm(`Delete “${chat.title}” and all its versions? This cannot be undone.`)) return
-      void this.#deps.store().remove(chat.sessionId).then(() => this.#deps.deleted(chat.sessionId))
+    remove.addEventListener('click', async () => {
+      const sure = await confirmAction({
+        title: 'Delete this conversation?',
+        message: `“${chat.title}” and all its versions will be deleted from this device. This cannot be undone.`,
+        confirm: 'Delete',
+        danger: true,
+      })
+      if (!sure) return
+      await this.#deps.store().remove(chat.sessionId)
+      this.#deps.deleted(chat.sessionId)
     })
     return h('li', { 'aria-current': current ? 'true' : undefined }, open, rename, remove)
   }

@@ -1,0 +1,77 @@
+// Item builders and readers shared by the ported tests.
+import type { AgentItem, Session } from '../../../src/index.js'
+
+export const user = (text: string): AgentItem => ({ role: 'user', content: text })
+export const assistant = (text: string): AgentItem => ({ role: 'assistant', content: text })
+export const assistantMessage = (text: string): AgentItem => ({
+  type: 'message',
+  role: 'assistant',
+  status: 'completed',
+  content: [{ type: 'output_text', text, annotations: [] }],
+})
+export const functionCall = (callId: string, name = 'lookup'): AgentItem => ({
+  type: 'function_call',
+  call_id: callId,
+  name,
+  arguments: '{}',
+})
+export const functionOutput = (callId: string, output = 'ok'): AgentItem => ({
+  type: 'function_call_output',
+  call_id: callId,
+  output,
+})
+
+/** The text of a message: string content, or its text parts joined. `''` for other items. */
+export function textOf(item: AgentItem | undefined): string {
+  const content = item?.content
+  if (typeof content === 'string') return content
+  if (!Array.isArray(content)) return ''
+  return content.map((part) => (typeof part === 'object' && part !== null && typeof part.text === 'string' ? part.text : '')).join('')
+}
+
+/** Texts of `items` (messages only; other items give `''`). */
+export const texts = (items: readonly AgentItem[]): string[] => items.map(textOf)
+
+/** Texts of a session's items, all of them. */
+export const storedTexts = async (session: Session): Promise<string[]> => texts(await session.getItems())
+
+/** A session that records each `addItems` batch and counts pops, over any session. */
+export class RecordingSession implements Session {
+  readonly batches: AgentItem[][] = []
+  pops = 0
+  /** Makes the next `addItems` call fail with this error. */
+  failNextAdd: Error | undefined
+
+  constructor(readonly inner: Session) {}
+
+  get sessionId(): string {
+    return this.inner.sessionId
+  }
+  getSessionId(): Promise<string> {
+    return this.inner.getSessionId()
+  }
+  getItems(limit?: number): Promise<AgentItem[]> {
+    return this.inner.getItems(limit)
+  }
+  async addItems(items: AgentItem[]): Promise<void> {
+    const failure = this.failNextAdd
+    this.failNextAdd = undefined
+    if (failure) throw failure
+    await this.inner.addItems(items)
+    this.batches.push(structuredClone(items))
+  }
+  popItem(): Promise<AgentItem | undefined> {
+    this.pops += 1
+    return this.inner.popItem()
+  }
+  clearSession(): Promise<void> {
+    return this.inner.clearSession()
+  }
+}
+
+/** A promise with its resolve function outside, to hold an operation at a known point. */
+export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void
+  const promise = new Promise<T>((r) => (resolve = r))
+  return { promise, resolve }
+}
