@@ -117,6 +117,18 @@ describe('popItem, clearSession and deleteBranch at a full quota', () => {
     expect(await tab1.getItems()).toEqual([...turn(1), user('q2'), assistant('a2, again')])
   })
 
+  it('pop: another session object that read before sees the pop on its next read', async () => {
+    const { quota, session } = store()
+    const tab1 = session('chat')
+    const tab2 = session('chat')
+    await tab1.addItems([...turn(1), ...turn(2)])
+    expect(await tab2.getItems()).toHaveLength(4) // tab2 caches the record, unchanged by the pop below
+    quota.full = true
+    await tab1.popItem()
+    expect(await tab2.getItems()).toEqual([...turn(1), user('q2')])
+    expect(await tab2.getItemCount()).toBe(3)
+  })
+
   it('clear: a branch that shares nothing is empty for every reader even when the record update is refused', async () => {
     const { quota, where, session } = store()
     const chat = session('chat')
