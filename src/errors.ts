@@ -83,19 +83,35 @@ export class InvalidArgumentError extends IdbAgentsError {
 
 /**
  * The browser refused a write because the origin's storage quota is used up. The write
- * changed nothing; free space (delete old sessions) or ask for persistent storage, then
- * retry.
+ * changed nothing (`freed` is 0); free space (delete old sessions) or ask for persistent
+ * storage, then retry.
+ *
+ * One exception, said in the message and in `freed`: `clearSession` and `deleteBranch` at
+ * a completely full quota first delete the items they free, then update the session; when
+ * the browser still refuses that update, the items stay deleted (the space is free) and the
+ * branch shows what it shares with other branches. Calling the method again once there is
+ * room finishes it.
  */
 export class StorageQuotaError extends IdbAgentsError {
   override name = 'StorageQuotaError'
 
-  constructor(cause?: unknown) {
+  /** Items deleted to free space by a call that could not finish; 0 when nothing changed. */
+  readonly freed: number
+
+  /**
+   * @param cause - the browser's `QuotaExceededError`
+   * @param partial - what a call that frees space did before it was refused (see above)
+   */
+  constructor(cause?: unknown, partial?: { freed: number; detail: string }) {
     super(
       'storage_quota',
-      'The browser storage quota for this site is full, so nothing was written and stored history is unchanged. ' +
-        'Delete old conversations or request persistent storage, then try again.',
+      partial
+        ? `The browser storage quota for this site is full. ${partial.detail}`
+        : 'The browser storage quota for this site is full, so nothing was written and stored history is unchanged. ' +
+            'Delete old conversations or request persistent storage, then try again.',
       { cause },
     )
+    this.freed = partial?.freed ?? 0
   }
 }
 

@@ -82,7 +82,7 @@ export {
 } from './idb/admin.js'
 export { exportSession, importSession, type SessionExport } from './idb/export.js'
 export { onSessionsChanged, type SessionChange } from './idb/changes.js'
-export { onStorageDataLost, onStorageUpgradeNeeded } from './idb/database-events.js'
+export { onStorageDataLost, onStorageUpgradeNeeded, type StorageDataLostEvent, type StorageUpgradeEvent } from './idb/database-events.js'
 export { PendingInputStore, type PendingInput, type PendingTarget } from './idb/pending-input.js'
 
 // Keys.

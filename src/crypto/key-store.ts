@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../errors.js'
+import { resolveFactory } from '../idb/database.js'
 import { bytesToBase64, randomBytes } from './base64.js'
 import { KeyStoreError } from './errors.js'
 import { checkDeviceRecord, checkKeyringRecord, openKeyDatabase, readKeyring, storageError, type KeyringRecord, type KeyStoreDatabase } from './key-store-db.js'
@@ -192,12 +193,14 @@ export class KeyStore {
   /**
    * Deletes the whole key store database. Everything encrypted with its keys becomes
    * unreadable for good: use it to wipe a lost or shared device.
+   * @throws {@link StorageUnavailableError} when IndexedDB cannot be used here any more;
+   *   {@link KeyStoreError} (`storage`) when the browser refuses the deletion
    */
   async destroy(): Promise<void> {
     this.#closeKeyrings()
     this.#db.close()
     try {
-      await deleteDatabase(this.#factory ?? indexedDB, this.name)
+      await deleteDatabase(resolveFactory({ dbName: this.name, factory: this.#factory }), this.name)
     } catch (error) {
       throw storageError(`Cannot delete key store "${this.name}"`, error)
     }

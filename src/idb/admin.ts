@@ -3,7 +3,9 @@ import { copySealedLabel, type SealedLabel } from '../session/labels.js'
 import { toLocation, withDatabase, type DatabaseOptions } from './database.js'
 import { currentBranch, readRows, sessionBound, toSessionInfo, type SessionInfo } from './records.js'
 import { findInTurns, type TurnMatch } from '../session/turns.js'
-import { newEtag, SESSION_STORES, SESSIONS_DB } from './schema.js'
+import { newEtag, SESSION_STORES, SESSIONS_DB, type SessionRecord } from './schema.js'
+import { settleRecord } from './settle.js'
+import { deleteOnly } from './free-space.js'
 import { publishChange } from './changes.js'
 
 /**
@@ -66,24 +68,30 @@ export async function listSessions(options: ListSessionsOptions = {}): Promise<S
   const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor)
   const sealed = new Map<SessionInfo, SealedLabel>()
   const page = await withDatabase(toLocation(options), SESSIONS_DB, 'listing sessions', async (db) => {
-    const tx = db.transaction('sessions')
+    const tx = db.transaction(SESSION_STORES)
     tx.done.catch(() => {}) // the results are read by then; a late abort changes nothing
-    const index = tx.store.index('byUpdatedAt')
+    const index = tx.objectStore('sessions').index('byUpdatedAt')
     const range = after ? IDBKeyRange.upperBound(after, true) : undefined
-    const sessions: SessionInfo[] = []
-    let last: [number, string] | undefined
+    const records: SessionRecord[] = []
+    let more = false
     for (let cursor = await index.openCursor(range, 'prev'); cursor; cursor = await cursor.continue()) {
-      if (sessions.length === limit) {
-        const page: SessionPage = { sessions }
-        if (last) page.nextCursor = JSON.stringify(last)
-        return page
+      if (records.length === limit) {
+        more = true
+        break
       }
-      const info = toSessionInfo(cursor.value)
-      if (info.titleSealed) sealed.set(info, cursor.value.sealedTitle!)
-      sessions.push(info)
-      last = [cursor.value.updatedAt, cursor.value.id]
+      records.push(cursor.value)
     }
-    return { sessions }
+    // Counts as readers see them: a branch whose newest items were freed at full quota ends before them.
+    const settled = await Promise.all(records.map((record) => settleRecord(tx, record).catch(() => record)))
+    const sessions = settled.map((record) => {
+      const info = toSessionInfo(record)
+      if (info.titleSealed && record.sealedTitle) sealed.set(info, record.sealedTitle)
+      return info
+    })
+    const result: SessionPage = { sessions }
+    const last = records[records.length - 1]
+    if (more && last) result.nextCursor = JSON.stringify([last.updatedAt, last.id])
+    return result
   })
   if (options.titles) await openTitles(sealed, options.titles)
   return page
@@ -106,13 +114,16 @@ async function openTitles(sealed: Map<SessionInfo, SealedLabel>, opener: TitleOp
 /** Deletes a session and all its items (every branch) in one transaction; other sessions are untouched. */
 export async function deleteSession(sessionId: string, options: DatabaseOptions = {}): Promise<void> {
   await withDatabase(toLocation(options), SESSIONS_DB, `deleting session "${sessionId}"`, async (db) => {
-    const tx = db.transaction(SESSION_STORES, 'readwrite')
-    await Promise.all([
-      tx.objectStore('sessions').delete(sessionId),
-      tx.objectStore('items').delete(sessionBound(sessionId)),
-      tx.objectStore('usage').delete(sessionBound(sessionId)),
-      tx.done,
-    ])
+    // Only deletes, so it frees space even at a completely full quota (free-space.ts).
+    await deleteOnly(async () => {
+      const tx = db.transaction(SESSION_STORES, 'readwrite')
+      await Promise.all([
+        tx.objectStore('sessions').delete(sessionId),
+        tx.objectStore('items').delete(sessionBound(sessionId)),
+        tx.objectStore('usage').delete(sessionBound(sessionId)),
+        tx.done,
+      ])
+    })
   })
   publishChange({ dbName: toLocation(options).dbName, sessionId, kind: 'delete' })
 }
@@ -168,7 +179,8 @@ export async function searchSessions(text: string, options: DatabaseOptions = {}
     tx.done.catch(() => {})
     const records = (await tx.objectStore('sessions').index('byUpdatedAt').getAll()).reverse()
     const results: SessionSearchResult[] = []
-    for (const record of records) {
+    for (const stored of records) {
+      const record = await settleRecord(tx, stored).catch(() => stored)
       const info = toSessionInfo(record)
       let rows
       try {

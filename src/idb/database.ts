@@ -68,7 +68,12 @@ function errorName(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null && 'name' in error ? String(error.name) : undefined
 }
 
-function resolveFactory(location: DatabaseLocation): IDBFactory {
+/**
+ * The IndexedDB factory of a location: its own, else the global `indexedDB`.
+ * @throws {@link StorageUnavailableError} when there is none, or reading the global throws
+ *   (some sandboxed or privacy-restricted contexts)
+ */
+export function resolveFactory(location: DatabaseLocation): IDBFactory {
   let factory: IDBFactory | undefined = location.factory
   if (!factory) {
     try {

@@ -2,6 +2,7 @@ import * as z from 'zod/mini'
 import { InvalidExportError, messageOf, SessionExistsError } from '../errors.js'
 import { toStoredItems } from '../items/validate.js'
 import { toLocation, withDatabase, type DatabaseOptions } from './database.js'
+import { settleRecord } from './settle.js'
 import { putBranch, sessionBound, toSessionInfo, type SessionInfo } from './records.js'
 import { MAIN_BRANCH, newEtag, SESSION_STORES, SESSIONS_DB, type BranchRecord, type ItemRecord, type SessionRecord } from './schema.js'
 import { assertSessionId } from '../session/session.js'
@@ -103,12 +104,13 @@ export async function exportSession(sessionId: string, options: DatabaseOptions 
   return withDatabase(toLocation(options), SESSIONS_DB, `exporting session "${sessionId}"`, async (db) => {
     const tx = db.transaction(SESSION_STORES, 'readonly')
     tx.done.catch(() => {})
-    const [record, items, usage] = await Promise.all([
+    const [stored, items, usage] = await Promise.all([
       tx.objectStore('sessions').get(sessionId),
       tx.objectStore('items').getAll(sessionBound(sessionId)),
       tx.objectStore('usage').getAll(sessionBound(sessionId)),
     ])
-    if (!record) return undefined
+    if (!stored) return undefined
+    const record = await settleRecord(tx, stored) // branches as readers see them (settle.ts)
     const branches = Object.values(record.branches).map(({ turns: _turns, sealedName, ...branch }) =>
       sealedName ? { ...branch, sealedName: copySealedLabel(sealedName) } : branch,
     )

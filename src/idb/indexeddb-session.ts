@@ -1,4 +1,4 @@
-import { InvalidArgumentError, PositionConflictError, StorageError } from '../errors.js'
+import { InvalidArgumentError, PositionConflictError, StorageError, StorageQuotaError } from '../errors.js'
 import type { AgentItem } from '../items/types.js'
 import { toStoredItems } from '../items/validate.js'
 import type { Unsubscribe } from '../sync/broadcast.js'
@@ -39,9 +39,10 @@ import {
   toBranchInfo,
   toSessionInfo,
   turnSeq,
-  type Change,
   type SessionInfo,
 } from './records.js'
+import { freeAhead, type Freed, type Freeing, type Mutation } from './free-space.js'
+import { settleRecord, tailsIntact } from './settle.js'
 import { MAIN_BRANCH, newEtag, newSessionRecord, SESSION_STORES, SESSIONS_DB, type AgentsDatabase, type AgentsTransaction, type SessionRecord } from './schema.js'
 import { lastPositions, positionsBySeq, rangesLength } from './seq-ranges.js'
 
@@ -57,14 +58,19 @@ export interface IndexedDBSessionOptions extends DatabaseOptions {
   durability?: IDBTransactionDurability
 }
 
-type Mutation = (tx: AgentsTransaction<'readwrite'>, existing: SessionRecord | undefined, now: number) => Promise<Change | undefined> | Change | undefined
-
 /**
  * A session stored in IndexedDB: the browser twin of `SQLiteSession(id, db_path)`. History
  * survives reloads and browser restarts; many sessions live in one database.
  *
  * Every write is one readwrite transaction, so a failed call (a bad item, a full disk —
  * {@link StorageQuotaError}) changes nothing. Reads cost O(limit), not O(history).
+ *
+ * Freeing space works at a completely full quota, where browsers refuse any transaction
+ * that writes: `popItem`, `clearSession` and `deleteBranch` then delete what they free in a
+ * transaction of its own and update the session record after it (src/idb/free-space.ts).
+ * Readers see the result even if that update is refused too; a `clearSession` or
+ * `deleteBranch` that could not finish says so with a `StorageQuotaError` whose `freed` is
+ * the number of items deleted, and finishes when called again once there is room.
  * Concurrent calls from this tab or others are serialized by IndexedDB: each `addItems`
  * batch stays contiguous and `popItem` never returns an item twice.
  *
@@ -161,19 +167,22 @@ export class IndexedDBSession<TItem = AgentItem>
 
   async popItem<T extends TItem = TItem>(): Promise<T | undefined> {
     let removed: unknown
-    await this.#write('pop', `removing the newest item of session "${this.sessionId}"`, async (tx, existing, now) => {
+    const freed = await this.#write('pop', `removing the newest item of session "${this.sessionId}"`, async (tx, existing, now) => {
       removed = undefined // a retried attempt must not report what an aborted one read
       const dropped = existing && (await dropNewest(tx, existing, now))
       if (!dropped) return undefined
       removed = dropped.removed.item
       return dropped.change
-    })
-    return removed as T | undefined
+    }, { kind: 'pop' })
+    return (freed ? freed.removed : removed) as T | undefined
   }
 
   async clearSession(): Promise<void> {
-    await this.#write('clear', `clearing session "${this.sessionId}"`, (tx, existing, now) =>
-      existing ? clearBranch(tx, existing, now) : undefined,
+    await this.#write(
+      'clear',
+      `clearing session "${this.sessionId}"`,
+      (tx, existing, now) => (existing ? clearBranch(tx, existing, now) : undefined),
+      { kind: 'clear' },
     )
   }
 
@@ -285,7 +294,7 @@ export class IndexedDBSession<TItem = AgentItem>
     await this.#write('branch', `deleting branch "${branchId}" of session "${this.sessionId}"`, (tx, existing, now) => {
       if (!existing) throw new InvalidArgumentError(`Session "${this.sessionId}" has no branch "${branchId}" (it is empty)`)
       return removeBranch(tx, existing, branchId, now)
-    })
+    }, { kind: 'deleteBranch', branchId })
   }
 
   async storeRunUsage(result: RunUsageSource): Promise<void> {
@@ -392,7 +401,11 @@ export class IndexedDBSession<TItem = AgentItem>
     return entries ?? []
   }
 
-  /** A readonly transaction that resolves to `undefined` when the session has no record. */
+  /**
+   * A readonly transaction that resolves to `undefined` when the session has no record.
+   * `read` gets the record settled (see settle.ts): it runs at once, beside the check that
+   * no branch lost its newest rows, and again on the settled record only when one did.
+   */
   async #read<T>(action: string, read: (tx: AgentsTransaction<'readonly'>, record: SessionRecord) => Promise<T>): Promise<T | undefined> {
     return withDatabase(this.#location, SESSIONS_DB, action, async (db) => {
       const tx = db.transaction(SESSION_STORES, 'readonly')
@@ -401,37 +414,75 @@ export class IndexedDBSession<TItem = AgentItem>
       // As for writes (see `#write`): when this instance has seen the record, the read goes
       // out at once beside the record's, one round trip instead of two, and counts only if
       // the record turns out unchanged.
+      // The check that no branch lost its newest rows (settle.ts) goes out beside it too.
       const seen = this.#seen
       const speculative = seen && settle(read(tx, seen))
+      const seenIntact = seen && tailsIntact(tx, seen).catch(() => false)
       const record = await reading
       this.#seen = record
       if (!record) return undefined
-      if (speculative && seen.etag !== undefined && record.etag === seen.etag) {
+      if (speculative && seen.etag !== undefined && record.etag === seen.etag && (await seenIntact)) {
         const outcome = await speculative
         if (outcome.ok) return outcome.value
         throw outcome.error
       }
-      return read(tx, record)
+      const first = settle(read(tx, record))
+      if (await tailsIntact(tx, record)) {
+        const outcome = await first
+        if (outcome.ok) return outcome.value
+        throw outcome.error
+      }
+      await first // its requests were built on rows that are gone: its result is dropped
+      return read(tx, await settleRecord(tx, record))
     })
   }
 
   /**
    * One readwrite transaction over the session record, its items and usage. `mutate`
    * issues its requests (awaiting only IndexedDB) and returns the record to write back,
-   * or nothing to do.
+   * or nothing to do. `mutate` always gets the record settled (see settle.ts), and a
+   * settled record is what gets stored.
    *
    * When this instance has seen the record before, the requests go out at once, beside
-   * the read that checks the record is still what was seen: one round trip instead of
-   * two. If another writer changed it meanwhile, that transaction is aborted (nothing
-   * commits) and the write runs again on the record as read.
+   * the read that checks the record is still what was seen (and no branch lost its newest
+   * rows): one round trip instead of two. If another writer changed it meanwhile, that
+   * transaction is aborted (nothing commits) and the write runs again on the record as read.
+   *
+   * `freeing`: the operation frees space; when the browser refuses the transaction for
+   * quota, it is retried as a delete-only transaction and a record update (free-space.ts).
+   *
+   * @returns what the delete-only transaction did, when it came to that
    */
-  async #write(kind: SessionChangeKind, action: string, mutate: Mutation): Promise<void> {
+  async #write(kind: SessionChangeKind, action: string, mutate: Mutation, freeing?: Freeing): Promise<Freed | undefined> {
+    try {
+      await this.#commit(action, mutate)
+    } catch (error) {
+      if (!freeing || !(error instanceof StorageQuotaError)) throw error
+      return this.#freeAhead(kind, action, mutate, freeing, error)
+    }
+    publishChange({ dbName: this.dbName, sessionId: this.sessionId, kind })
+    return undefined
+  }
+
+  async #commit(action: string, mutate: Mutation): Promise<void> {
     await withDatabase(this.#location, SESSIONS_DB, action, async (db) => {
       const seen = this.#seen
       if (seen && (await this.#attempt(db, mutate, seen))) return
       await this.#attempt(db, mutate, undefined)
     })
-    publishChange({ dbName: this.dbName, sessionId: this.sessionId, kind })
+  }
+
+  /** The full-quota fallback of free-space.ts: delete-only transaction, then the record update. */
+  #freeAhead(kind: SessionChangeKind, action: string, mutate: Mutation, freeing: Freeing, refused: StorageQuotaError): Promise<Freed> {
+    this.#seen = undefined
+    const session = {
+      sessionId: this.sessionId,
+      location: this.#location,
+      durability: this.#durability,
+      commit: (update: Mutation) => this.#commit(action, update),
+      changed: () => publishChange({ dbName: this.dbName, sessionId: this.sessionId, kind }),
+    }
+    return freeAhead(session, `${action} (deleting only, to free space)`, freeing, mutate, refused)
   }
 
   /** Returns false when `assumed` turned out stale and nothing was committed. */
@@ -442,24 +493,29 @@ export class IndexedDBSession<TItem = AgentItem>
     const reading = sessions.get(this.sessionId)
     pending.push(reading)
     const assumedEtag = assumed?.etag
+    // Checked before `mutate` changes `assumed` in place; a fresh record is settled instead.
+    const intact = assumed ? tailsIntact(tx, assumed) : undefined
+    intact?.catch(() => {})
     this.#seen = undefined // `assumed` may be changed in place below
     let stale = false
+    const isStale = async () => (await reading.catch(() => undefined))?.etag !== assumedEtag || !(await intact!.catch(() => false))
     try {
-      const existing = assumed ?? (await reading)
+      const stored = assumed ? undefined : await reading
+      const existing = assumed ?? (stored && (await settleRecord(tx, stored)))
       const change = await mutate(tx, existing, Date.now())
       if (change) {
         change.record.etag = newEtag()
         pending.push(...change.requests, sessions.put(change.record))
       }
-      if (assumed) stale = (await reading)?.etag !== assumedEtag || !(await reading)
+      if (assumed) stale = !(await reading) || (await isStale())
       if (stale) throw new StaleRecord()
       await Promise.all(pending)
       this.#seen = change ? change.record : existing
       return true
     } catch (error) {
-      // A mutation may refuse what a stale record says (a turn that no longer exists):
-      // only the record as stored decides.
-      if (assumed && !stale) stale = (await reading.catch(() => undefined))?.etag !== assumedEtag
+      // A mutation may refuse what a stale record says (a turn that no longer exists, a
+      // newest item already freed): only the record as stored, settled, decides.
+      if (assumed && !stale) stale = await isStale()
       abortQuietly(tx)
       await Promise.allSettled(pending)
       if (stale) return false

@@ -7,7 +7,7 @@ import type { AgentItem } from '../items/types.js'
 import { toStoredItems } from '../items/validate.js'
 import { isIndexedDBBackedSession } from '../session/capabilities.js'
 import type { Session } from '../session/session.js'
-import { disconnect, toLocation, withDatabase, type DatabaseLocation, type DatabaseSpec } from './database.js'
+import { disconnect, resolveFactory, toLocation, withDatabase, type DatabaseLocation, type DatabaseSpec } from './database.js'
 
 /** The database name {@link PendingInputStore} uses when none is given. */
 export const DEFAULT_PENDING_DB_NAME = 'idb-agents-pending'
@@ -180,11 +180,16 @@ let defaultStore: PendingInputStore | undefined
 /**
  * The store `run()` and {@link retryPending} use for `session` when none is given: a shared
  * {@link PendingInputStore} for sessions that keep their items in clear in IndexedDB (an
- * `IndexedDBSession` does), else `undefined` (input is not kept).
+ * `IndexedDBSession` does) where the global `indexedDB` can be read, else `undefined`
+ * (input is not kept).
  */
 export function defaultPendingStoreFor(session: Session): PendingInputStore | undefined {
   if (!isIndexedDBBackedSession(session)) return undefined
-  if (typeof indexedDB === 'undefined') return undefined
+  try {
+    resolveFactory({ dbName: DEFAULT_PENDING_DB_NAME })
+  } catch {
+    return undefined // no global indexedDB, or reading it throws (a sandboxed iframe): input is not kept
+  }
   return (defaultStore ??= new PendingInputStore())
 }
 

@@ -1,9 +1,8 @@
 // The quota checks of indexeddb.browser.test.ts for engines without Storage Buckets: here the
 // whole origin's quota is the small one (Firefox, whose provider lowers its temporary-storage
 // limit so that the origin gets 10 MB).
-// Not here yet: the bucket test's last step, writing again after clearSession() frees space.
-// In Firefox at a full origin quota that step fails with StorageQuotaError in some runs and
-// passes in others (reported to the lead with issue 9); it belongs here once it is reliable.
+// Writing again after freeing space at a completely full origin quota is in
+// free-space.browser.test.ts.
 import { afterEach, describe, it } from 'vitest'
 import { IndexedDBSession } from '../../src/index.js'
 import { disconnect } from '../../src/idb/database.js'

@@ -43,3 +43,26 @@ export async function expectRefusedWithHistoryKept(
   expect((await session.getInfo())?.itemCount).toBe(items.length)
   expect(await other.getItems()).toEqual([user('other session')])
 }
+
+/**
+ * Fills storage completely: ~120 KB turns until one is refused, then single messages of
+ * 16 KB, 1 KB and 64 bytes until each is refused, so that no write of any size fits.
+ * Returns every item the session holds afterwards.
+ */
+export async function fillToTheBrim(session: IndexedDBSession, maxTurns: number): Promise<AgentItem[]> {
+  const filled = await fillUntilRefused(session, maxTurns)
+  expect(filled.error).toBeInstanceOf(StorageQuotaError)
+  for (const bytes of [16 * 1024, 1024, 64]) {
+    for (let n = 0; ; n++) {
+      const refused = await session.addItems([user(`small ${bytes}/${n}:${randomText(bytes)}`)]).then(
+        () => false,
+        (error: unknown) => {
+          if (error instanceof StorageQuotaError) return true
+          throw error
+        },
+      )
+      if (refused) break
+    }
+  }
+  return session.getItems()
+}
