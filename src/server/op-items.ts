@@ -87,7 +87,12 @@ export async function clear(ctx: WriteContext, op: Extract<StoreOp, { kind: 'cle
   const state = await requireSession(ctx.tx, ctx.userId, op.sessionId)
   const branch = branchOf(state, op.branchId)
   const outcome: OpOutcome = { kind: 'clear', branchId: branch.id }
-  if (branch.itemCount === 0) return { outcome }
+  // Clearing main also clears the usage recorded outside any turn (seq -1), as on every session kind.
+  const outside =
+    branch.id === MAIN_BRANCH
+      ? await ctx.tx.query(`DELETE FROM idb_agents_usage WHERE user_id = $1 AND session_id = $2 AND seq = -1 RETURNING seq`, [ctx.userId, op.sessionId])
+      : undefined
+  if (branch.itemCount === 0 && !outside?.rows.length) return { outcome }
   await deleteUnshared(ctx.tx, state, branch, branch.ranges)
   branch.ranges = []
   branch.turns = 0

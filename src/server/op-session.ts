@@ -1,7 +1,7 @@
 import { ConflictError } from './errors.js'
 import { toUsage, type Mutation, type StoreOp, type WriteContext } from './mutation.js'
 import type { TurnRef } from './protocol.js'
-import { currentBranch, num, requireSession, saveSession, turnSeq, type SessionState } from './rows.js'
+import { createSession, currentBranch, loadSession, num, requireSession, saveSession, turnSeq, type SessionState } from './rows.js'
 
 // The ops on a whole session: its title, usage per turn, its deletion.
 
@@ -53,7 +53,12 @@ async function usageSeq(ctx: WriteContext, state: SessionState, turn: TurnRef | 
 }
 
 export async function usage(ctx: WriteContext, op: Extract<StoreOp, { kind: 'usage' }>): Promise<Mutation> {
-  const state = await requireSession(ctx.tx, ctx.userId, op.sessionId)
+  // PostgresSession's usage is never dropped: its run's usage on a session with nothing
+  // stored yet creates the session, as an append would. A pushed op names an existing session.
+  const existing = await loadSession(ctx.tx, ctx.userId, op.sessionId)
+  const state =
+    existing ??
+    (op.turn === 'newest' ? await createSession(ctx.tx, ctx.userId, op.sessionId, ctx.now, ctx.cursor) : await requireSession(ctx.tx, ctx.userId, op.sessionId))
   const seq = await usageSeq(ctx, state, op.turn)
   const { requests, inputTokens, outputTokens, totalTokens } = op.usage
   const { rows } = await ctx.tx.query(

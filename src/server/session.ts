@@ -16,7 +16,7 @@ import type { StoreOp } from './ops.js'
 import type { SessionSummary } from './protocol.js'
 import { detail, readTimedBranch, readWindow, usageReport } from './reads.js'
 import type { SqlClient } from './db.js'
-import { loadSession, type SessionState } from './rows.js'
+import { loadSession, MAIN_BRANCH, type SessionState } from './rows.js'
 import { PostgresStore, type AppliedOp, type PostgresStoreOptions, type PostgresTarget } from './store.js'
 
 /** The user a {@link PostgresSession} belongs to when none is given. */
@@ -145,7 +145,11 @@ export class PostgresSession<TItem = AgentItem> implements ReplaceableSession<TI
   }
 
   async switchToBranch(branchId: string): Promise<void> {
-    await this.#apply({ kind: 'switchBranch', sessionId: this.sessionId, branchId }).catch(this.#emptyHasNoBranch(branchId))
+    // An empty session is on main: switching to it is the no-op it is on every session kind.
+    await this.#apply({ kind: 'switchBranch', sessionId: this.sessionId, branchId }).catch((error: unknown) => {
+      if (error instanceof NotFoundError && branchId === MAIN_BRANCH) return
+      this.#emptyHasNoBranch(branchId)(error)
+    })
   }
 
   async listBranches(): Promise<BranchInfo[]> {
@@ -181,7 +185,7 @@ export class PostgresSession<TItem = AgentItem> implements ReplaceableSession<TI
   async storeRunUsage(result: RunUsageSource): Promise<void> {
     const usage = usageOf(result)
     // Nothing stored yet: no turn to record it on, as in IndexedDBSession.
-    await this.#apply({ kind: 'usage', sessionId: this.sessionId, turn: 'newest', usage }).catch(absentAs(undefined))
+    await this.#apply({ kind: 'usage', sessionId: this.sessionId, turn: 'newest', usage })
   }
 
   async getSessionUsage(options: { branchId?: string } = {}): Promise<UsageTotals> {

@@ -83,7 +83,7 @@ describeEngines('PostgresStore schema', (engine) => {
     const store = engine.store()
     const session = new PostgresSession('p', { store, userId, settings: { limit: 2 } })
     await session.storeRunUsage({ usage: { requests: 1, inputTokens: 1, outputTokens: 1, totalTokens: 2 } })
-    expect(await session.getInfo()).toBeUndefined()
+    expect(await session.getInfo()).toMatchObject({ sessionId: 'p', itemCount: 0 }) // usage is never dropped: it made the session
     await session.addItems([{ role: 'system', content: 'no user yet' }])
     await session.storeRunUsage({ usage: { requests: 1, inputTokens: 1, outputTokens: 1, totalTokens: 2 } })
     await session.addItems([user('1'), user('2'), user('3')])
@@ -95,9 +95,9 @@ describeEngines('PostgresStore schema', (engine) => {
     expect(await session.getItems()).toEqual([user('summary')])
     await session.setTitle('Numbers')
     expect(await session.getInfo()).toMatchObject({ sessionId: 'p', title: 'Numbers', itemCount: 1, branchCount: 1, currentBranchId: 'main' })
-    expect(await session.getSessionUsage()).toEqual({ requests: 1, inputTokens: 1, outputTokens: 1, totalTokens: 2 })
+    expect(await session.getSessionUsage()).toEqual({ requests: 2, inputTokens: 2, outputTokens: 2, totalTokens: 4 })
     const feed = JSON.parse(`[${(await store.changes(userId, 0, { limit: 100, maxItems: 100 })).changes.join(',')}]`) as Array<{ kind: string; opId: null }>
-    expect(feed.map((change) => change.kind)).toEqual(['append', 'usage', 'append', 'replace', 'setTitle'])
+    expect(feed.map((change) => change.kind)).toEqual(['usage', 'append', 'usage', 'append', 'replace', 'setTitle'])
     expect(feed.every((change) => change.opId === null)).toBe(true)
     await session.deleteSession()
     expect(await session.getInfo()).toBeUndefined()
