@@ -58,6 +58,16 @@ export function lastSeq(ranges: readonly SeqRange[]): number | undefined {
   return last ? last[1] - 1 : undefined
 }
 
+/** The position of `seq`, or -1 when the ranges do not show it. */
+export function positionOf(ranges: readonly SeqRange[], seq: number): number {
+  let position = 0
+  for (const [start, end] of ranges) {
+    if (seq >= start && seq < end) return position + seq - start
+    position += end - start
+  }
+  return -1
+}
+
 /** The parts of `ranges` that none of `others` covers: what only this branch still shows. */
 export function subtractRanges(ranges: readonly SeqRange[], others: readonly SeqRange[]): SeqRange[] {
   let remaining: SeqRange[] = [...ranges]

@@ -141,15 +141,20 @@ export class OpenAIConversationsSession implements Session {
   async popItem(): Promise<AgentItem | undefined> {
     return this.#exclusive(async () => {
       const id = await this.#ensureConversation()
-      const [newest] = await this.#list(id, 1)
-      if (newest === undefined) return undefined
-      try {
-        await this.#api().conversations.items.delete(String(newest.id), { conversation_id: id })
-      } catch (error) {
-        throw toConversationError(error, 'removing the newest item')
+      // Another object (a tab, a device) may remove the same newest item first: its delete
+      // is then a 404, and the item now newest is the one to pop. Each item is popped once.
+      for (;;) {
+        const [newest] = await this.#list(id, 1)
+        if (newest === undefined) return undefined
+        try {
+          await this.#api().conversations.items.delete(String(newest.id), { conversation_id: id })
+        } catch (error) {
+          if (error instanceof OpenAI.APIError && error.status === 404) continue
+          throw toConversationError(error, 'removing the newest item')
+        }
+        await this.#toMirror((mirror) => mirror.popItem())
+        return newest
       }
-      await this.#toMirror((mirror) => mirror.popItem())
-      return newest
     })
   }
 

@@ -109,6 +109,20 @@ export function describeConversations(name: string, options: ConversationsSuiteO
       expect(await session.popItem()).toBeUndefined()
     })
 
+    it('pops each item once across two objects: when another removed the newest first, it pops the next', async () => {
+      const { client } = await setup()
+      const writer = new OpenAIConversationsSession({ client })
+      await writer.addItems([user('a'), user('b')])
+      const gate = gateOn(/\/v1\/conversations\/[^/]+\/items\/[^/]+$/, 'DELETE')
+      const slow = new OpenAIConversationsSession({ client: createOpenAIClient({ baseURL: client.baseURL, maxRetries: 0, fetch: gate.fetch }), conversationId: writer.sessionId })
+      const slowPop = slow.popItem() // reads 'b' as the newest, then its delete waits
+      await gate.reached
+      expect(textOf((await writer.popItem())!)).toBe('b')
+      gate.release() // its delete of 'b' is now a 404
+      expect(textOf((await slowPop)!)).toBe('a')
+      expect(await writer.getItems()).toEqual([])
+    })
+
     it('clears by deleting the conversation; the next use creates a new one', async () => {
       const { script, client } = await setup()
       const session = new OpenAIConversationsSession({ client })

@@ -1,17 +1,6 @@
 // The runner with IndexedDBSession (fake-indexeddb in Node; the browser suite repeats the
 // key cases in real Chromium), and the interop with @openai/agents.
-import {
-  Agent as SdkAgent,
-  run as sdkRun,
-  setTracingDisabled,
-  tool as sdkTool,
-  Usage as SdkUsage,
-  type AgentInputItem,
-  type AgentOutputItem,
-  type Model as SdkModel,
-  type ModelRequest as SdkModelRequest,
-  type ModelResponse as SdkModelResponse,
-} from '@openai/agents'
+import { Agent as SdkAgent, run as sdkRun, setTracingDisabled, tool as sdkTool, type AgentInputItem } from '@openai/agents'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { Agent } from '../../src/runner/agent.js'
@@ -20,6 +9,7 @@ import { IndexedDBSession } from '../../src/idb/indexeddb-session.js'
 import { ScriptedModel } from '../../src/testing/scripted-model.js'
 import { assistantTexts, expectWholeTurns, userTexts, type NotesContext } from './helpers.js'
 import { notesAgent } from './notes.js'
+import { say, SdkScriptedModel } from '../support/sdk-scripted-model.js'
 
 const dbName = `runner-${crypto.randomUUID()}`
 const deleteDb = () =>
@@ -74,26 +64,6 @@ describe('run() with IndexedDBSession', () => {
     expectWholeTurns(stored)
   })
 })
-
-/** A minimal @openai/agents Model answering from a list, recording what it was sent. */
-class SdkScriptedModel implements SdkModel {
-  readonly requests: SdkModelRequest[] = []
-  constructor(private readonly outputs: AgentOutputItem[][]) {}
-  async getResponse(request: SdkModelRequest): Promise<SdkModelResponse> {
-    this.requests.push(structuredClone({ input: request.input }) as SdkModelRequest)
-    const output = this.outputs.shift()
-    if (!output) throw new Error('SdkScriptedModel: script exhausted')
-    return { usage: new SdkUsage(), output, responseId: `resp_${this.requests.length}` }
-  }
-  // eslint-disable-next-line require-yield
-  async *getStreamedResponse(): AsyncIterable<never> {
-    throw new Error('not scripted')
-  }
-}
-
-const say = (text: string): AgentOutputItem[] => [
-  { type: 'message', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text }] },
-]
 
 describe('IndexedDBSession as the session of @openai/agents run()', () => {
   beforeAll(() => setTracingDisabled(true))

@@ -1,29 +1,12 @@
 // PostgresSession as the session of agents running in Node: @openai/agents' run() and
 // idb-agents' own runner (which records usage per turn by itself).
-import { Agent as SdkAgent, run as sdkRun, setTracingDisabled, Usage as SdkUsage, type AgentInputItem, type AgentOutputItem, type Model as SdkModel, type ModelRequest as SdkModelRequest, type ModelResponse as SdkModelResponse } from '@openai/agents'
+import { Agent as SdkAgent, run as sdkRun, setTracingDisabled, type AgentInputItem } from '@openai/agents'
 import { beforeAll, expect, it } from 'vitest'
 import { Agent, run } from '../../src/index.js'
 import { PostgresSession } from '../../src/server/index.js'
 import { ScriptedModel } from '../../src/testing/index.js'
 import { describeEngines, uniqueUser } from './support/engines.js'
-
-/** A minimal @openai/agents Model answering from a list. */
-class SdkScriptedModel implements SdkModel {
-  readonly requests: SdkModelRequest[] = []
-  constructor(private readonly outputs: AgentOutputItem[][]) {}
-  async getResponse(request: SdkModelRequest): Promise<SdkModelResponse> {
-    this.requests.push(structuredClone({ input: request.input }) as SdkModelRequest)
-    const output = this.outputs.shift()
-    if (!output) throw new Error('script exhausted')
-    return { usage: new SdkUsage(), output, responseId: `resp_${this.requests.length}` }
-  }
-  // eslint-disable-next-line require-yield
-  async *getStreamedResponse(): AsyncIterable<never> {
-    throw new Error('not scripted')
-  }
-}
-
-const say = (text: string): AgentOutputItem[] => [{ type: 'message', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text }] }]
+import { say, SdkScriptedModel } from '../support/sdk-scripted-model.js'
 
 beforeAll(() => setTracingDisabled(true))
 

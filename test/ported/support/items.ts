@@ -36,38 +36,7 @@ export const texts = (items: readonly AgentItem[]): string[] => items.map(textOf
 export const storedTexts = async (session: Session): Promise<string[]> => texts(await session.getItems())
 
 /** A session that records each `addItems` batch and counts pops, over any session. */
-export class RecordingSession implements Session {
-  readonly batches: AgentItem[][] = []
-  pops = 0
-  /** Makes the next `addItems` call fail with this error. */
-  failNextAdd: Error | undefined
-
-  constructor(readonly inner: Session) {}
-
-  get sessionId(): string {
-    return this.inner.sessionId
-  }
-  getSessionId(): Promise<string> {
-    return this.inner.getSessionId()
-  }
-  getItems(limit?: number): Promise<AgentItem[]> {
-    return this.inner.getItems(limit)
-  }
-  async addItems(items: AgentItem[]): Promise<void> {
-    const failure = this.failNextAdd
-    this.failNextAdd = undefined
-    if (failure) throw failure
-    await this.inner.addItems(items)
-    this.batches.push(structuredClone(items))
-  }
-  popItem(): Promise<AgentItem | undefined> {
-    this.pops += 1
-    return this.inner.popItem()
-  }
-  clearSession(): Promise<void> {
-    return this.inner.clearSession()
-  }
-}
+export { RecordingSession } from '../../runner/helpers.js'
 
 /** A promise with its resolve function outside, to hold an operation at a known point. */
 export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
