@@ -175,11 +175,13 @@ export class PostgresSession<TItem = AgentItem> implements ReplaceableSession<TI
     await this.#apply({ kind: 'deleteBranch', sessionId: this.sessionId, branchId }).catch(this.#emptyHasNoBranch(branchId))
   }
 
-  /** Appends `items`, then adds `usage` to the newest turn (see {@link UsageTrackingSession.addItemsWithUsage}). */
+  /** Appends `items` and adds `usage` to the newest turn, in one transaction (see {@link UsageTrackingSession.addItemsWithUsage}). */
   async addItemsWithUsage(items: TItem[], usage: UsageTotals): Promise<void> {
     const checked = usageOf({ usage })
-    await this.addItems(items)
-    await this.storeRunUsage({ usage: checked })
+    const stored = toStoredItems(items)
+    const add: StoreOp = { kind: 'usage', sessionId: this.sessionId, turn: 'newest', usage: checked }
+    if (stored.length === 0) await this.#apply(add)
+    else await this.#apply({ kind: 'append', sessionId: this.sessionId, items: stored }, add)
   }
 
   async storeRunUsage(result: RunUsageSource): Promise<void> {
@@ -226,14 +228,16 @@ export class PostgresSession<TItem = AgentItem> implements ReplaceableSession<TI
     if (ownStores.has(this)) await this.store.close()
   }
 
-  #apply(op: StoreOp): Promise<AppliedOp> {
-    return this.store.apply(this.userId, op).catch((error: unknown) => {
+  /** Applies `ops` in one transaction; returns the last one's result. */
+  async #apply(...ops: [StoreOp, ...StoreOp[]]): Promise<AppliedOp> {
+    const applied = await this.store.applyAll(this.userId, ops.map((op) => ({ op }))).catch((error: unknown) => {
       // The Session API speaks of arguments where the wire speaks of conflicts.
       if (error instanceof ConflictError && (error.reason === 'turn_not_found' || error.reason === 'branch_not_found')) {
         throw new InvalidArgumentError(error.message.replace(/ Nothing was changed\.$/, ''))
       }
       throw error
     })
+    return applied[applied.length - 1]!
   }
 
   #read<T>(read: (tx: SqlClient, state: SessionState) => Promise<T>): Promise<T | undefined> {

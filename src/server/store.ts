@@ -103,40 +103,36 @@ export class PostgresStore {
    * @throws {@link ConflictError}, {@link NotFoundError}, {@link InvalidArgumentError} — nothing was written
    */
   async apply(userId: string, op: StoreOp, opId?: string): Promise<AppliedOp> {
+    const [applied] = await this.applyAll(userId, [{ op, opId }])
+    return applied!
+  }
+
+  /**
+   * Applies several ops, in order, in one transaction: all of them, or (on any error)
+   * none. Each change gets its own cursor, as if applied one by one.
+   *
+   * @throws {@link ConflictError}, {@link NotFoundError}, {@link InvalidArgumentError} — nothing was written
+   */
+  async applyAll(userId: string, ops: ReadonlyArray<{ op: StoreOp; opId?: string | undefined }>): Promise<AppliedOp[]> {
     assertUserId(userId)
     const db = await this.#database()
-    // Items are serialized once: for the fingerprint and for the INSERT.
-    const itemsJson = op.kind === 'append' || op.kind === 'replace' ? JSON.stringify(op.items) : undefined
-    const print = opId === undefined ? undefined : fingerprint(op, itemsJson)
-    let changed = false
-    const applied = await db.transaction(async (tx) => {
-      const cursor = await lockUser(tx, userId)
-      if (opId !== undefined) {
-        const prior = await findOperation(tx, userId, opId)
-        if (prior) {
-          if (prior.fingerprint !== print) {
-            throw new ConflictError('op_id_reused', `Operation id "${opId}" was already used for a different operation.`)
-          }
-          return { outcome: prior.outcome, cursor: prior.cursor, replayed: true }
-        }
-      }
-      const now = Date.now()
-      const mutation = await mutate({ tx, userId, now, cursor: cursor + 1, itemsJson }, op)
-      const at = mutation.change ? cursor + 1 : cursor
-      if (mutation.change) await recordChange(tx, userId, at, op, opId, now, mutation)
-      changed = mutation.change !== undefined
-      if (opId !== undefined) {
-        await tx.query(
-          `INSERT INTO idb_agents_operations (user_id, op_id, session_id, kind, fingerprint, result, cursor, created_at)
-           VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8)`,
-          [userId, opId, op.sessionId, op.kind, print, JSON.stringify(mutation.outcome), at, now],
-        )
-      }
-      const result: AppliedOp = { outcome: mutation.outcome, cursor: at, replayed: false }
-      if (mutation.popped !== undefined) result.popped = mutation.popped
-      return result
+    const prepared = ops.map(({ op, opId }) => {
+      // Items are serialized once: for the fingerprint and for the INSERT.
+      const itemsJson = op.kind === 'append' || op.kind === 'replace' ? JSON.stringify(op.items) : undefined
+      return { op, opId, itemsJson, print: opId === undefined ? undefined : fingerprint(op, itemsJson) }
     })
-    if (changed) this.#hub.publish(userId, applied.cursor)
+    let newest = -1
+    const applied = await db.transaction(async (tx) => {
+      let cursor = await lockUser(tx, userId)
+      const results: AppliedOp[] = []
+      for (const { op, opId, itemsJson, print } of prepared) {
+        const result = await applyOne(tx, userId, cursor, op, opId, itemsJson, print)
+        if (!result.replayed && result.cursor > cursor) newest = cursor = result.cursor
+        results.push(result)
+      }
+      return results
+    })
+    if (newest >= 0) this.#hub.publish(userId, newest)
     return applied
   }
 
@@ -223,6 +219,41 @@ function assertUserId(userId: unknown): asserts userId is string {
 }
 
 /** Locks the user's row for this transaction and returns their cursor. */
+/** One op inside the user's locked transaction; `cursor` is the user's newest cursor so far. */
+async function applyOne(
+  tx: SqlClient,
+  userId: string,
+  cursor: number,
+  op: StoreOp,
+  opId: string | undefined,
+  itemsJson: string | undefined,
+  print: string | undefined,
+): Promise<AppliedOp> {
+  if (opId !== undefined) {
+    const prior = await findOperation(tx, userId, opId)
+    if (prior) {
+      if (prior.fingerprint !== print) {
+        throw new ConflictError('op_id_reused', `Operation id "${opId}" was already used for a different operation.`)
+      }
+      return { outcome: prior.outcome, cursor: prior.cursor, replayed: true }
+    }
+  }
+  const now = Date.now()
+  const mutation = await mutate({ tx, userId, now, cursor: cursor + 1, itemsJson }, op)
+  const at = mutation.change ? cursor + 1 : cursor
+  if (mutation.change) await recordChange(tx, userId, at, op, opId, now, mutation)
+  if (opId !== undefined) {
+    await tx.query(
+      `INSERT INTO idb_agents_operations (user_id, op_id, session_id, kind, fingerprint, result, cursor, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8)`,
+      [userId, opId, op.sessionId, op.kind, print, JSON.stringify(mutation.outcome), at, now],
+    )
+  }
+  const result: AppliedOp = { outcome: mutation.outcome, cursor: at, replayed: false }
+  if (mutation.popped !== undefined) result.popped = mutation.popped
+  return result
+}
+
 async function lockUser(tx: SqlClient, userId: string): Promise<number> {
   const locked = await tx.query(`SELECT cursor FROM idb_agents_users WHERE user_id = $1 FOR UPDATE`, [userId])
   if (locked.rows[0]) return num(locked.rows[0].cursor)

@@ -3,7 +3,7 @@
 import { PGlite } from '@electric-sql/pglite'
 import pg from 'pg'
 import { afterAll, expect, it } from 'vitest'
-import { createSyncHandler, insecureDevAuthorize, PostgresStore, type SqlDatabase } from '../../src/server/index.js'
+import { createSyncHandler, insecureDevAuthorize, PostgresSession, PostgresStore, type SqlDatabase } from '../../src/server/index.js'
 import { fromPGlite, fromPool } from '../../src/server/db.js'
 import { device, op, texts, user } from './support/client.js'
 import { describeEngines, postgresUrl, uniqueUser } from './support/engines.js'
@@ -60,5 +60,22 @@ describeEngines('a database failing mid-op', (engine) => {
     expect(retried.body.results[0]).toMatchObject({ replayed: false, firstSeq: 1, count: 2 })
     expect((await me.push(append)).body.results[0].replayed).toBe(true)
     expect(texts((await me.items('s')).body.items)).toEqual(['kept', 'lost?', 'lost too?'])
+  }, 120_000)
+
+  it('PostgresSession.addItemsWithUsage is one transaction: a failure recording the usage keeps none of the items', async () => {
+    const inner = engine.name === 'PGlite' ? fromPGlite(await PGlite.create(), true) : fromPool(new pg.Pool({ connectionString: postgresUrl(), max: 2 }), true)
+    const { database, state } = faulty(inner, /INSERT INTO idb_agents_usage/)
+    const store = new PostgresStore({ database })
+    closers.push(() => store.close())
+    const session = new PostgresSession('s', { store, userId: uniqueUser() })
+    await session.addItems([user('kept')])
+    const usage = { requests: 1, inputTokens: 2, outputTokens: 3, totalTokens: 5 }
+    state.armed = true
+    await expect(session.addItemsWithUsage([user('lost?')], usage)).rejects.toThrow(/simulated/)
+    state.armed = false
+    expect(await session.getItems()).toEqual([user('kept')])
+    expect(await session.getSessionUsage()).toEqual({ requests: 0, inputTokens: 0, outputTokens: 0, totalTokens: 0 })
+    await session.addItemsWithUsage([user('again')], usage)
+    expect(await session.getTurnUsage(2)).toEqual(usage)
   }, 120_000)
 })
