@@ -4,6 +4,8 @@
 
 // Errors every layer throws.
 export {
+  HistoryOperationConflictError,
+  HistorySuffixMismatchError,
   IdbAgentsError,
   InvalidArgumentError,
   InvalidExportError,
@@ -30,15 +32,20 @@ export { requestPersistentStorage, storageStatus, type StorageStatus } from './s
 export type { Session, SessionSettings } from './session/session.js'
 export {
   isBranchingSession,
+  isCompactionReplaceableSession,
   isCountingSession,
   isIndexedDBBackedSession,
   isOpenAIResponsesCompactionAwareSession,
   isPositionalSession,
   isReplaceableSession,
   isRewritableSession,
+  isSessionHistoryRewriteAwareSession,
+  isSessionHistoryTransactionAwareSession,
+  isSuffixReplaceableSession,
   isUsageTrackingSession,
   type BranchInfo,
   type BranchingSession,
+  type CompactionReplaceableSession,
   type CountingSession,
   type IndexedDBBackedSession,
   type OpenAIResponsesCompactionArgs,
@@ -48,8 +55,20 @@ export {
   type ReplaceableSession,
   type RewritableSession,
   type RewriteItems,
+  type SessionHistoryAppendItemsTransaction,
+  type SessionHistoryMutation,
+  type SessionHistoryReplaceFunctionCallMutation,
+  type SessionHistoryReplaceSuffixTransaction,
+  type SessionHistoryRewriteArgs,
+  type SessionHistoryRewriteAwareSession,
+  type SessionHistoryTransaction,
+  type SessionHistoryTransactionArgs,
+  type SessionHistoryTransactionAwareSession,
+  type SuffixReplaceableSession,
+  type SuffixReplacement,
   type UsageTrackingSession,
 } from './session/capabilities.js'
+export { applySessionHistoryMutations } from './session/history.js'
 export {
   isSealedBranchNamesSession,
   isTitledSession,

@@ -6,3 +6,4 @@ export { describeBranchingConformance, type BranchingSessionFactory } from './br
 export { describeUsageConformance, type UsageSessionFactory } from './usage.js'
 export { describeRewriteConformance, type RewritableHistorySession, type RewritableSessionFactory } from './rewrite.js'
 export { describePositionalConformance, type PositionalHistorySession, type PositionalSessionFactory } from './positional.js'
+export { describeHistoryTransactions, type HistoryTransactionSession, type HistoryTransactionSessionFactory } from './history-transactions.js'
