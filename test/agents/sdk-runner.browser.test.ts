@@ -142,3 +142,96 @@ describe.each(sessionKinds)('@openai/agents approvals across a reload: %s (Chrom
     expect(shapes(await open(id).getItems())).toEqual(['user:Delete note n2', 'function_call', 'function_call_result', 'assistant:Kept note n2.'])
   })
 })
+
+/** An IndexedDBSession whose writes can be made to fail, and that counts the SDK's transactions. */
+class FlakySession extends IndexedDBSession {
+  failWrites = 0
+  transactions: string[] = []
+  override async addItems(items: Parameters<IndexedDBSession['addItems']>[0]): Promise<void> {
+    if (this.failWrites > 0) {
+      this.failWrites--
+      throw new StorageError('simulated: the disk refused the write')
+    }
+    return super.addItems(items)
+  }
+  override async applyHistoryTransaction(args: Parameters<IndexedDBSession['applyHistoryTransaction']>[0]): Promise<void> {
+    this.transactions.push(`${args.transaction.type}:${args.operationId}`)
+    if (this.failWrites > 0) {
+      this.failWrites--
+      throw new StorageError('simulated: the disk refused the write')
+    }
+    return super.applyHistoryTransaction(args)
+  }
+}
+
+describe('@openai/agents: failures and the durable capabilities (Chromium)', () => {
+  it('a failed write in the middle of a resumed run leaves whole turns; resuming again saves each item once', async () => {
+    const { runner } = await runnerFor([{ toolCalls: [{ name: 'delete_note', arguments: { id: 'n3' } }] }, 'Deleted n3.', 'Deleted n3.'])
+    const deleted: string[] = []
+    const id = sessionId('flaky')
+    const first = await runner.run(notesAgent(deleted), 'Delete note n3', { session: new FlakySession(id, { dbName }) })
+    const saved = first.state.toString()
+    const before = await new IndexedDBSession<AgentInputItem>(id, { dbName }).getItems()
+
+    const agent = notesAgent(deleted)
+    const state = await RunState.fromString(agent, saved)
+    state.approve(state.getInterruptions()[0]!)
+    const flaky = new FlakySession(id, { dbName })
+    flaky.failWrites = 1
+    await expect(runner.run(agent, state, { session: flaky })).rejects.toThrow(/simulated/)
+    const afterFailure = await new IndexedDBSession<AgentInputItem>(id, { dbName }).getItems()
+    expect(afterFailure).toEqual(before) // the failed write left the history as it was: user message and pending call
+
+    const retried = await RunState.fromString(agent, saved)
+    retried.approve(retried.getInterruptions()[0]!)
+    const resumed = await runner.run(agent, retried, { session: new FlakySession(id, { dbName }) })
+    expect(resumed.finalOutput).toBe('Deleted n3.')
+    const items = await new IndexedDBSession<AgentInputItem>(id, { dbName }).getItems()
+    expect(shapes(items)).toEqual(['user:Delete note n3', 'function_call', 'function_call_result', 'assistant:Deleted n3.'])
+  })
+
+  it('a tripped output guardrail: the runner saves the executed tool call through applyHistoryTransaction', async () => {
+    const { runner } = await runnerFor([{ toolCalls: [{ name: 'lookup', arguments: { q: 'secret' } }] }, 'The secret is 42.'])
+    const lookup = tool({ name: 'lookup', description: 'Looks up', parameters: z.object({ q: z.string() }), execute: async ({ q }) => `result for ${q}` })
+    const agent = new Agent({
+      name: 'Guarded',
+      instructions: 'Be brief.',
+      model: 'gpt-4.1',
+      tools: [lookup],
+      outputGuardrails: [{ name: 'no-secrets', execute: async () => ({ tripwireTriggered: true, outputInfo: { reason: 'secret' } }) }],
+    })
+    const id = sessionId('guardrail')
+    const session = new FlakySession(id, { dbName })
+    await expect(runner.run(agent, 'Tell me the secret', { session })).rejects.toThrow(/guardrail/i)
+    expect(session.transactions.length).toBeGreaterThan(0)
+    const items = await new IndexedDBSession<AgentInputItem>(id, { dbName }).getItems()
+    expect(shapes(items)).toEqual(['user:Tell me the secret', 'function_call', 'function_call_result'])
+    // The runner's operation ids are recorded with the history: repeating one is a no-op.
+    const [type, ...rest] = session.transactions[0]!.split(':')
+    expect(type).toBe('append_items')
+    const operationId = rest.join(':')
+    expect(await session.getHistoryOperation(operationId)).toBeDefined()
+  })
+
+  it("the SDK's OpenAIResponsesCompactionSession over IndexedDBSession compacts the stored history in place", async () => {
+    const { runner, client } = await runnerFor(['First answer.', 'Second answer.'])
+    const agent = new Agent({ name: 'Assistant', instructions: 'Be brief.', model: 'gpt-4.1' })
+    const id = sessionId('sdk-compaction')
+    const underlying = new IndexedDBSession<AgentInputItem>(id, { dbName })
+    const open = () =>
+      new OpenAIResponsesCompactionSession({
+        client,
+        underlyingSession: new IndexedDBSession(id, { dbName }),
+        model: 'gpt-4.1',
+        compactionMode: 'input',
+        shouldTriggerCompaction: ({ sessionItems }) => sessionItems.length >= 4,
+      })
+    await runner.run(agent, 'Question one', { session: open() })
+    expect(shapes(await underlying.getItems())).toEqual(['user:Question one', 'assistant:First answer.'])
+    await runner.run(agent, 'Question two', { session: open() })
+    const compacted = await underlying.getItems()
+    expect(shapes(compacted)).toEqual(['user:Question one', 'user:Question two', 'compaction'])
+    // Reloaded, the compacted history is what a new run sends.
+    expect(await new IndexedDBSession(id, { dbName }).getItems()).toEqual(compacted)
+  })
+})
