@@ -285,6 +285,25 @@ export class HistorySuffixMismatchError extends IdbAgentsError {
 }
 
 /**
+ * `createBranchFromContent(text)` found no user message on the current branch containing
+ * `text`. Nothing was created; look the turn up with `findTurns` or branch from a turn number.
+ */
+export class TurnNotFoundError extends IdbAgentsError {
+  override name = 'TurnNotFoundError'
+  /** The text that was looked for. */
+  readonly text: string
+
+  constructor(sessionId: string, text: string, turnCount: number) {
+    super(
+      'not_found',
+      `No user message of the current branch of session "${sessionId}" (${turnCount} turns) contains ${JSON.stringify(text)}. ` +
+        'Nothing was created; look for the turn with findTurns, or branch from a turn number with createBranchFromTurn.',
+    )
+    this.text = text
+  }
+}
+
+/**
  * The message of any thrown value, for building another message around it: without
  * trailing full stops, so that "…: {message}. What to do." never reads "..".
  */

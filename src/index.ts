@@ -16,6 +16,7 @@ export {
   StorageError,
   StorageQuotaError,
   StorageUnavailableError,
+  TurnNotFoundError,
   UpgradeBlockedError,
   type IdbAgentsErrorCode,
 } from './errors.js'
@@ -33,6 +34,7 @@ export type { Session, SessionSettings } from './session/session.js'
 export {
   isBranchingSession,
   isCompactionReplaceableSession,
+  isContentBranchingSession,
   isCountingSession,
   isIndexedDBBackedSession,
   isOpenAIResponsesCompactionAwareSession,
@@ -42,10 +44,12 @@ export {
   isSessionHistoryRewriteAwareSession,
   isSessionHistoryTransactionAwareSession,
   isSuffixReplaceableSession,
+  isToolUsageSession,
   isUsageTrackingSession,
   type BranchInfo,
   type BranchingSession,
   type CompactionReplaceableSession,
+  type ContentBranchingSession,
   type CountingSession,
   type IndexedDBBackedSession,
   type OpenAIResponsesCompactionArgs,
@@ -66,8 +70,10 @@ export {
   type SessionHistoryTransactionAwareSession,
   type SuffixReplaceableSession,
   type SuffixReplacement,
+  type ToolUsageSession,
   type UsageTrackingSession,
 } from './session/capabilities.js'
+export type { ToolUsage } from './session/tool-usage.js'
 export { applySessionHistoryMutations } from './session/history.js'
 export {
   isSealedBranchNamesSession,

@@ -14,6 +14,8 @@ import {
   isSuffixReplaceableSession,
   type BranchInfo,
   type BranchingSession,
+  type ContentBranchingSession,
+  type ToolUsageSession,
   type ReplaceableSession,
   type SessionHistoryRewriteArgs,
   type SessionHistoryTransactionArgs,
@@ -24,6 +26,7 @@ import { historyMethods } from '../session/history.js'
 import { suffixMethods } from './history-ops.js'
 import { isTitledSession, type TitledSession } from '../session/labels.js'
 import type { Session } from '../session/session.js'
+import type { ToolUsage } from '../session/tool-usage.js'
 import type { TimedItem, TurnInfo, TurnMatch } from '../session/turns.js'
 import type { RunUsageSource, UsageTotals } from '../session/usage.js'
 import { SerialQueue } from '../sync/serial-queue.js'
@@ -43,7 +46,7 @@ export type { EncryptedTitles } from './capability-methods.js'
  * usage tracking, `replaceItems` and titles exactly when `TInner` has them. The type
  * {@link EncryptedSession.wrap} returns.
  */
-export type EncryptedCapabilities<TInner, TItem> = (TInner extends BranchingSession<AgentItem> ? BranchingSession<TItem> : unknown) &
+export type EncryptedCapabilities<TInner, TItem> = (TInner extends BranchingSession<AgentItem> ? ContentBranchingSession<TItem> & ToolUsageSession<TItem> : unknown) &
   (TInner extends UsageTrackingSession<AgentItem> ? UsageTrackingSession<TItem> : unknown) &
   (TInner extends ReplaceableSession<AgentItem> ? ReplaceableSession<TItem> : unknown) &
   (TInner extends TitledSession<AgentItem> ? EncryptedTitles : unknown)
@@ -129,6 +132,18 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
    *   `SealedBranchNamesSession`) and a name is given.
    */
   readonly createBranchFromTurn?: (turn: number, name?: string) => Promise<string>
+  /**
+   * See `ContentBranchingSession.createBranchFromContent`: the turn is found on decrypted
+   * user messages (the whole branch is read and decrypted), then branched as
+   * {@link EncryptedSession.createBranchFromTurn}. Present with branching.
+   * @throws `TurnNotFoundError` when no user message contains `text`; {@link DecryptionError}, {@link WrongKeyError} as `getItems()`.
+   */
+  readonly createBranchFromContent?: (text: string, name?: string) => Promise<string>
+  /**
+   * Tool calls of the current branch per tool name per turn (see `ToolUsageSession`),
+   * counted on decrypted items (tool names are sealed). Present with branching.
+   */
+  readonly getToolUsage?: () => Promise<ToolUsage[]>
   /** See {@link BranchingSession.switchToBranch}; passes through. */
   readonly switchToBranch?: (branchId: string) => Promise<void>
   /**

@@ -8,6 +8,7 @@ import {
   checkedRewrite,
   type BranchInfo,
   type CompactionReplaceableSession,
+  type ContentBranchingSession,
   type IndexedDBBackedSession,
   type IndexedDBLocation,
   type PositionalSession,
@@ -20,8 +21,10 @@ import {
   type SessionHistoryTransactionAwareSession,
   type SuffixReplaceableSession,
   type SuffixReplacement,
+  type ToolUsageSession,
   type UsageTrackingSession,
 } from '../session/capabilities.js'
+import { assertSearchText, toolUsageOf, turnWithUserText, type ToolUsage } from '../session/tool-usage.js'
 import { historyMethods, type HistoryMethods } from '../session/history.js'
 import { suffixMutation } from './suffix.js'
 import { assertNewBranchId, copySealedLabel, type SealedBranchNamesSession, type SealedLabel, type TitledSession } from '../session/labels.js'
@@ -103,7 +106,9 @@ export class IndexedDBSession<TItem = AgentItem>
     SessionHistoryTransactionAwareSession<TItem>,
     SessionHistoryRewriteAwareSession<TItem>,
     CompactionReplaceableSession<TItem>,
-    SuffixReplaceableSession<TItem>
+    SuffixReplaceableSession<TItem>,
+    ToolUsageSession<TItem>,
+    ContentBranchingSession<TItem>
 {
   readonly sessionId: string
   /** The database this session lives in. */
@@ -309,6 +314,28 @@ export class IndexedDBSession<TItem = AgentItem>
       return forked.change
     })
     return branchId
+  }
+
+  /**
+   * See {@link ContentBranchingSession.createBranchFromContent}: the search and the new
+   * branch in one transaction, so the turn found is the turn branched from.
+   */
+  async createBranchFromContent(text: string, name?: string): Promise<string> {
+    assertSearchText(text)
+    let branchId = ''
+    await this.#write('branch', `branching session "${this.sessionId}" at the turn holding ${JSON.stringify(text)}`, async (tx, existing, now) => {
+      const rows = existing ? await readRows(tx, existing, currentBranch(existing).ranges) : []
+      const turn = turnWithUserText(this.sessionId, rows.map((row) => row.item), text)
+      const forked = await forkBranch(tx, existing!, turn, name ?? `turn-${turn}`, now)
+      branchId = forked.branchId
+      return forked.change
+    })
+    return branchId
+  }
+
+  /** See {@link ToolUsageSession.getToolUsage}. */
+  async getToolUsage(): Promise<ToolUsage[]> {
+    return toolUsageOf((await this.#readBranch()).map((entry) => entry.item))
   }
 
   /** Creates a branch with a caller-chosen id and a sealed name; see {@link SealedBranchNamesSession.createSealedBranch}. */

@@ -7,6 +7,7 @@ import { toStoredItems } from '../items/validate.js'
 import type { SealedLabel } from './labels.js'
 import type { Session } from './session.js'
 import type { TimedItem, TurnInfo, TurnMatch } from './turns.js'
+import type { ToolUsage } from './tool-usage.js'
 import type { RequestUsage, RunUsageSource, UsageTotals } from './usage.js'
 
 /**
@@ -477,4 +478,37 @@ export interface SuffixReplaceableSession<TItem = AgentItem> extends Session<TIt
 /** True when `session` implements {@link SuffixReplaceableSession}. */
 export function isSuffixReplaceableSession<TItem>(session: Session<TItem>): session is SuffixReplaceableSession<TItem> {
   return hasMethod(session, 'replaceSuffix') && hasMethod(session, 'getHistoryOperation')
+}
+
+/** A session that counts tool calls per tool per turn (the Python SDK's `get_tool_usage`). */
+export interface ToolUsageSession<TItem = AgentItem> extends Session<TItem> {
+  /**
+   * Tool calls of the current branch counted per tool name per turn, ordered by turn (see
+   * `ToolUsage`). Reads the whole branch.
+   */
+  getToolUsage(): Promise<ToolUsage[]>
+}
+
+/** True when `session` implements {@link ToolUsageSession}. */
+export function isToolUsageSession<TItem>(session: Session<TItem>): session is ToolUsageSession<TItem> {
+  return hasMethod(session, 'getToolUsage')
+}
+
+/** A branching session that branches from a turn found by its text (the Python SDK's `create_branch_from_content`). */
+export interface ContentBranchingSession<TItem = AgentItem> extends BranchingSession<TItem> {
+  /**
+   * Creates a branch from the first turn of the current branch whose user message contains
+   * `text` (case-insensitive), as {@link BranchingSession.createBranchFromTurn} does, and
+   * makes it current.
+   * @param name - shown in branch lists; defaults to `turn-<turn>`
+   * @returns the new branch's id
+   * @throws `TurnNotFoundError` when no user message contains `text`;
+   *   {@link InvalidArgumentError} for an empty or non-string text. Nothing is created then.
+   */
+  createBranchFromContent(text: string, name?: string): Promise<string>
+}
+
+/** True when `session` implements {@link ContentBranchingSession}. */
+export function isContentBranchingSession<TItem>(session: Session<TItem>): session is ContentBranchingSession<TItem> {
+  return hasMethod(session, 'createBranchFromContent') && hasMethod(session, 'createBranchFromTurn')
 }

@@ -9,6 +9,7 @@ import {
   checkedRewrite,
   type BranchInfo,
   type CompactionReplaceableSession,
+  type ContentBranchingSession,
   type PositionalSession,
   type ReplaceableSession,
   type RewritableSession,
@@ -19,8 +20,10 @@ import {
   type SessionHistoryTransactionAwareSession,
   type SuffixReplaceableSession,
   type SuffixReplacement,
+  type ToolUsageSession,
   type UsageTrackingSession,
 } from './capabilities.js'
+import { assertSearchText, toolUsageOf, turnWithUserText, type ToolUsage } from './tool-usage.js'
 import { historyMethods, type HistoryMethods } from './history.js'
 import { assertNewBranchId, copySealedLabel, type SealedBranchNamesSession, type SealedLabel } from './labels.js'
 import { assertSessionId, resolveLimit, type SessionSettings } from './session.js'
@@ -69,7 +72,9 @@ export class MemorySession<TItem = AgentItem>
     SessionHistoryTransactionAwareSession<TItem>,
     SessionHistoryRewriteAwareSession<TItem>,
     CompactionReplaceableSession<TItem>,
-    SuffixReplaceableSession<TItem>
+    SuffixReplaceableSession<TItem>,
+    ToolUsageSession<TItem>,
+    ContentBranchingSession<TItem>
 {
   readonly sessionId: string
   readonly #settings: SessionSettings | undefined
@@ -189,6 +194,18 @@ export class MemorySession<TItem = AgentItem>
     do id = `branch-${Math.random().toString(36).slice(2, 8)}`
     while (this.#branches.has(id))
     return this.#fork(turn, id, name ?? `turn-${turn}`)
+  }
+
+  /** See {@link ContentBranchingSession.createBranchFromContent}. */
+  async createBranchFromContent(text: string, name?: string): Promise<string> {
+    assertSearchText(text)
+    const turn = turnWithUserText(this.sessionId, this.#current.entries.map((entry) => entry.item), text)
+    return this.createBranchFromTurn(turn, name)
+  }
+
+  /** See {@link ToolUsageSession.getToolUsage}. */
+  async getToolUsage(): Promise<ToolUsage[]> {
+    return toolUsageOf(this.#current.entries.map((entry) => entry.item))
   }
 
   /** Creates a branch with a caller-chosen id and a sealed name; see {@link SealedBranchNamesSession.createSealedBranch}. */

@@ -18,7 +18,7 @@ import {
   MemorySession,
   type AgentItem,
 } from '../../src/index.js'
-import { describeHistoryTransactions, type HistoryTransactionSession } from '../../src/testing/vitest/index.js'
+import { describeAdvancedSession, describeHistoryTransactions, type AdvancedHistorySession, type HistoryTransactionSession } from '../../src/testing/vitest/index.js'
 import { newDataKey, unique } from '../crypto/support.js'
 import { PlainSession } from './support/plain-session.js'
 
@@ -42,6 +42,10 @@ describeHistoryTransactions(
   'EncryptedSession over IndexedDBSession (fake-indexeddb)',
   (id) => new EncryptedSession(new IndexedDBSession(id, { dbName }), { key }) as unknown as HistoryTransactionSession,
 )
+
+describeAdvancedSession('MemorySession', memoryOf)
+describeAdvancedSession('IndexedDBSession (fake-indexeddb)', (id) => new IndexedDBSession(id, { dbName }))
+describeAdvancedSession('EncryptedSession over IndexedDBSession (fake-indexeddb)', (id) => EncryptedSession.wrap(new IndexedDBSession(id, { dbName }), { key }) as AdvancedHistorySession)
 
 describe('history capabilities: who offers them', () => {
   it('IndexedDBSession, MemorySession and EncryptedSession over them have all three; over a plain store, or with ttl, EncryptedSession has none', () => {
