@@ -2,7 +2,7 @@
 // built on one primitive every store offers: replace the newest items after checking what
 // they are, recording an operation id in the same write (SuffixReplaceableSession).
 import { InvalidArgumentError } from '../errors.js'
-import { isCompactionItem, isFunctionCall } from '../items/predicates.js'
+import { field, isCompactionItem } from '../items/predicates.js'
 import { canonicalJson, sameJson } from '../items/json.js'
 import type { AgentItem } from '../items/types.js'
 import { toStoredItems } from '../items/validate.js'
@@ -29,15 +29,8 @@ function fieldsOf(value: unknown, what: string): Record<string, unknown> {
 
 function exactKeys(record: Record<string, unknown>, keys: readonly string[], what: string): void {
   const found = Object.keys(record)
-  const extra = found.filter((key) => !keys.includes(key))
-  const missing = keys.filter((key) => !Object.hasOwn(record, key))
-  if (extra.length > 0 || missing.length > 0) {
-    throw new InvalidArgumentError(
-      `${what} must have exactly the fields ${keys.join(', ')}` +
-        (missing.length > 0 ? `; missing ${missing.join(', ')}` : '') +
-        (extra.length > 0 ? `; unknown ${extra.join(', ')}` : '') +
-        '. Nothing was changed.',
-    )
+  if (found.length !== keys.length || !keys.every((key) => Object.hasOwn(record, key))) {
+    throw new InvalidArgumentError(`${what} must have exactly the fields ${keys.join(', ')}, got ${found.join(', ') || 'none'}. Nothing was changed.`)
   }
 }
 
@@ -94,7 +87,7 @@ export function checkHistoryMutations<TItem>(args: SessionHistoryRewriteArgs<TIt
       throw new InvalidArgumentError(`mutations[${i}].callId must be a non-empty string. Nothing was changed.`)
     }
     const [replacement] = toStoredItems([mutation.replacement as TItem])
-    if (!isFunctionCall(replacement) && !isSdkFunctionCall(replacement)) {
+    if (field(replacement, 'type') !== 'function_call') {
       throw new InvalidArgumentError(`mutations[${i}].replacement must be a function_call item. Nothing was changed.`)
     }
     checked.push({ type: 'replace_function_call', callId: mutation.callId, replacement: replacement as TItem })
@@ -102,15 +95,9 @@ export function checkHistoryMutations<TItem>(args: SessionHistoryRewriteArgs<TIt
   return checked
 }
 
-function isSdkFunctionCall(item: unknown): boolean {
-  return typeof item === 'object' && item !== null && (item as { type?: unknown }).type === 'function_call'
-}
-
 /** The call id of a function call in the API's wire names (`call_id`) or the SDK's (`callId`). */
 function callIdOf(item: unknown): unknown {
-  if (!isSdkFunctionCall(item)) return undefined
-  const record = item as { call_id?: unknown; callId?: unknown }
-  return record.callId ?? record.call_id
+  return field(item, 'type') === 'function_call' ? (field(item, 'callId') ?? field(item, 'call_id')) : undefined
 }
 
 /** `items` with `mutations` applied, as `@openai/agents`' MemorySession applies them. */
