@@ -53,4 +53,11 @@ export async function capabilities(key: CryptoKey, args: SdkTransactionArgs): Pr
   }
   applySessionHistoryMutations([], []) satisfies unknown[]
   await run(agent, 'Hello', { session: encrypted })
+  // The Python SDK's advanced-session extras, typed without a guard where the store has them.
+  const wrapped = EncryptedSession.wrap(new IndexedDBSession('advanced'), { key })
+  await run(agent, 'Hello', { session: wrapped })
+  const usage: Array<{ toolName: string; calls: number; turn: number }> = await wrapped.getToolUsage()
+  const branchId: string = await new MemorySession().createBranchFromContent('color')
+  void usage
+  void branchId
 }
