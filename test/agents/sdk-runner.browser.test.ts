@@ -1,5 +1,6 @@
-// Our sessions under @openai/agents' own runner, in a real browser: the openai client of the
-// SDK reaches the local model API server cross-origin, as through a proxy.
+// Our sessions under @openai/agents' own runner, in real browsers (Chromium, Firefox, WebKit):
+// the openai client of the SDK reaches the local model API server cross-origin, as through a
+// proxy.
 import {
   Agent,
   OpenAIProvider,
@@ -46,7 +47,7 @@ afterAll(async () => {
   indexedDB.deleteDatabase(dbName)
 })
 
-describe('@openai/agents run() with IndexedDBSession (Chromium)', () => {
+describe('@openai/agents run() with IndexedDBSession', () => {
   it('non-streamed: two runs, the second sees the first from a recreated session', async () => {
     const { runner, script } = await runnerFor(['Blue, noted.', 'You said blue.'])
     const agent = new Agent({ name: 'Assistant', instructions: 'Be brief.', model: 'gpt-4.1' })
@@ -62,7 +63,7 @@ describe('@openai/agents run() with IndexedDBSession (Chromium)', () => {
   })
 })
 
-describe('@openai/agents run() streamed with IndexedDBSession (Chromium)', () => {
+describe('@openai/agents run() streamed with IndexedDBSession', () => {
   it('saves a streamed run with a tool call whole, once', async () => {
     const { runner } = await runnerFor([{ toolCalls: [{ name: 'lookup', arguments: { q: 'weather' } }] }, 'Sunny today.'])
     const lookup = tool({ name: 'lookup', description: 'Looks up', parameters: z.object({ q: z.string() }), execute: async ({ q }) => `result for ${q}` })
@@ -70,7 +71,11 @@ describe('@openai/agents run() streamed with IndexedDBSession (Chromium)', () =>
     const id = sessionId('stream')
     const stream = await runner.run(agent, 'Weather?', { session: new IndexedDBSession(id, { dbName }), stream: true })
     let deltas = ''
-    for await (const event of stream) {
+    // A reader, not `for await`: WebKit's ReadableStream has no async iterator, which the
+    // SDK's own iteration needs.
+    const reader = stream.toStream().getReader()
+    for (let read = await reader.read(); !read.done; read = await reader.read()) {
+      const event = read.value
       if (event.type === 'raw_model_stream_event' && event.data.type === 'output_text_delta') deltas += event.data.delta
     }
     await stream.completed
@@ -102,7 +107,7 @@ const sessionKinds: Array<[string, (id: string) => AgentsSession]> = [
   ['EncryptedSession over IndexedDBSession', (id) => new EncryptedSession(new IndexedDBSession(id, { dbName }), { key })],
 ]
 
-describe.each(sessionKinds)('@openai/agents approvals across a reload: %s (Chromium)', (_name, open) => {
+describe.each(sessionKinds)('@openai/agents approvals across a reload: %s', (_name, open) => {
   it('stores the RunState string, recreates the session, approves and resumes: whole turns, nothing saved twice', async () => {
     const { runner } = await runnerFor([{ toolCalls: [{ name: 'delete_note', arguments: { id: 'n1' }, callId: 'call_del' }] }, 'Deleted note n1.'])
     const deleted: string[] = []
@@ -164,7 +169,7 @@ class FlakySession extends IndexedDBSession {
   }
 }
 
-describe('@openai/agents: failures and the durable capabilities (Chromium)', () => {
+describe('@openai/agents: failures and the durable capabilities', () => {
   it('a failed write in the middle of a resumed run leaves whole turns; resuming again saves each item once', async () => {
     const { runner } = await runnerFor([{ toolCalls: [{ name: 'delete_note', arguments: { id: 'n3' } }] }, 'Deleted n3.', 'Deleted n3.'])
     const deleted: string[] = []
