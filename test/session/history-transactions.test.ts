@@ -145,4 +145,24 @@ describe('IndexedDBSession: operation ids in the database', () => {
     await deleteSession('a', { dbName: name })
     expect(await operations()).toEqual(['b/op'])
   })
+
+  it('the operation id and the change commit together: a write that fails halfway records neither', async () => {
+    const name = fresh()
+    const session = new IndexedDBSession('atomic', { dbName: name })
+    await session.addItems([user('q'), assistant('a')])
+    // A stray row where the appended item will go makes its add fail inside the transaction.
+    const db = await openDB(name)
+    await db.put('items', { sessionId: 'atomic', seq: 2, createdAt: 1, item: user('stray') })
+    db.close()
+    const args = { operationId: 'op-atomic', transaction: { type: 'append_items' as const, items: [assistant('appended')] } }
+    await expect(session.applyHistoryTransaction(args)).rejects.toThrow()
+    expect(await session.getHistoryOperation('op-atomic')).toBeUndefined()
+    expect(await session.getItems()).toEqual([user('q'), assistant('a')])
+    const cleanup = await openDB(name)
+    await cleanup.delete('items', ['atomic', 2])
+    cleanup.close()
+    await session.applyHistoryTransaction(args)
+    await session.applyHistoryTransaction(args)
+    expect(await session.getItems()).toEqual([user('q'), assistant('a'), assistant('appended')])
+  })
 })
