@@ -115,13 +115,17 @@ describe.each(sessionKinds)('@openai/agents approvals across a reload: %s', (_na
     const first = await runner.run(notesAgent(deleted), 'Delete note n1', { session: open(id) })
     expect(first.interruptions).toHaveLength(1)
     expect(deleted).toEqual([])
-    // What the app keeps across the reload: the state string (here in IndexedDB via a plain store would do; a string is enough).
-    const saved = first.state.toString()
+    // What the app keeps across the reload: the state string, in localStorage.
+    localStorage.setItem(`pending-${id}`, first.state.toString())
     const before = await open(id).getItems()
     expect(shapes(before)).toEqual(['user:Delete note n1', 'function_call'])
 
-    // "Reload": new agent, new session object over the same database.
+    // "Reload": the database connection closed, a new agent and session object over the same
+    // database, the string read back.
+    await disconnect({ dbName })
     const agent = notesAgent(deleted)
+    const saved = localStorage.getItem(`pending-${id}`)!
+    localStorage.removeItem(`pending-${id}`)
     const state = await RunState.fromString(agent, saved)
     const [pending] = state.getInterruptions()
     expect(pending?.name).toBe('delete_note')
