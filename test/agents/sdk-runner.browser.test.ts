@@ -10,6 +10,7 @@ import {
   setTracingDisabled,
   tool,
   type AgentInputItem,
+  type RunStreamEvent,
   type Session as AgentsSession,
 } from '@openai/agents'
 import OpenAI from 'openai'
@@ -73,7 +74,7 @@ describe('@openai/agents run() streamed with IndexedDBSession', () => {
     let deltas = ''
     // A reader, not `for await`: WebKit's ReadableStream has no async iterator, which the
     // SDK's own iteration needs.
-    const reader = stream.toStream().getReader()
+    const reader = (stream.toStream() as unknown as ReadableStream<RunStreamEvent>).getReader()
     for (let read = await reader.read(); !read.done; read = await reader.read()) {
       const event = read.value
       if (event.type === 'raw_model_stream_event' && event.data.type === 'output_text_delta') deltas += event.data.delta
