@@ -6,7 +6,7 @@
 import { HistoryOperationConflictError, HistorySuffixMismatchError, PositionConflictError } from '../errors.js'
 import { sameJson } from '../items/json.js'
 import type { AgentItem } from '../items/types.js'
-import { toStoredItems } from '../items/validate.js'
+import { asStoredBatch, toStoredItems } from '../items/validate.js'
 import type { CountingSession, SuffixReplaceableSession, SuffixReplacement } from '../session/capabilities.js'
 import { isSealedLabel } from '../session/labels.js'
 import type { SessionCore } from './capability-methods.js'
@@ -73,13 +73,13 @@ export function suffixMethods<TItem>(core: SessionCore, inner: SuffixStore): Pic
           if (raw.length !== expected.length || !opened.every((item, i) => sameJson(item, expected[i]))) {
             throw new HistorySuffixMismatchError(sessionId, expected.length, held)
           }
-          const sealed = (await sealItems(replacement, core.options.keys, sessionId, at, start)) as unknown as AgentItem[]
+          const sealed = asStoredBatch(await sealItems(replacement, core.options.keys, sessionId, at, start)) as unknown as AgentItem[]
           const sealedOperation = operation && {
             operationId: operation.operationId,
             fingerprint: JSON.stringify(await sealWithCurrentKey(fingerprint!, core.options.keys, binding(sessionId, operation.operationId))),
           }
           try {
-            const applied = await inner.replaceSuffix({ at: held, expectedSuffix: raw as AgentItem[], replacement: sealed, ...(sealedOperation ? { operation: sealedOperation } : {}) })
+            const applied = await inner.replaceSuffix({ at: held, expectedSuffix: asStoredBatch(raw as AgentItem[]), replacement: sealed, ...(sealedOperation ? { operation: sealedOperation } : {}) })
             core.appender.settle(start + replacement.length)
             return applied
           } catch (error) {

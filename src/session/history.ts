@@ -5,7 +5,7 @@ import { InvalidArgumentError } from '../errors.js'
 import { field, isCompactionItem } from '../items/predicates.js'
 import { canonicalJson, sameJson } from '../items/json.js'
 import type { AgentItem } from '../items/types.js'
-import { toStoredItems } from '../items/validate.js'
+import { asStoredBatch, toStoredItems } from '../items/validate.js'
 import type {
   SessionHistoryMutation,
   SessionHistoryRewriteArgs,
@@ -36,7 +36,8 @@ function exactKeys(record: Record<string, unknown>, keys: readonly string[], wha
 
 function itemsOf<TItem>(value: unknown, what: string): TItem[] {
   if (!Array.isArray(value)) throw new InvalidArgumentError(`${what} must be an array of items. Nothing was changed.`)
-  return toStoredItems(value as TItem[])
+  // Checked copies of our own: the store below takes them as they are.
+  return asStoredBatch(toStoredItems(value as TItem[]))
 }
 
 /**
@@ -123,7 +124,8 @@ export function suffixChange<TItem>(before: readonly TItem[], after: readonly TI
   let same = 0
   while (same < before.length && same < after.length && sameJson(before[same], after[same])) same++
   if (same === before.length && same === after.length) return undefined
-  return { at: before.length, expectedSuffix: before.slice(same), replacement: after.slice(same) }
+  // Slices of copies read or checked here: the store below takes them as they are.
+  return { at: before.length, expectedSuffix: asStoredBatch(before.slice(same)), replacement: asStoredBatch(after.slice(same)) }
 }
 
 /** Checks the items of `replaceHistoryWithCompaction`: a compaction item first. */
