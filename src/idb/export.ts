@@ -95,7 +95,8 @@ const documentSchema = z.object({
 /**
  * Exports a stored session, every branch included, as a JSON-ready document. Save it as
  * a file with `new Blob([JSON.stringify(doc)], { type: 'application/json' })` and a
- * download link; bring it back with {@link importSession}.
+ * download link; bring it back with {@link importSession}. The operation ids of applied
+ * history transactions (`applyHistoryTransaction`) are not exported: see {@link importSession}.
  *
  * @returns `undefined` when the session has never been written
  */
