@@ -11,7 +11,9 @@ import type { CountingSession, SuffixReplaceableSession, SuffixReplacement } fro
 import { isSealedLabel } from '../session/labels.js'
 import type { SessionCore } from './capability-methods.js'
 import { inspectItems, pickItems, sealItems } from './item-codec.js'
-import { openSealed, sealWithCurrentKey } from './labels.js'
+import { sealWithCurrentKey } from './labels.js'
+import { openLabel } from '../crypto/label.js'
+import { DecryptionError, WrongKeyError } from '../crypto/errors.js'
 import { checkWindow } from './positions.js'
 
 /** The underlying store history transactions of an `EncryptedSession` need. */
@@ -40,8 +42,22 @@ export function suffixMethods<TItem>(core: SessionCore, inner: SuffixStore): Pic
     } catch {
       label = undefined
     }
-    if (!isSealedLabel(label)) throw new HistoryOperationConflictError(sessionId, operationId)
-    return openSealed(label, core.options.keys, binding(sessionId, operationId), false)
+    const failed = (cause?: unknown) =>
+      new DecryptionError({ sessionId, index: -1, windowSize: 0, reason: 'authentication', keyId: isSealedLabel(label) ? label.kid : undefined, label: { kind: 'operation', operationId }, cause })
+    if (!isSealedLabel(label)) throw failed()
+    const key = await core.options.keys.keyById(label.kid)
+    if (key === undefined) {
+      throw new WrongKeyError(
+        `Session "${sessionId}" recorded history operation "${operationId}" under key ${label.kid}, which this keyring does not hold, so it cannot tell a retry from a conflict. ` +
+          'Nothing was written; unlock the key store this session was written with.',
+        { keyId: label.kid },
+      )
+    }
+    try {
+      return await openLabel(label, key, binding(sessionId, operationId))
+    } catch (cause) {
+      throw failed(cause)
+    }
   }
   return {
     getHistoryOperation: (operationId) => core.afterWrites(() => recorded(operationId)),

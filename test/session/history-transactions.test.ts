@@ -6,6 +6,7 @@
 import { openDB } from 'idb'
 import { describe, expect, it } from 'vitest'
 import {
+  DecryptionError,
   deleteSession,
   EncryptedSession,
   exportSession,
@@ -16,6 +17,7 @@ import {
   isSessionHistoryRewriteAwareSession,
   isSessionHistoryTransactionAwareSession,
   MemorySession,
+  WrongKeyError,
   type AgentItem,
 } from '../../src/index.js'
 import { describeAdvancedSession, describeHistoryTransactions, type AdvancedHistorySession, type HistoryTransactionSession } from '../../src/testing/vitest/index.js'
@@ -79,8 +81,20 @@ describe('EncryptedSession: history transactions stay sealed', () => {
     expect(await reloaded.getItems()).toEqual([user('secret question'), assistant('secret answer')])
     // Another key opens nothing, so it cannot tell a retry from a conflict: it refuses, writing nothing.
     const other = new EncryptedSession(new IndexedDBSession(id, { dbName }), { key: await newDataKey() })
-    await expect(other.applyHistoryTransaction!({ operationId: 'op-s', transaction: { type: 'append_items', items: [] } })).rejects.toThrow()
+    await expect(other.applyHistoryTransaction!({ operationId: 'op-s', transaction: { type: 'append_items', items: [] } })).rejects.toBeInstanceOf(WrongKeyError)
     expect(await reloaded.getItems()).toEqual([user('secret question'), assistant('secret answer')])
+    // A record moved from another operation fails authentication: refused, nothing written.
+    await session.applyHistoryTransaction!({ operationId: 'op-t', transaction: { type: 'append_items', items: [user('more')] } })
+    const db = await openDB(dbName)
+    const moved = await db.get('operations', [id, 'op-t'])
+    await db.put('operations', { ...moved, operationId: 'op-u' })
+    db.close()
+    const before = await reloaded.getItems()
+    const error = await reloaded.applyHistoryTransaction!({ operationId: 'op-u', transaction: { type: 'append_items', items: [user('more')] } }).then(() => undefined, (e: unknown) => e)
+    expect(error).toBeInstanceOf(DecryptionError)
+    expect(error).toMatchObject({ label: 'operation', operationId: 'op-u' })
+    expect((error as Error).message).toMatch(/history operation "op-u".*refused rather than applied twice/)
+    expect(await reloaded.getItems()).toEqual(before)
   })
 })
 
