@@ -14,7 +14,7 @@ describe('bundle size (min + gzip)', () => {
     // 17 → 19 KB (18.1 measured): freeing space at a full quota (a delete-only fallback and
     // the rule for rows deleted ahead of their record, src/idb/free-space.ts and settle.ts).
     // 19 → 20 KB (18.8 measured) with position-bound envelopes and sealed labels beside it.
-    // 20 → 21 KB (18.8 → 20.8 measured) with issue 15: @openai/agents' history transactions,
+    // 20 → 21 KB (18.8 → 20.9 measured) with issue 15: @openai/agents' history transactions,
     // mutations and compaction replacement on IndexedDBSession (schema v4 operations store),
     // getToolUsage and createBranchFromContent, and their typed errors.
     ['sessions + runner (IndexedDBSession, Agent, run, tool)', chatAppEntry, 21],
@@ -22,7 +22,7 @@ describe('bundle size (min + gzip)', () => {
     // 17 → 20 KB (16.1 → 19.1 measured) with issue 12 item 5: envelopes bound to their position
     // (checks on every read, the next position kept between writes, conflicts retried, format 2
     // upgraded in place), sealed titles and branch names, and their typed errors; → 21 KB with
-    // freeing space at a full quota (20.6 measured with both). 21 → 24 KB (20.6 → 23.3
+    // freeing space at a full quota (20.6 measured with both). 21 → 24 KB (20.6 → 23.5
     // measured) with issue 15: history transactions on IndexedDBSession and sealed through
     // EncryptedSession (suffix opened and compared, operation digests sealed), tool usage and
     // branching by content on decrypted items.
@@ -39,7 +39,7 @@ describe('bundle size (min + gzip)', () => {
   // to 32 KB with multi-tab sync and in-place rewrites (30.1 KB measured then); to 36 KB
   // (31.8 → 35.4 measured) with position-bound envelopes and sealed titles (issue 12 item 5);
   // to 38 KB with freeing space at a full quota beside them (37.1 KB measured with both);
-  // to 41 KB (37.1 → 40.1 measured) with issue 15's history transactions, mutations,
+  // to 41 KB (37.1 → 40.3 measured) with issue 15's history transactions, mutations,
   // compaction replacement, tool usage and branching by content on every session kind.
   it('the whole library entry without openai/zod stays under 41 KB', async () => {
     const { gzipBytes } = await bundleSize(libraryEntry, ['openai', 'zod'])
