@@ -8,6 +8,8 @@ export type IdbAgentsErrorCode =
   | 'invalid_export'
   | 'session_exists'
   | 'position_conflict'
+  | 'history_operation_conflict'
+  | 'history_suffix_mismatch'
   | 'storage_quota'
   | 'storage_unavailable'
   | 'storage_data_lost'
@@ -236,6 +238,68 @@ export class PositionConflictError extends IdbAgentsError {
     )
     this.expected = expected
     this.actual = actual
+  }
+}
+
+/**
+ * `applyHistoryTransaction` was given an operation id that this session already applied
+ * with a different transaction (a retry must repeat exactly the same transaction). Nothing
+ * was written; use a new operation id for a new change.
+ */
+export class HistoryOperationConflictError extends IdbAgentsError {
+  override name = 'HistoryOperationConflictError'
+  /** The operation id that was reused. */
+  readonly operationId: string
+
+  constructor(sessionId: string, operationId: string) {
+    super(
+      'history_operation_conflict',
+      `Session "${sessionId}" already applied operation "${operationId}" with a different transaction. ` +
+        'Nothing was written; retry an operation with exactly the same transaction, or give a new change a new operation id.',
+    )
+    this.operationId = operationId
+  }
+}
+
+/**
+ * A `replace_suffix` history transaction (or a history rewrite) expected the newest items
+ * of the current branch to be `expectedSuffix`, and they were not: another writer changed
+ * the history since it was read. Nothing was written; read the history again.
+ */
+export class HistorySuffixMismatchError extends IdbAgentsError {
+  override name = 'HistorySuffixMismatchError'
+  /** How many newest items were expected to match. */
+  readonly expectedLength: number
+  /** How many items the current branch held. */
+  readonly actualLength: number
+
+  constructor(sessionId: string, expectedLength: number, actualLength: number) {
+    super(
+      'history_suffix_mismatch',
+      `The newest ${expectedLength} items of session "${sessionId}" (which holds ${actualLength} on its current branch) are not the ones the change expected: ` +
+        'the history changed since it was read. Nothing was written; read the history again before changing it.',
+    )
+    this.expectedLength = expectedLength
+    this.actualLength = actualLength
+  }
+}
+
+/**
+ * `createBranchFromContent(text)` found no user message on the current branch containing
+ * `text`. Nothing was created; look the turn up with `findTurns` or branch from a turn number.
+ */
+export class TurnNotFoundError extends IdbAgentsError {
+  override name = 'TurnNotFoundError'
+  /** The text that was looked for. */
+  readonly text: string
+
+  constructor(sessionId: string, text: string, turnCount: number) {
+    super(
+      'not_found',
+      `No user message of the current branch of session "${sessionId}" (${turnCount} turns) contains ${JSON.stringify(text)}. ` +
+        'Nothing was created; look for the turn with findTurns, or branch from a turn number with createBranchFromTurn.',
+    )
+    this.text = text
   }
 }
 

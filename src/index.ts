@@ -4,6 +4,8 @@
 
 // Errors every layer throws.
 export {
+  HistoryOperationConflictError,
+  HistorySuffixMismatchError,
   IdbAgentsError,
   InvalidArgumentError,
   InvalidExportError,
@@ -14,6 +16,7 @@ export {
   StorageError,
   StorageQuotaError,
   StorageUnavailableError,
+  TurnNotFoundError,
   UpgradeBlockedError,
   type IdbAgentsErrorCode,
 } from './errors.js'
@@ -30,15 +33,23 @@ export { requestPersistentStorage, storageStatus, type StorageStatus } from './s
 export type { Session, SessionSettings } from './session/session.js'
 export {
   isBranchingSession,
+  isCompactionReplaceableSession,
+  isContentBranchingSession,
   isCountingSession,
   isIndexedDBBackedSession,
   isOpenAIResponsesCompactionAwareSession,
   isPositionalSession,
   isReplaceableSession,
   isRewritableSession,
+  isSessionHistoryRewriteAwareSession,
+  isSessionHistoryTransactionAwareSession,
+  isSuffixReplaceableSession,
+  isToolUsageSession,
   isUsageTrackingSession,
   type BranchInfo,
   type BranchingSession,
+  type CompactionReplaceableSession,
+  type ContentBranchingSession,
   type CountingSession,
   type IndexedDBBackedSession,
   type OpenAIResponsesCompactionArgs,
@@ -48,8 +59,22 @@ export {
   type ReplaceableSession,
   type RewritableSession,
   type RewriteItems,
+  type SessionHistoryAppendItemsTransaction,
+  type SessionHistoryMutation,
+  type SessionHistoryReplaceFunctionCallMutation,
+  type SessionHistoryReplaceSuffixTransaction,
+  type SessionHistoryRewriteArgs,
+  type SessionHistoryRewriteAwareSession,
+  type SessionHistoryTransaction,
+  type SessionHistoryTransactionArgs,
+  type SessionHistoryTransactionAwareSession,
+  type SuffixReplaceableSession,
+  type SuffixReplacement,
+  type ToolUsageSession,
   type UsageTrackingSession,
 } from './session/capabilities.js'
+export type { ToolUsage } from './session/tool-usage.js'
+export { applySessionHistoryMutations } from './session/history.js'
 export {
   isSealedBranchNamesSession,
   isTitledSession,

@@ -97,6 +97,21 @@ describe('error messages, as people read them', () => {
       await store.replaceItems([{ ...envelope!, ct: `${String((envelope as unknown as { ct: string }).ct).slice(0, -4)}AAAA` } as AgentItem])
       await new EncryptedSession(store, { key }).getItems()
     }],
+    ['an operation id reused with another transaction', async () => {
+      const session = new MemorySession()
+      await session.applyHistoryTransaction({ operationId: 'op', transaction: { type: 'append_items', items: [{ role: 'user', content: 'a' }] } })
+      await session.applyHistoryTransaction({ operationId: 'op', transaction: { type: 'append_items', items: [{ role: 'user', content: 'b' }] } })
+    }],
+    ['a history suffix that does not match', () =>
+      new MemorySession().applyHistoryTransaction({ operationId: 'op', transaction: { type: 'replace_suffix', expectedSuffix: [{ role: 'user', content: 'a' }], replacement: [] } })],
+    ['a history transaction with unknown fields', () =>
+      new MemorySession().applyHistoryTransaction({ operationId: 'op', transaction: { type: 'append_items', items: [], more: 1 } as never })],
+    ['a history transaction that is not an object', () => new MemorySession().applyHistoryTransaction({ operationId: 'op', transaction: null as never })],
+    ['no turn holding the text', async () => {
+      const session = new MemorySession()
+      await session.addItems([{ role: 'user', content: 'hello' }])
+      await session.createBranchFromContent('goodbye')
+    }],
     ['a damaged database', async () => {
       const session = new IndexedDBSession('wording', { dbName: `wording-${Math.random()}` })
       await session.switchToBranch(7 as unknown as string)

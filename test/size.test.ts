@@ -14,13 +14,19 @@ describe('bundle size (min + gzip)', () => {
     // 17 → 19 KB (18.1 measured): freeing space at a full quota (a delete-only fallback and
     // the rule for rows deleted ahead of their record, src/idb/free-space.ts and settle.ts).
     // 19 → 20 KB (18.8 measured) with position-bound envelopes and sealed labels beside it.
-    ['sessions + runner (IndexedDBSession, Agent, run, tool)', chatAppEntry, 20],
+    // 20 → 21 KB (18.8 → 20.9 measured) with issue 15: @openai/agents' history transactions,
+    // mutations and compaction replacement on IndexedDBSession (schema v4 operations store),
+    // getToolUsage and createBranchFromContent, and their typed errors.
+    ['sessions + runner (IndexedDBSession, Agent, run, tool)', chatAppEntry, 21],
     // 16 → 17 KB (16.1 measured): item checks for holes, depth and `__proto__` keys, typed data loss.
     // 17 → 20 KB (16.1 → 19.1 measured) with issue 12 item 5: envelopes bound to their position
     // (checks on every read, the next position kept between writes, conflicts retried, format 2
     // upgraded in place), sealed titles and branch names, and their typed errors; → 21 KB with
-    // freeing space at a full quota (20.6 measured with both).
-    ['sessions + encryption (IndexedDBSession, EncryptedSession, KeyStore)', `export { IndexedDBSession, EncryptedSession, KeyStore } from ${JSON.stringify(srcPath('index.ts'))}`, 21],
+    // freeing space at a full quota (20.6 measured with both). 21 → 24 KB (20.6 → 23.5
+    // measured) with issue 15: history transactions on IndexedDBSession and sealed through
+    // EncryptedSession (suffix opened and compared, operation digests sealed), tool usage and
+    // branching by content on decrypted items.
+    ['sessions + encryption (IndexedDBSession, EncryptedSession, KeyStore)', `export { IndexedDBSession, EncryptedSession, KeyStore } from ${JSON.stringify(srcPath('index.ts'))}`, 24],
   ]
   for (const [use, entry, ceiling] of uses) {
     it(`${use} stays under ${ceiling} KB without openai/zod`, async () => {
@@ -32,10 +38,12 @@ describe('bundle size (min + gzip)', () => {
   // Raised from 25 KB when encryption and long-conversation sessions joined the entry, and
   // to 32 KB with multi-tab sync and in-place rewrites (30.1 KB measured then); to 36 KB
   // (31.8 → 35.4 measured) with position-bound envelopes and sealed titles (issue 12 item 5);
-  // to 38 KB with freeing space at a full quota beside them (37.1 KB measured with both).
-  it('the whole library entry without openai/zod stays under 38 KB', async () => {
+  // to 38 KB with freeing space at a full quota beside them (37.1 KB measured with both);
+  // to 41 KB (37.1 → 40.3 measured) with issue 15's history transactions, mutations,
+  // compaction replacement, tool usage and branching by content on every session kind.
+  it('the whole library entry without openai/zod stays under 41 KB', async () => {
     const { gzipBytes } = await bundleSize(libraryEntry, ['openai', 'zod'])
-    expect(kb(gzipBytes)).toBeLessThanOrEqual(38)
+    expect(kb(gzipBytes)).toBeLessThanOrEqual(41)
   })
 
   it('an app using only sessions ships no runner, no openai and no zod classic', async () => {
@@ -44,8 +52,10 @@ describe('bundle size (min + gzip)', () => {
       expect(code, identifier).not.toContain(identifier)
     }
     // 15 → 16 KB (15.3 measured): freeing space at a full quota; → 17 KB (16.1 measured) with
-    // IndexedDBSession's positional append, sealed titles and branch names beside it.
-    expect(kb(gzipBytes)).toBeLessThanOrEqual(17)
+    // IndexedDBSession's positional append, sealed titles and branch names beside it; → 19 KB
+    // (16.1 → 18.4 measured) with issue 15: history transactions, mutations and compaction
+    // replacement on MemorySession and IndexedDBSession, tool usage, branching by content.
+    expect(kb(gzipBytes)).toBeLessThanOrEqual(19)
   })
 
   it('the runner test tools of idb-agents/testing are browser-safe: no node:http server inside', async () => {

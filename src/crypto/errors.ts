@@ -33,8 +33,8 @@ export class WrongKeyError extends IdbAgentsError {
  */
 export type DecryptionFailure = 'authentication' | 'malformed' | 'unsupported_version' | 'plaintext_rejected' | 'out_of_place'
 
-/** What a {@link DecryptionError} names when it is not an item: a session title or a branch name. */
-export type SealedLabelKind = 'title' | 'branch-name'
+/** What a {@link DecryptionError} names when it is not an item: a session title, a branch name, or the sealed record of a history operation. */
+export type SealedLabelKind = 'title' | 'branch-name' | 'operation'
 
 /**
  * A stored item failed to decrypt. Names the item: its index in the window that was read
@@ -69,6 +69,8 @@ export class DecryptionError extends IdbAgentsError {
   readonly label: SealedLabelKind | undefined
   /** The branch whose name failed (`label: 'branch-name'`). */
   readonly branchId: string | undefined
+  /** The history operation whose sealed record failed (`label: 'operation'`, see `applyHistoryTransaction`). */
+  readonly operationId: string | undefined
 
   constructor(details: {
     sessionId: string
@@ -78,7 +80,7 @@ export class DecryptionError extends IdbAgentsError {
     keyId?: string | undefined
     writtenAt?: number | undefined
     position?: { expected: number; found: number } | undefined
-    label?: { kind: SealedLabelKind; branchId?: string | undefined } | undefined
+    label?: { kind: SealedLabelKind; branchId?: string | undefined; operationId?: string | undefined } | undefined
     cause?: unknown
   }) {
     const { sessionId, index, windowSize, reason, keyId, writtenAt, position, label } = details
@@ -89,9 +91,13 @@ export class DecryptionError extends IdbAgentsError {
         ? `Item ${index} of ${windowSize} read from session "${sessionId}"${when}${key}`
         : label.kind === 'title'
           ? `The title of session "${sessionId}"${key}`
-          : `The name of branch "${label.branchId ?? '?'}" of session "${sessionId}"${key}`
+          : label.kind === 'operation'
+            ? `The record of history operation "${label.operationId ?? '?'}" of session "${sessionId}"${key}`
+            : `The name of branch "${label.branchId ?? '?'}" of session "${sessionId}"${key}`
     const next =
-      label !== undefined
+      label?.kind === 'operation'
+        ? 'Nothing was changed; the operation cannot be confirmed as applied, so it is refused rather than applied twice.'
+        : label !== undefined
         ? 'Nothing was changed; set it again to replace it.'
         : reason === 'out_of_place'
           ? 'Nothing was returned or changed. Restore the session from an export or another device, or delete it.'
@@ -107,6 +113,7 @@ export class DecryptionError extends IdbAgentsError {
     this.foundPosition = position?.found
     this.label = label?.kind
     this.branchId = label?.branchId
+    this.operationId = label?.operationId
   }
 }
 

@@ -4,7 +4,8 @@
 // and the appender that keeps the next position.
 import { InvalidArgumentError } from '../errors.js'
 import type { AgentItem } from '../items/types.js'
-import type { BranchingSession, UsageTrackingSession } from '../session/capabilities.js'
+import type { BranchingSession, ContentBranchingSession, ToolUsageSession, UsageTrackingSession } from '../session/capabilities.js'
+import { assertSearchText, toolUsageOf, turnWithUserText } from '../session/tool-usage.js'
 import { isSealedBranchNamesSession, type TitledSession } from '../session/labels.js'
 import type { Session } from '../session/session.js'
 import type { UsageTotals } from '../session/usage.js'
@@ -37,8 +38,11 @@ export interface SessionCore {
   append(items: unknown[], usage: UsageTotals | undefined): Promise<void>
 }
 
-/** The branching methods of an `EncryptedSession`, over `inner`'s. */
-export function branchingMethods<TItem>(core: SessionCore, inner: BranchingSession<AgentItem>): Omit<BranchingSession<TItem>, keyof Session<TItem>> {
+/** The branching methods of an `EncryptedSession`, over `inner`'s: with tool usage and branching by content, on decrypted items. */
+export function branchingMethods<TItem>(
+  core: SessionCore,
+  inner: BranchingSession<AgentItem>,
+): Omit<ContentBranchingSession<TItem> & ToolUsageSession<TItem>, keyof Session<TItem>> {
   const branch = async () => {
     const raw = await core.afterWrites(() => inner.getTimedItems())
     const policy = core.policy()
@@ -60,7 +64,11 @@ export function branchingMethods<TItem>(core: SessionCore, inner: BranchingSessi
       core.appender.invalidate()
       return change()
     })
-  return {
+  const opened = async () => {
+    const { inspected, policy, misplaced } = await branch()
+    return pickItems<unknown>(inspected, policy, misplaced)
+  }
+  const methods: Omit<BranchingSession<TItem>, keyof Session<TItem>> = {
     getTurns: async () => (await turns()).map(({ info }) => info),
     findTurns: async (text) => {
       if (typeof text !== 'string') throw new InvalidArgumentError(`findTurns expects a string, got ${typeof text}`)
@@ -92,6 +100,15 @@ export function branchingMethods<TItem>(core: SessionCore, inner: BranchingSessi
     deleteBranch: (branchId) => branchChange(() => inner.deleteBranch(branchId)),
     listBranches: () => core.afterWrites(async () => openBranchNames(await inner.listBranches(), core.options.keys, core.sessionId, skip())),
     getCurrentBranchId: () => core.afterWrites(() => inner.getCurrentBranchId()),
+  }
+  return {
+    ...methods,
+    getToolUsage: async () => toolUsageOf(await opened()),
+    createBranchFromContent: async (text, name) => {
+      assertSearchText(text)
+      // Found on decrypted items, then branched as createBranchFromTurn does (the name sealed).
+      return methods.createBranchFromTurn(turnWithUserText(core.sessionId, await opened(), text), name)
+    },
   }
 }
 

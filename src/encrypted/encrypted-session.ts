@@ -11,13 +11,22 @@ import {
   isIndexedDBBackedSession,
   isReplaceableSession,
   isUsageTrackingSession,
+  isSuffixReplaceableSession,
   type BranchInfo,
   type BranchingSession,
+  type ContentBranchingSession,
+  type ToolUsageSession,
   type ReplaceableSession,
+  type SessionHistoryRewriteArgs,
+  type SessionHistoryTransactionArgs,
+  type SuffixReplacement,
   type UsageTrackingSession,
 } from '../session/capabilities.js'
+import { historyMethods } from '../session/history.js'
+import { suffixMethods } from './history-ops.js'
 import { isTitledSession, type TitledSession } from '../session/labels.js'
 import type { Session } from '../session/session.js'
+import type { ToolUsage } from '../session/tool-usage.js'
 import type { TimedItem, TurnInfo, TurnMatch } from '../session/turns.js'
 import type { RunUsageSource, UsageTotals } from '../session/usage.js'
 import { SerialQueue } from '../sync/serial-queue.js'
@@ -37,7 +46,7 @@ export type { EncryptedTitles } from './capability-methods.js'
  * usage tracking, `replaceItems` and titles exactly when `TInner` has them. The type
  * {@link EncryptedSession.wrap} returns.
  */
-export type EncryptedCapabilities<TInner, TItem> = (TInner extends BranchingSession<AgentItem> ? BranchingSession<TItem> : unknown) &
+export type EncryptedCapabilities<TInner, TItem> = (TInner extends BranchingSession<AgentItem> ? ContentBranchingSession<TItem> & ToolUsageSession<TItem> : unknown) &
   (TInner extends UsageTrackingSession<AgentItem> ? UsageTrackingSession<TItem> : unknown) &
   (TInner extends ReplaceableSession<AgentItem> ? ReplaceableSession<TItem> : unknown) &
   (TInner extends TitledSession<AgentItem> ? EncryptedTitles : unknown)
@@ -123,6 +132,18 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
    *   `SealedBranchNamesSession`) and a name is given.
    */
   readonly createBranchFromTurn?: (turn: number, name?: string) => Promise<string>
+  /**
+   * See `ContentBranchingSession.createBranchFromContent`: the turn is found on decrypted
+   * user messages (the whole branch is read and decrypted), then branched as
+   * {@link EncryptedSession.createBranchFromTurn}. Present with branching.
+   * @throws `TurnNotFoundError` when no user message contains `text`; {@link DecryptionError}, {@link WrongKeyError} as `getItems()`.
+   */
+  readonly createBranchFromContent?: (text: string, name?: string) => Promise<string>
+  /**
+   * Tool calls of the current branch per tool name per turn (see `ToolUsageSession`),
+   * counted on decrypted items (tool names are sealed). Present with branching.
+   */
+  readonly getToolUsage?: () => Promise<ToolUsage[]>
   /** See {@link BranchingSession.switchToBranch}; passes through. */
   readonly switchToBranch?: (branchId: string) => Promise<void>
   /**
@@ -169,6 +190,27 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
    *   `onUndecryptable: 'skip'`, `undefined` instead).
    */
   readonly getTitle?: () => Promise<string | undefined>
+  /**
+   * Applies an `append_items` or `replace_suffix` transaction once per operation id (see
+   * `SessionHistoryTransactionAwareSession`): the expected suffix is compared with the
+   * decrypted newest items, the replacement sealed at the positions it takes, and the
+   * underlying session replaces exactly the envelopes that were read and records the
+   * operation id with a sealed digest of the transaction, in one write. Present when the
+   * underlying session has `replaceSuffix` and counts (IndexedDBSession, MemorySession) and
+   * neither `ttl` nor `onUndecryptable: 'skip'` is set.
+   * @throws `HistoryOperationConflictError`, `HistorySuffixMismatchError`,
+   *   {@link InvalidArgumentError}, {@link InvalidItemError}; {@link WrongKeyError},
+   *   {@link DecryptionError} when a stored item or operation digest does not open. Nothing is changed then.
+   */
+  readonly applyHistoryTransaction?: (args: SessionHistoryTransactionArgs<TItem>, runContext?: unknown) => Promise<void>
+  /** See `SessionHistoryRewriteAwareSession.applyHistoryMutations`; present with `applyHistoryTransaction`. */
+  readonly applyHistoryMutations?: (args: SessionHistoryRewriteArgs<TItem>) => Promise<void>
+  /** See `CompactionReplaceableSession.replaceHistoryWithCompaction`, sealed; present with `applyHistoryTransaction`. */
+  readonly replaceHistoryWithCompaction?: (items: TItem[], runContext?: unknown) => Promise<void>
+  /** See `SuffixReplaceableSession.replaceSuffix`, on plaintext; present with `applyHistoryTransaction`. */
+  readonly replaceSuffix?: (change: SuffixReplacement<TItem>) => Promise<boolean>
+  /** See `SuffixReplaceableSession.getHistoryOperation`: the digest, opened; present with `applyHistoryTransaction`. */
+  readonly getHistoryOperation?: (operationId: string) => Promise<string | undefined>
   readonly #inner: Session<AgentItem>
   readonly #options: ResolvedOptions
   readonly #queue = new SerialQueue()
@@ -203,6 +245,15 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
     if (isTitledSession(underlying)) Object.assign(this, titleMethods(core, underlying))
     if (isCountingSession(underlying) && this.#options.ttl === undefined && this.#options.onUndecryptable === 'throw') {
       this.getItemCount = () => this.#afterWrites(() => underlying.getItemCount())
+      if (isSuffixReplaceableSession(underlying)) {
+        const suffix = suffixMethods<TItem>(core, underlying)
+        const history = historyMethods<TItem>({ ...suffix, sessionId: this.sessionId, getSessionId: () => this.getSessionId(), getItems: (limit) => this.getItems(limit), addItems: (items) => this.addItems(items), popItem: () => this.popItem(), clearSession: () => this.clearSession() })
+        Object.assign(this, suffix, {
+          applyHistoryTransaction: (args: SessionHistoryTransactionArgs<TItem>) => history.applyHistoryTransaction(args),
+          applyHistoryMutations: history.applyHistoryMutations,
+          replaceHistoryWithCompaction: (items: TItem[]) => history.replaceHistoryWithCompaction(items),
+        })
+      }
     }
   }
 

@@ -1,7 +1,7 @@
 import { IdbAgentsError, InvalidArgumentError, messageOf } from '../errors.js'
 import { copySealedLabel, type SealedLabel } from '../session/labels.js'
 import { toLocation, withDatabase, type DatabaseOptions } from './database.js'
-import { currentBranch, readRows, sessionBound, toSessionInfo, type SessionInfo } from './records.js'
+import { currentBranch, readRows, operationsBound, sessionBound, toSessionInfo, type SessionInfo } from './records.js'
 import { findInTurns, type TurnMatch } from '../session/turns.js'
 import { newEtag, SESSION_STORES, SESSIONS_DB, type SessionRecord } from './schema.js'
 import { settleRecord } from './settle.js'
@@ -121,6 +121,7 @@ export async function deleteSession(sessionId: string, options: DatabaseOptions 
         tx.objectStore('sessions').delete(sessionId),
         tx.objectStore('items').delete(sessionBound(sessionId)),
         tx.objectStore('usage').delete(sessionBound(sessionId)),
+        tx.objectStore('operations').delete(operationsBound(sessionId)),
         tx.done,
       ])
     })

@@ -3,7 +3,7 @@ import { InvalidExportError, messageOf, SessionExistsError } from '../errors.js'
 import { toStoredItems } from '../items/validate.js'
 import { toLocation, withDatabase, type DatabaseOptions } from './database.js'
 import { settleRecord } from './settle.js'
-import { putBranch, sessionBound, toSessionInfo, type SessionInfo } from './records.js'
+import { operationsBound, putBranch, sessionBound, toSessionInfo, type SessionInfo } from './records.js'
 import { MAIN_BRANCH, newEtag, SESSION_STORES, SESSIONS_DB, type BranchRecord, type ItemRecord, type SessionRecord } from './schema.js'
 import { assertSessionId } from '../session/session.js'
 import { isUserMessage } from '../items/predicates.js'
@@ -95,7 +95,8 @@ const documentSchema = z.object({
 /**
  * Exports a stored session, every branch included, as a JSON-ready document. Save it as
  * a file with `new Blob([JSON.stringify(doc)], { type: 'application/json' })` and a
- * download link; bring it back with {@link importSession}.
+ * download link; bring it back with {@link importSession}. The operation ids of applied
+ * history transactions (`applyHistoryTransaction`) are not exported: see {@link importSession}.
  *
  * @returns `undefined` when the session has never been written
  */
@@ -263,6 +264,11 @@ function referenceProblems(branches: ReadonlyMap<string, BranchRecord>, currentB
  * Imports a document made by {@link exportSession} (parsed from JSON) in one
  * transaction: all of it or, on any problem, nothing.
  *
+ * Exports carry history, branches and usage, not the operation ids of applied history
+ * transactions (`applyHistoryTransaction`): they are a runner's bookkeeping of its pending
+ * writes, not conversation. An imported session (and one replaced by an import) starts with
+ * none, so resume a `RunState` on the session it was created with, not on an imported copy.
+ *
  * @throws {@link InvalidExportError} for a malformed, truncated, inconsistent or
  *   newer-version document; {@link SessionExistsError} when the id is taken and `replace`
  *   is not set.
@@ -280,6 +286,8 @@ export async function importSession(doc: unknown, options: ImportSessionOptions 
       pending.push(
         tx.objectStore('items').delete(sessionBound(id)),
         tx.objectStore('usage').delete(sessionBound(id)),
+        // A replaced session's applied operation ids belong to the history being replaced.
+        tx.objectStore('operations').delete(operationsBound(id)),
         tx.objectStore('sessions').put(record),
         ...items.map((row) => tx.objectStore('items').add(row)),
         ...usage.map((row) => tx.objectStore('usage').add({ sessionId: id, ...row })),

@@ -7,14 +7,26 @@ import {
   assertTurn,
   checkedRewrite,
   type BranchInfo,
+  type CompactionReplaceableSession,
+  type ContentBranchingSession,
   type IndexedDBBackedSession,
   type IndexedDBLocation,
   type PositionalSession,
   type ReplaceableSession,
   type RewritableSession,
   type RewriteItems,
+  type SessionHistoryRewriteArgs,
+  type SessionHistoryRewriteAwareSession,
+  type SessionHistoryTransactionArgs,
+  type SessionHistoryTransactionAwareSession,
+  type SuffixReplaceableSession,
+  type SuffixReplacement,
+  type ToolUsageSession,
   type UsageTrackingSession,
 } from '../session/capabilities.js'
+import { assertSearchText, toolUsageOf, turnWithUserText, type ToolUsage } from '../session/tool-usage.js'
+import { historyMethods, type HistoryMethods } from '../session/history.js'
+import { suffixMutation } from './suffix.js'
 import { assertNewBranchId, copySealedLabel, type SealedBranchNamesSession, type SealedLabel, type TitledSession } from '../session/labels.js'
 import { assertSessionId, resolveLimit, type SessionSettings } from '../session/session.js'
 import { findInTurns, listTurns, type TimedItem, type TurnInfo, type TurnMatch } from '../session/turns.js'
@@ -29,6 +41,7 @@ import {
   currentBranch,
   dropNewest,
   findBranch,
+  forgetOperations,
   forkBranch,
   OUTSIDE_TURNS_SEQ,
   readRows,
@@ -89,7 +102,13 @@ export class IndexedDBSession<TItem = AgentItem>
     UsageTrackingSession<TItem>,
     IndexedDBBackedSession<TItem>,
     PositionalSession<TItem>,
-    TitledSession<TItem>
+    TitledSession<TItem>,
+    SessionHistoryTransactionAwareSession<TItem>,
+    SessionHistoryRewriteAwareSession<TItem>,
+    CompactionReplaceableSession<TItem>,
+    SuffixReplaceableSession<TItem>,
+    ToolUsageSession<TItem>,
+    ContentBranchingSession<TItem>
 {
   readonly sessionId: string
   /** The database this session lives in. */
@@ -103,6 +122,7 @@ export class IndexedDBSession<TItem = AgentItem>
   readonly #durability: IDBTransactionDurability
   /** The session record as this instance last read or wrote it (see `#write`). */
   #seen: SessionRecord | undefined
+  readonly #history: HistoryMethods<TItem> = historyMethods<TItem>(this)
 
   /**
    * @param sessionId - isolates this conversation, e.g. `user_123`
@@ -181,7 +201,13 @@ export class IndexedDBSession<TItem = AgentItem>
     await this.#write(
       'clear',
       `clearing session "${this.sessionId}"`,
-      (tx, existing, now) => (existing ? clearBranch(tx, existing, now) : undefined),
+      (tx, existing, now) => {
+        if (!existing) return undefined
+        const cleared = clearBranch(tx, existing, now)
+        // Operation ids applied on this branch go with its items, as in @openai/agents' MemorySession.
+        cleared.requests.push(forgetOperations(tx, existing.id, existing.currentBranchId))
+        return cleared
+      },
       { kind: 'clear' },
     )
   }
@@ -195,6 +221,44 @@ export class IndexedDBSession<TItem = AgentItem>
       const appended = appendItems(tx, this.sessionId, existing, stored, now)
       return { record: appended.record, requests: [...(cleared?.requests ?? []), ...appended.requests] }
     })
+  }
+
+  /**
+   * Applies an `append_items` or `replace_suffix` transaction once per operation id, the
+   * change and the operation id in one IndexedDB transaction (see
+   * {@link SessionHistoryTransactionAwareSession}). Operation ids are kept in the `operations`
+   * store (schema version 4) until the branch they were applied on is cleared
+   * (`clearSession`) or deleted, or the session is deleted; `popItem` and `replaceItems`
+   * keep them. `exportSession` does not carry them.
+   */
+  applyHistoryTransaction(args: SessionHistoryTransactionArgs<TItem>, _runContext?: unknown): Promise<void> {
+    return this.#history.applyHistoryTransaction(args)
+  }
+
+  /** See {@link SessionHistoryRewriteAwareSession.applyHistoryMutations}: one transaction, checked against a fresh read. */
+  applyHistoryMutations(args: SessionHistoryRewriteArgs<TItem>): Promise<void> {
+    return this.#history.applyHistoryMutations(args)
+  }
+
+  /** See {@link CompactionReplaceableSession.replaceHistoryWithCompaction}: one transaction. */
+  replaceHistoryWithCompaction(items: TItem[], _runContext?: unknown): Promise<void> {
+    return this.#history.replaceHistoryWithCompaction(items)
+  }
+
+  /** See {@link SuffixReplaceableSession.replaceSuffix}: the check, the change and the operation id in one transaction. */
+  async replaceSuffix(change: SuffixReplacement<TItem>): Promise<boolean> {
+    const stored = { ...change, expectedSuffix: toStoredItems(change.expectedSuffix), replacement: toStoredItems(change.replacement) }
+    const outcome = { applied: false }
+    await this.#write('replace', `changing the newest items of session "${this.sessionId}"`, suffixMutation(this.sessionId, stored, outcome))
+    return outcome.applied
+  }
+
+  /** See {@link SuffixReplaceableSession.getHistoryOperation}. */
+  async getHistoryOperation(operationId: string): Promise<string | undefined> {
+    const found = await withDatabase(this.#location, SESSIONS_DB, `reading operation "${operationId}" of session "${this.sessionId}"`, (db) =>
+      db.get('operations', [this.sessionId, operationId]),
+    )
+    return found?.fingerprint
   }
 
   async rewriteItems(rewrite: RewriteItems<TItem>): Promise<void> {
@@ -250,6 +314,28 @@ export class IndexedDBSession<TItem = AgentItem>
       return forked.change
     })
     return branchId
+  }
+
+  /**
+   * See {@link ContentBranchingSession.createBranchFromContent}: the search and the new
+   * branch in one transaction, so the turn found is the turn branched from.
+   */
+  async createBranchFromContent(text: string, name?: string): Promise<string> {
+    assertSearchText(text)
+    let branchId = ''
+    await this.#write('branch', `branching session "${this.sessionId}" at the turn holding ${JSON.stringify(text)}`, async (tx, existing, now) => {
+      const rows = existing ? await readRows(tx, existing, currentBranch(existing).ranges) : []
+      const turn = turnWithUserText(this.sessionId, rows.map((row) => row.item), text)
+      const forked = await forkBranch(tx, existing!, turn, name ?? `turn-${turn}`, now)
+      branchId = forked.branchId
+      return forked.change
+    })
+    return branchId
+  }
+
+  /** See {@link ToolUsageSession.getToolUsage}. */
+  async getToolUsage(): Promise<ToolUsage[]> {
+    return toolUsageOf((await this.#readBranch()).map((entry) => entry.item))
   }
 
   /** Creates a branch with a caller-chosen id and a sealed name; see {@link SealedBranchNamesSession.createSealedBranch}. */

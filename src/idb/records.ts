@@ -128,6 +128,20 @@ export function sessionBound(sessionId: string): IDBKeyRange {
   return IDBKeyRange.bound([sessionId, -Infinity], [sessionId, Infinity])
 }
 
+/** Every key of the `operations` store of one session (operation ids are strings; `[]` sorts after them). */
+export function operationsBound(sessionId: string): IDBKeyRange {
+  return IDBKeyRange.bound([sessionId], [sessionId, []])
+}
+
+/** Deletes the operation ids recorded on one branch (it is being emptied or deleted). */
+export function forgetOperations(tx: WriteTransaction, sessionId: string, branchId: string): Promise<unknown> {
+  const store = tx.objectStore('operations')
+  return store
+    .index('byBranch')
+    .getAllKeys(IDBKeyRange.only([sessionId, branchId]))
+    .then((keys) => Promise.all(keys.map((key) => store.delete(key))))
+}
+
 /** Sequence numbers past every branch's end are unused: hand them out again. */
 function settleNextSeq(record: SessionRecord): void {
   let max = 0
@@ -272,6 +286,7 @@ export function removeBranch(tx: WriteTransaction, record: SessionRecord, branch
   }
   const branch = branchOf(record, branchId)
   const requests = deleteUnshared(tx, record, branch, branch.ranges)
+  requests.push(forgetOperations(tx, record.id, branchId))
   delete record.branches[branchId]
   for (const child of Object.values(record.branches)) {
     if (child.parentId === branchId) child.parentId = branch.parentId

@@ -75,6 +75,21 @@ export interface UsageRecord {
   totalTokens: number
 }
 
+/**
+ * An applied history transaction (object store `operations`, key `[sessionId, operationId]`,
+ * schema version 4): written in the same transaction as the change it records, so a retry
+ * of the same operation id is recognised (see `SessionHistoryTransactionAwareSession`).
+ */
+export interface OperationRecord {
+  sessionId: string
+  operationId: string
+  /** The branch it was applied on: clearing or deleting that branch forgets it. */
+  branchId: string
+  /** The transaction's canonical JSON (sealed digest for `EncryptedSession`), compared on a retry. */
+  fingerprint: string
+  createdAt: number
+}
+
 /** The typed schema of an idb-agents database, for `idb`. */
 export interface AgentsDB extends DBSchema {
   sessions: {
@@ -91,19 +106,24 @@ export interface AgentsDB extends DBSchema {
     key: [string, number]
     value: UsageRecord
   }
+  operations: {
+    key: [string, string]
+    value: OperationRecord
+    indexes: { byBranch: [string, string] }
+  }
 }
 
 export type AgentsDatabase = IDBPDatabase<AgentsDB>
 export type AgentsTransaction<Mode extends IDBTransactionMode> = IDBPTransaction<
   AgentsDB,
-  ['sessions', 'items', 'usage'],
+  ['sessions', 'items', 'usage', 'operations'],
   Mode
 >
 /** The stores every session transaction spans. */
-export const SESSION_STORES = ['sessions', 'items', 'usage'] as const
+export const SESSION_STORES = ['sessions', 'items', 'usage', 'operations'] as const
 
 /** The schema version this code writes. Bump it together with a new step in {@link migrate}. */
-export const SCHEMA_VERSION = 2
+export const SCHEMA_VERSION = 4
 
 export const MAIN_BRANCH = 'main'
 
@@ -129,6 +149,14 @@ export async function migrate(
     transaction.objectStore('items').createIndex('byTurn', ['sessionId', 'turn'])
     db.createObjectStore('usage', { keyPath: ['sessionId', 'seq'] })
     if (oldVersion >= 1) await numberTurns(transaction)
+  }
+  if (oldVersion < 4 && newVersion >= 4) {
+    // v4: operation ids of applied history transactions. A new store only: every item,
+    // branch and usage row stays as it is. Self-contained: it assumes no store of v3.
+    if (!db.objectStoreNames.contains('operations')) {
+      const operations = db.createObjectStore('operations', { keyPath: ['sessionId', 'operationId'] })
+      operations.createIndex('byBranch', ['sessionId', 'branchId'])
+    }
   }
 }
 

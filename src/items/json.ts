@@ -6,8 +6,8 @@ export function sameJson(a: unknown, b: unknown): boolean {
   return a === b || canonicalJson(a) === canonicalJson(b)
 }
 
-/** JSON with every object's keys sorted. */
-function canonicalJson(value: unknown): string | undefined {
+/** JSON with every object's keys sorted: equal for values {@link sameJson} calls the same. */
+export function canonicalJson(value: unknown): string | undefined {
   return JSON.stringify(value, (_key, entry: unknown) => {
     if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return entry
     const sorted: Record<string, unknown> = {}

@@ -7,6 +7,7 @@ import { toStoredItems } from '../items/validate.js'
 import type { SealedLabel } from './labels.js'
 import type { Session } from './session.js'
 import type { TimedItem, TurnInfo, TurnMatch } from './turns.js'
+import type { ToolUsage } from './tool-usage.js'
 import type { RequestUsage, RunUsageSource, UsageTotals } from './usage.js'
 
 /**
@@ -324,4 +325,190 @@ export function assertPosition(position: unknown): asserts position is number {
   if (typeof position !== 'number' || !Number.isSafeInteger(position) || position < 0) {
     throw new InvalidArgumentError(`position must be a non-negative integer, got ${String(position)}`)
   }
+}
+
+/** `@openai/agents`' `replace_function_call` mutation: the function call with `callId` becomes `replacement`. */
+export interface SessionHistoryReplaceFunctionCallMutation<TItem = AgentItem> {
+  type: 'replace_function_call'
+  /** The call id of the stored `function_call` (its `callId`, or `call_id` in the API's wire names). */
+  callId: string
+  /** The `function_call` item stored in its place. */
+  replacement: TItem
+}
+
+/** A change of stored items in place (`@openai/agents`' `SessionHistoryMutation`). */
+export type SessionHistoryMutation<TItem = AgentItem> = SessionHistoryReplaceFunctionCallMutation<TItem>
+
+/** What {@link SessionHistoryRewriteAwareSession.applyHistoryMutations} takes. */
+export interface SessionHistoryRewriteArgs<TItem = AgentItem> {
+  mutations: SessionHistoryMutation<TItem>[]
+}
+
+/**
+ * A session whose stored items can be changed in place (`@openai/agents`' name): the
+ * runner's `replace_function_call`, for a tool call whose arguments were rewritten.
+ */
+export interface SessionHistoryRewriteAwareSession<TItem = AgentItem> extends Session<TItem> {
+  /**
+   * Applies `mutations` in order to the current branch, all or nothing. `replace_function_call`
+   * puts `replacement` where the first `function_call` with that call id is and drops later
+   * ones with the same id; a call id that is not stored changes nothing. Items before the
+   * first changed one keep their times and turn usage; the changed one and those after it
+   * are stored again (as a `replace_suffix` would).
+   * @throws {@link InvalidArgumentError} for a malformed mutation; `InvalidItemError` for a
+   *   replacement that is not a plain-JSON `function_call`; {@link HistorySuffixMismatchError}
+   *   when another writer changed the history meanwhile. Nothing is changed then.
+   */
+  applyHistoryMutations(args: SessionHistoryRewriteArgs<TItem>): Promise<void>
+}
+
+/** `@openai/agents`' `append_items` history transaction. */
+export interface SessionHistoryAppendItemsTransaction<TItem = AgentItem> {
+  type: 'append_items'
+  items: TItem[]
+}
+
+/** `@openai/agents`' `replace_suffix` history transaction: the newest `expectedSuffix.length` items become `replacement`. */
+export interface SessionHistoryReplaceSuffixTransaction<TItem = AgentItem> {
+  type: 'replace_suffix'
+  /** The newest items of the current branch as the caller last saw them (compared as JSON). */
+  expectedSuffix: TItem[]
+  replacement: TItem[]
+}
+
+/** One atomic change of history (`@openai/agents`' `SessionHistoryTransaction`). */
+export type SessionHistoryTransaction<TItem = AgentItem> = SessionHistoryAppendItemsTransaction<TItem> | SessionHistoryReplaceSuffixTransaction<TItem>
+
+/** What {@link SessionHistoryTransactionAwareSession.applyHistoryTransaction} takes. */
+export interface SessionHistoryTransactionArgs<TItem = AgentItem> {
+  /** A non-empty id that stays the same when this transaction is retried. */
+  operationId: string
+  transaction: SessionHistoryTransaction<TItem>
+}
+
+/**
+ * A session that applies history changes atomically and idempotently per operation id
+ * (`@openai/agents`' `SessionHistoryTransactionAwareSession`). The SDK's runner keeps a
+ * pending write in its `RunState` and resumes it safely only on such a session.
+ *
+ * Implementations must store the operation id together with the change (one IndexedDB
+ * transaction here), so that:
+ * - the same operation id with the same transaction (compared as JSON) is a no-op;
+ * - the same operation id with another transaction is a {@link HistoryOperationConflictError};
+ * - a `replace_suffix` whose `expectedSuffix` is not the newest items of the current
+ *   branch is a {@link HistorySuffixMismatchError};
+ * and in every failure nothing stored changes and the operation id is not recorded.
+ */
+export interface SessionHistoryTransactionAwareSession<TItem = AgentItem> extends Session<TItem> {
+  /**
+   * Applies `args.transaction` to the current branch once per `args.operationId`.
+   * @param runContext - the SDK runner's run context; not needed by idb-agents' stores, ignored
+   * @throws {@link HistoryOperationConflictError}, {@link HistorySuffixMismatchError};
+   *   {@link InvalidArgumentError} for an empty operation id, an unknown transaction type or
+   *   fields; `InvalidItemError` for items that are not plain JSON. Nothing is changed then.
+   */
+  applyHistoryTransaction(args: SessionHistoryTransactionArgs<TItem>, runContext?: unknown): Promise<void>
+}
+
+/**
+ * A session that can replace its history with a compaction item and what follows it, in one
+ * step (`@openai/agents`' optional `replaceHistoryWithCompaction`): the runner then does not
+ * fall back to clearing and re-adding.
+ */
+export interface CompactionReplaceableSession<TItem = AgentItem> extends Session<TItem> {
+  /**
+   * Replaces the current branch's items with `items`, whose first item is a `compaction`
+   * item, all or nothing.
+   * @param runContext - the SDK runner's run context; ignored
+   * @throws {@link InvalidArgumentError} when `items` is empty or does not start with a
+   *   `compaction` item; `InvalidItemError` for items that are not plain JSON. Nothing is changed then.
+   */
+  replaceHistoryWithCompaction(items: TItem[], runContext?: unknown): Promise<void>
+}
+
+/** True when `session` implements {@link SessionHistoryTransactionAwareSession}. */
+export function isSessionHistoryTransactionAwareSession<TItem>(session: Session<TItem>): session is SessionHistoryTransactionAwareSession<TItem> {
+  return hasMethod(session, 'applyHistoryTransaction')
+}
+
+/** True when `session` implements {@link SessionHistoryRewriteAwareSession}. */
+export function isSessionHistoryRewriteAwareSession<TItem>(session: Session<TItem>): session is SessionHistoryRewriteAwareSession<TItem> {
+  return hasMethod(session, 'applyHistoryMutations')
+}
+
+/** True when `session` implements {@link CompactionReplaceableSession}. */
+export function isCompactionReplaceableSession<TItem>(session: Session<TItem>): session is CompactionReplaceableSession<TItem> {
+  return hasMethod(session, 'replaceHistoryWithCompaction')
+}
+
+/**
+ * One replacement of the newest items of the current branch, checked in the same step as
+ * the write: what the history transactions above are built on (see {@link SuffixReplaceableSession}).
+ */
+export interface SuffixReplacement<TItem = AgentItem> {
+  /** When given, how many items the current branch must hold (else `PositionConflictError`). */
+  at?: number
+  /** The newest items of the current branch, exactly as stored (compared as JSON). */
+  expectedSuffix: TItem[]
+  /** What they are replaced with. */
+  replacement: TItem[]
+  /**
+   * Records `operationId` with `fingerprint` in the same write. An id recorded already makes
+   * the call a no-op when its fingerprint is the same, else a `HistoryOperationConflictError`.
+   */
+  operation?: { operationId: string; fingerprint: string }
+}
+
+/**
+ * A session that replaces its newest items with a check of what they are, and records
+ * operation ids, in one write: what history transactions and `EncryptedSession`'s sealed
+ * transactions are built on.
+ */
+export interface SuffixReplaceableSession<TItem = AgentItem> extends Session<TItem> {
+  /**
+   * Applies `change` to the current branch, all or nothing.
+   * @returns `false` when `change.operation` was recorded already with the same fingerprint (nothing done)
+   * @throws `HistorySuffixMismatchError`, `HistoryOperationConflictError`, `PositionConflictError`; nothing changed then
+   */
+  replaceSuffix(change: SuffixReplacement<TItem>): Promise<boolean>
+  /** The fingerprint recorded with `operationId`, `undefined` when none is. */
+  getHistoryOperation(operationId: string): Promise<string | undefined>
+}
+
+/** True when `session` implements {@link SuffixReplaceableSession}. */
+export function isSuffixReplaceableSession<TItem>(session: Session<TItem>): session is SuffixReplaceableSession<TItem> {
+  return hasMethod(session, 'replaceSuffix') && hasMethod(session, 'getHistoryOperation')
+}
+
+/** A session that counts tool calls per tool per turn (the Python SDK's `get_tool_usage`). */
+export interface ToolUsageSession<TItem = AgentItem> extends Session<TItem> {
+  /**
+   * Tool calls of the current branch counted per tool name per turn, ordered by turn (see
+   * `ToolUsage`). Reads the whole branch.
+   */
+  getToolUsage(): Promise<ToolUsage[]>
+}
+
+/** True when `session` implements {@link ToolUsageSession}. */
+export function isToolUsageSession<TItem>(session: Session<TItem>): session is ToolUsageSession<TItem> {
+  return hasMethod(session, 'getToolUsage')
+}
+
+/** A branching session that branches from a turn found by its text (the Python SDK's `create_branch_from_content`). */
+export interface ContentBranchingSession<TItem = AgentItem> extends BranchingSession<TItem> {
+  /**
+   * Creates a branch from the first turn of the current branch whose user message contains
+   * `text` (case-insensitive), as {@link BranchingSession.createBranchFromTurn} does, and
+   * makes it current.
+   * @param name - shown in branch lists; defaults to `turn-<turn>`
+   * @returns the new branch's id
+   * @throws `TurnNotFoundError` when no user message contains `text`;
+   *   {@link InvalidArgumentError} for an empty or non-string text. Nothing is created then.
+   */
+  createBranchFromContent(text: string, name?: string): Promise<string>
+}
+
+/** True when `session` implements {@link ContentBranchingSession}. */
+export function isContentBranchingSession<TItem>(session: Session<TItem>): session is ContentBranchingSession<TItem> {
+  return hasMethod(session, 'createBranchFromContent') && hasMethod(session, 'createBranchFromTurn')
 }

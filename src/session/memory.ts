@@ -1,4 +1,5 @@
-import { InvalidArgumentError, PositionConflictError } from '../errors.js'
+import { HistoryOperationConflictError, HistorySuffixMismatchError, InvalidArgumentError, PositionConflictError } from '../errors.js'
+import { sameJson } from '../items/json.js'
 import { isUserMessage } from '../items/predicates.js'
 import type { AgentItem } from '../items/types.js'
 import { toStoredItems } from '../items/validate.js'
@@ -7,12 +8,23 @@ import {
   assertTurn,
   checkedRewrite,
   type BranchInfo,
+  type CompactionReplaceableSession,
+  type ContentBranchingSession,
   type PositionalSession,
   type ReplaceableSession,
   type RewritableSession,
   type RewriteItems,
+  type SessionHistoryRewriteArgs,
+  type SessionHistoryRewriteAwareSession,
+  type SessionHistoryTransactionArgs,
+  type SessionHistoryTransactionAwareSession,
+  type SuffixReplaceableSession,
+  type SuffixReplacement,
+  type ToolUsageSession,
   type UsageTrackingSession,
 } from './capabilities.js'
+import { assertSearchText, toolUsageOf, turnWithUserText, type ToolUsage } from './tool-usage.js'
+import { historyMethods, type HistoryMethods } from './history.js'
 import { assertNewBranchId, copySealedLabel, type SealedBranchNamesSession, type SealedLabel } from './labels.js'
 import { assertSessionId, resolveLimit, type SessionSettings } from './session.js'
 import { findInTurns, listTurns, type TimedItem, type TurnInfo, type TurnMatch } from './turns.js'
@@ -56,13 +68,22 @@ export class MemorySession<TItem = AgentItem>
     RewritableSession<TItem>,
     SealedBranchNamesSession<TItem>,
     UsageTrackingSession<TItem>,
-    PositionalSession<TItem>
+    PositionalSession<TItem>,
+    SessionHistoryTransactionAwareSession<TItem>,
+    SessionHistoryRewriteAwareSession<TItem>,
+    CompactionReplaceableSession<TItem>,
+    SuffixReplaceableSession<TItem>,
+    ToolUsageSession<TItem>,
+    ContentBranchingSession<TItem>
 {
   readonly sessionId: string
   readonly #settings: SessionSettings | undefined
   readonly #branches = new Map<string, Branch>()
   #current: Branch
   #usageOutsideTurns: UsageTotals = NO_USAGE
+  /** Operation ids of applied history transactions, with the branch they were applied on. */
+  readonly #operations = new Map<string, { branch: Branch; fingerprint: string }>()
+  readonly #history: HistoryMethods<TItem> = historyMethods<TItem>(this)
 
   /**
    * @param sessionId - isolates this conversation; a random id when omitted
@@ -114,6 +135,7 @@ export class MemorySession<TItem = AgentItem>
 
   async clearSession(): Promise<void> {
     this.#current.entries = []
+    this.#forgetOperations(this.#current)
     if (this.#current.id === MAIN) this.#usageOutsideTurns = NO_USAGE
   }
 
@@ -174,6 +196,18 @@ export class MemorySession<TItem = AgentItem>
     return this.#fork(turn, id, name ?? `turn-${turn}`)
   }
 
+  /** See {@link ContentBranchingSession.createBranchFromContent}. */
+  async createBranchFromContent(text: string, name?: string): Promise<string> {
+    assertSearchText(text)
+    const turn = turnWithUserText(this.sessionId, this.#current.entries.map((entry) => entry.item), text)
+    return this.createBranchFromTurn(turn, name)
+  }
+
+  /** See {@link ToolUsageSession.getToolUsage}. */
+  async getToolUsage(): Promise<ToolUsage[]> {
+    return toolUsageOf(this.#current.entries.map((entry) => entry.item))
+  }
+
   /** Creates a branch with a caller-chosen id and a sealed name; see {@link SealedBranchNamesSession.createSealedBranch}. */
   async createSealedBranch(turn: number, branchId: string, name: SealedLabel): Promise<string> {
     assertNewBranchId(branchId, (id) => this.#branches.has(id))
@@ -228,6 +262,7 @@ export class MemorySession<TItem = AgentItem>
     }
     const branch = this.#branch(branchId)
     this.#branches.delete(branchId)
+    this.#forgetOperations(branch)
     for (const child of this.#branches.values()) if (child.parentId === branchId) child.parentId = branch.parentId
     if (this.#current === branch) this.#current = this.#branches.get(branch.parentId ?? MAIN) ?? this.#branches.get(MAIN)!
   }
@@ -275,6 +310,56 @@ export class MemorySession<TItem = AgentItem>
     assertTurn(turn, turns.length)
     const usage = turns[turn - 1]!.usage
     return usage && { ...usage }
+  }
+
+  /**
+   * Applies an `append_items` or `replace_suffix` transaction once per operation id (see
+   * {@link SessionHistoryTransactionAwareSession}); `clearSession` and `deleteBranch`
+   * forget the operation ids applied on the branch they empty.
+   */
+  applyHistoryTransaction(args: SessionHistoryTransactionArgs<TItem>, _runContext?: unknown): Promise<void> {
+    return this.#history.applyHistoryTransaction(args)
+  }
+
+  /** See {@link SessionHistoryRewriteAwareSession.applyHistoryMutations}. */
+  applyHistoryMutations(args: SessionHistoryRewriteArgs<TItem>): Promise<void> {
+    return this.#history.applyHistoryMutations(args)
+  }
+
+  /** See {@link CompactionReplaceableSession.replaceHistoryWithCompaction}. */
+  replaceHistoryWithCompaction(items: TItem[], _runContext?: unknown): Promise<void> {
+    return this.#history.replaceHistoryWithCompaction(items)
+  }
+
+  /** See {@link SuffixReplaceableSession.replaceSuffix}. */
+  async replaceSuffix(change: SuffixReplacement<TItem>): Promise<boolean> {
+    const replacement = toStoredItems(change.replacement)
+    const entries = this.#current.entries
+    const operation = change.operation
+    const recorded = operation && this.#operations.get(operation.operationId)
+    if (recorded) {
+      if (recorded.fingerprint === operation.fingerprint) return false
+      throw new HistoryOperationConflictError(this.sessionId, operation.operationId)
+    }
+    if (change.at !== undefined && change.at !== entries.length) throw new PositionConflictError(this.sessionId, change.at, entries.length)
+    const start = entries.length - change.expectedSuffix.length
+    if (start < 0 || !change.expectedSuffix.every((item, i) => sameJson(entries[start + i]!.item, item))) {
+      throw new HistorySuffixMismatchError(this.sessionId, change.expectedSuffix.length, entries.length)
+    }
+    const now = Date.now()
+    // A new array: branches forked from this one keep the entries they share.
+    this.#current.entries = [...entries.slice(0, start), ...replacement.map((item) => ({ item, createdAt: now }))]
+    if (operation) this.#operations.set(operation.operationId, { branch: this.#current, fingerprint: operation.fingerprint })
+    return true
+  }
+
+  /** See {@link SuffixReplaceableSession.getHistoryOperation}. */
+  async getHistoryOperation(operationId: string): Promise<string | undefined> {
+    return this.#operations.get(operationId)?.fingerprint
+  }
+
+  #forgetOperations(branch: Branch): void {
+    for (const [id, recorded] of this.#operations) if (recorded.branch === branch) this.#operations.delete(id)
   }
 
   /** Positions of the current branch's user messages. */

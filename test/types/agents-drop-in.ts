@@ -26,3 +26,38 @@ export async function declaredFirst(key: CryptoKey): Promise<void> {
   const items = await session.getItems()
   items[0]?.type satisfies string | undefined
 }
+
+// @openai/agents' optional capabilities: the SDK's own guards accept our sessions, and
+// their methods are what the SDK calls, with the SDK's own argument types.
+import {
+  isSessionHistoryRewriteAwareSession as sdkIsRewriteAware,
+  isSessionHistoryTransactionAwareSession as sdkIsTransactionAware,
+  type SessionHistoryRewriteAwareSession as SdkRewriteAware,
+  type SessionHistoryTransactionArgs as SdkTransactionArgs,
+  type SessionHistoryTransactionAwareSession as SdkTransactionAware,
+} from '@openai/agents'
+import { applySessionHistoryMutations, isSessionHistoryTransactionAwareSession } from 'idb-agents'
+
+export async function capabilities(key: CryptoKey, args: SdkTransactionArgs): Promise<void> {
+  const indexed: SdkTransactionAware = new IndexedDBSession('user_123')
+  const memory: SdkTransactionAware & SdkRewriteAware = new MemorySession()
+  await indexed.applyHistoryTransaction(args)
+  await memory.applyHistoryMutations({ mutations: [] })
+  const compacting: AgentsSession = new IndexedDBSession('user_123')
+  await compacting.replaceHistoryWithCompaction?.([{ type: 'compaction', encrypted_content: 'x' }])
+  const encrypted = new EncryptedSession(new IndexedDBSession('secret'), { key })
+  if (sdkIsTransactionAware(encrypted)) await encrypted.applyHistoryTransaction(args)
+  if (sdkIsRewriteAware(encrypted)) await encrypted.applyHistoryMutations({ mutations: [] })
+  if (isSessionHistoryTransactionAwareSession(encrypted)) {
+    await encrypted.applyHistoryTransaction({ operationId: 'op', transaction: { type: 'append_items', items: [{ role: 'user', content: 'Hi' }] } })
+  }
+  applySessionHistoryMutations([], []) satisfies unknown[]
+  await run(agent, 'Hello', { session: encrypted })
+  // The Python SDK's advanced-session extras, typed without a guard where the store has them.
+  const wrapped = EncryptedSession.wrap(new IndexedDBSession('advanced'), { key })
+  await run(agent, 'Hello', { session: wrapped })
+  const usage: Array<{ toolName: string; calls: number; turn: number }> = await wrapped.getToolUsage()
+  const branchId: string = await new MemorySession().createBranchFromContent('color')
+  void usage
+  void branchId
+}

@@ -6,3 +6,5 @@ export { describeBranchingConformance, type BranchingSessionFactory } from './br
 export { describeUsageConformance, type UsageSessionFactory } from './usage.js'
 export { describeRewriteConformance, type RewritableHistorySession, type RewritableSessionFactory } from './rewrite.js'
 export { describePositionalConformance, type PositionalHistorySession, type PositionalSessionFactory } from './positional.js'
+export { describeHistoryTransactions, type HistoryTransactionSession, type HistoryTransactionSessionFactory } from './history-transactions.js'
+export { describeAdvancedSession, type AdvancedHistorySession, type AdvancedSessionFactory } from './advanced.js'
