@@ -1,12 +1,16 @@
-import { InvalidArgumentError, PositionConflictError } from '../errors.js'
+import { InvalidArgumentError, PendingRunConflictError, PositionConflictError } from '../errors.js'
 import { isUserMessage } from '../items/predicates.js'
 import type { AgentItem } from '../items/types.js'
 import { toStoredItems } from '../items/validate.js'
 import {
   assertPosition,
   assertTurn,
+  checkedPendingRun,
   checkedRewrite,
   type BranchInfo,
+  type PendingRun,
+  type PendingRunsSession,
+  type PendingRunUpdate,
   type PositionalSession,
   type ReplaceableSession,
   type RewritableSession,
@@ -56,13 +60,15 @@ export class MemorySession<TItem = AgentItem>
     RewritableSession<TItem>,
     SealedBranchNamesSession<TItem>,
     UsageTrackingSession<TItem>,
-    PositionalSession<TItem>
+    PositionalSession<TItem>,
+    PendingRunsSession<TItem>
 {
   readonly sessionId: string
   readonly #settings: SessionSettings | undefined
   readonly #branches = new Map<string, Branch>()
   #current: Branch
   #usageOutsideTurns: UsageTotals = NO_USAGE
+  #pendingRun: PendingRun | undefined
 
   /**
    * @param sessionId - isolates this conversation; a random id when omitted
@@ -108,12 +114,32 @@ export class MemorySession<TItem = AgentItem>
     if (checked) this.#addUsage(checked)
   }
 
+  /** The paused run kept with this session (see {@link PendingRunsSession.getPendingRun}). */
+  async getPendingRun(): Promise<PendingRun | undefined> {
+    return this.#pendingRun && { ...this.#pendingRun }
+  }
+
+  /** Checks, appends and keeps the next pending run in one step (see {@link PendingRunsSession.updatePendingRun}). */
+  async updatePendingRun(update: PendingRunUpdate<TItem>): Promise<void> {
+    const next = checkedPendingRun(update.next)
+    const stored = toStoredItems(update.items)
+    if (update.position !== undefined) assertPosition(update.position)
+    const actual = this.#pendingRun?.runId ?? null
+    if (actual !== update.expected) throw new PendingRunConflictError(this.sessionId, update.expected, actual)
+    const held = this.#current.entries.length
+    if (update.position !== undefined && held !== update.position) throw new PositionConflictError(this.sessionId, update.position, held)
+    const now = Date.now()
+    this.#current.entries.push(...stored.map((item) => ({ item, createdAt: now })))
+    this.#pendingRun = next ?? undefined
+  }
+
   async popItem<T extends TItem = TItem>(): Promise<T | undefined> {
     return structuredClone(this.#current.entries.pop()?.item as T | undefined)
   }
 
   async clearSession(): Promise<void> {
     this.#current.entries = []
+    this.#pendingRun = undefined // its turn would land on a history it was not made for
     if (this.#current.id === MAIN) this.#usageOutsideTurns = NO_USAGE
   }
 

@@ -14,7 +14,7 @@ describe('live OpenAI API', () => {
     const session = new MemorySession()
     await runner.run(agent, 'My favorite color is blue.', { session })
     const result = await runner.run(agent, "What's my favorite color?", { session })
-    expect(result.finalOutput.toLowerCase()).toContain('blue')
+    expect(result.finalOutput!.toLowerCase()).toContain('blue')
     expect(await session.getItems()).toHaveLength(4)
   })
 })
