@@ -121,6 +121,7 @@ export async function deleteSession(sessionId: string, options: DatabaseOptions 
         tx.objectStore('sessions').delete(sessionId),
         tx.objectStore('items').delete(sessionBound(sessionId)),
         tx.objectStore('usage').delete(sessionBound(sessionId)),
+        tx.objectStore('pendingRuns').delete(sessionId),
         tx.done,
       ])
     })

@@ -75,6 +75,18 @@ export interface UsageRecord {
   totalTokens: number
 }
 
+/**
+ * A run paused for tool approvals (object store `pendingRuns`, key `sessionId`): at most
+ * one per session, written in the same transaction as the turns around it (see
+ * `PendingRunsSession`). `state` is the serialized run state, sealed by an `EncryptedSession`.
+ */
+export interface PendingRunRecord {
+  sessionId: string
+  runId: string
+  state: string
+  createdAt: number
+}
+
 /** The typed schema of an idb-agents database, for `idb`. */
 export interface AgentsDB extends DBSchema {
   sessions: {
@@ -91,19 +103,23 @@ export interface AgentsDB extends DBSchema {
     key: [string, number]
     value: UsageRecord
   }
+  pendingRuns: {
+    key: string
+    value: PendingRunRecord
+  }
 }
 
 export type AgentsDatabase = IDBPDatabase<AgentsDB>
 export type AgentsTransaction<Mode extends IDBTransactionMode> = IDBPTransaction<
   AgentsDB,
-  ['sessions', 'items', 'usage'],
+  ['sessions', 'items', 'usage', 'pendingRuns'],
   Mode
 >
 /** The stores every session transaction spans. */
-export const SESSION_STORES = ['sessions', 'items', 'usage'] as const
+export const SESSION_STORES = ['sessions', 'items', 'usage', 'pendingRuns'] as const
 
 /** The schema version this code writes. Bump it together with a new step in {@link migrate}. */
-export const SCHEMA_VERSION = 2
+export const SCHEMA_VERSION = 5
 
 export const MAIN_BRANCH = 'main'
 
@@ -129,6 +145,11 @@ export async function migrate(
     transaction.objectStore('items').createIndex('byTurn', ['sessionId', 'turn'])
     db.createObjectStore('usage', { keyPath: ['sessionId', 'seq'] })
     if (oldVersion >= 1) await numberTurns(transaction)
+  }
+  if (oldVersion < 5 && newVersion >= 5 && !db.objectStoreNames.contains('pendingRuns')) {
+    // v5: runs paused for tool approvals, beside the history. Adds a store; changes nothing
+    // stored. (Versions 3 and 4 are other steps; this one needs none of their stores.)
+    db.createObjectStore('pendingRuns', { keyPath: 'sessionId' })
   }
 }
 
