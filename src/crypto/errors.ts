@@ -34,7 +34,7 @@ export class WrongKeyError extends IdbAgentsError {
 export type DecryptionFailure = 'authentication' | 'malformed' | 'unsupported_version' | 'plaintext_rejected' | 'out_of_place'
 
 /** What a {@link DecryptionError} names when it is not an item: a session title or a branch name. */
-export type SealedLabelKind = 'title' | 'branch-name'
+export type SealedLabelKind = 'title' | 'branch-name' | 'pending-run'
 
 /**
  * A stored item failed to decrypt. Names the item: its index in the window that was read
@@ -89,7 +89,9 @@ export class DecryptionError extends IdbAgentsError {
         ? `Item ${index} of ${windowSize} read from session "${sessionId}"${when}${key}`
         : label.kind === 'title'
           ? `The title of session "${sessionId}"${key}`
-          : `The name of branch "${label.branchId ?? '?'}" of session "${sessionId}"${key}`
+          : label.kind === 'pending-run'
+            ? `The run waiting for approval in session "${sessionId}"${key}`
+            : `The name of branch "${label.branchId ?? '?'}" of session "${sessionId}"${key}`
     const next =
       label !== undefined
         ? 'Nothing was changed; set it again to replace it.'

@@ -4,6 +4,7 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { InvalidArgumentError, InvalidRunStateError, PendingRunConflictError } from '../../src/errors.js'
+import { EncryptedSession } from '../../src/encrypted/encrypted-session.js'
 import { IndexedDBSession } from '../../src/idb/indexeddb-session.js'
 import type { AgentItem } from '../../src/items/types.js'
 import { StaleRunStateError } from '../../src/model/errors.js'
@@ -57,9 +58,14 @@ afterAll(
     }),
 )
 
+const key = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt'])
+const memoryUnder = new Map<string, MemorySession>()
 const kinds: Array<[string, (id: string) => PendingRunsSession]> = [
   ['MemorySession', () => new MemorySession()],
   ['IndexedDBSession', (id) => new IndexedDBSession(id, { dbName })],
+  ['EncryptedSession over IndexedDBSession', (id) => EncryptedSession.wrap(new IndexedDBSession(id, { dbName }), { key })],
+  // A new EncryptedSession over the same MemorySession stands for a reload.
+  ['EncryptedSession over MemorySession', (id) => EncryptedSession.wrap(memoryUnder.get(id) ?? memoryUnder.set(id, new MemorySession()).get(id)!, { key })],
 ]
 
 describe.each(kinds)('approvals with %s', (_kind, makeSession) => {
@@ -250,6 +256,26 @@ describe.each(kinds)('approvals with %s', (_kind, makeSession) => {
     await session.updatePendingRun({ expected: 'r1', items: [{ role: 'assistant', content: 'a' }], next: null })
     expect(await session.getItems()).toHaveLength(2)
     expect(await session.getPendingRun()).toBeUndefined()
+  })
+})
+
+describe('approvals with EncryptedSession', () => {
+  it('keeps the pending state sealed: no argument, input or output in clear, and a wrong key cannot read it', async () => {
+    const { deleteNote, listNotes } = notesTools()
+    const model = new ScriptedModel([{ toolCalls: [{ name: 'list_notes', arguments: {} }, { name: 'delete_note', arguments: { title: 'secret-diary' }, callId: 'c1' }] }, 'done'])
+    const agent = new Agent({ name: 'notes', model, tools: [deleteNote, listNotes] })
+    const inner = new MemorySession()
+    const session = EncryptedSession.wrap(inner, { key })
+    const ctx = { notes: new Map([['secret-diary', 'x'], ['private-plans', 'y']]) }
+    await run(agent, 'Please delete my confidential note', { session, context: ctx })
+    const stored = JSON.stringify(await inner.getPendingRun())
+    for (const secret of ['secret-diary', 'private-plans', 'confidential', 'delete_note']) expect(stored).not.toContain(secret)
+    const otherKey = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt'])
+    await expect(RunState.fromSession(agent, EncryptedSession.wrap(inner, { key: otherKey }))).rejects.toMatchObject({ code: 'wrong_key' })
+    // Moved to another session, the sealed state does not open.
+    const elsewhere = new MemorySession(`another-${inner.sessionId}`)
+    await elsewhere.updatePendingRun({ expected: null, items: [], next: (await inner.getPendingRun())! })
+    await expect(RunState.fromSession(agent, EncryptedSession.wrap(elsewhere, { key }))).rejects.toMatchObject({ code: 'decryption_failed' })
   })
 })
 
