@@ -4,6 +4,7 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { InvalidArgumentError, InvalidRunStateError, PendingRunConflictError } from '../../src/errors.js'
+import { SummarizingCompactionSession } from '../../src/compaction/summarizing-session.js'
 import { EncryptedSession } from '../../src/encrypted/encrypted-session.js'
 import { IndexedDBSession } from '../../src/idb/indexeddb-session.js'
 import type { AgentItem } from '../../src/items/types.js'
@@ -64,6 +65,10 @@ const kinds: Array<[string, (id: string) => PendingRunsSession]> = [
   ['MemorySession', () => new MemorySession()],
   ['IndexedDBSession', (id) => new IndexedDBSession(id, { dbName })],
   ['EncryptedSession over IndexedDBSession', (id) => EncryptedSession.wrap(new IndexedDBSession(id, { dbName }), { key })],
+  [
+    'SummarizingCompactionSession over IndexedDBSession',
+    (id) => new SummarizingCompactionSession({ underlyingSession: new IndexedDBSession(id, { dbName }), summarize: async () => 'summary' }) as unknown as PendingRunsSession,
+  ],
   // A new EncryptedSession over the same MemorySession stands for a reload.
   ['EncryptedSession over MemorySession', (id) => EncryptedSession.wrap(memoryUnder.get(id) ?? memoryUnder.set(id, new MemorySession()).get(id)!, { key })],
 ]
