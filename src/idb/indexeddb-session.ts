@@ -227,9 +227,8 @@ export class IndexedDBSession<TItem = AgentItem>
         const appended = appendItems(tx, this.sessionId, existing, stored, now)
         return { record: appended.record, requests: [...appended.requests, keeping] }
       }
-      if (existing) return { record: existing, requests: [keeping] }
-      await keeping
-      return undefined
+      // A first message that paused still makes the session exist (listed, reopened after a reload).
+      return { record: existing ?? newSessionRecord(this.sessionId, now), requests: [keeping] }
     })
   }
 
