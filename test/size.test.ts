@@ -14,13 +14,17 @@ describe('bundle size (min + gzip)', () => {
     // 17 → 19 KB (18.1 measured): freeing space at a full quota (a delete-only fallback and
     // the rule for rows deleted ahead of their record, src/idb/free-space.ts and settle.ts).
     // 19 → 20 KB (18.8 measured) with position-bound envelopes and sealed labels beside it.
-    ['sessions + runner (IndexedDBSession, Agent, run, tool)', chatAppEntry, 20],
+    // 20 → 23 KB (22.2 measured) with issue 15's approvals: needsApproval, RunState (its
+    // zod/mini schema and checks), resuming and abandoning paused runs, toolUseBehavior, and
+    // IndexedDBSession's pendingRuns store.
+    ['sessions + runner (IndexedDBSession, Agent, run, tool)', chatAppEntry, 23],
     // 16 → 17 KB (16.1 measured): item checks for holes, depth and `__proto__` keys, typed data loss.
     // 17 → 20 KB (16.1 → 19.1 measured) with issue 12 item 5: envelopes bound to their position
     // (checks on every read, the next position kept between writes, conflicts retried, format 2
     // upgraded in place), sealed titles and branch names, and their typed errors; → 21 KB with
-    // freeing space at a full quota (20.6 measured with both).
-    ['sessions + encryption (IndexedDBSession, EncryptedSession, KeyStore)', `export { IndexedDBSession, EncryptedSession, KeyStore } from ${JSON.stringify(srcPath('index.ts'))}`, 21],
+    // freeing space at a full quota (20.6 measured with both); → 22 KB (21.5 measured) with a
+    // paused run kept sealed (issue 15: EncryptedSession and IndexedDBSession's pendingRuns).
+    ['sessions + encryption (IndexedDBSession, EncryptedSession, KeyStore)', `export { IndexedDBSession, EncryptedSession, KeyStore } from ${JSON.stringify(srcPath('index.ts'))}`, 22],
   ]
   for (const [use, entry, ceiling] of uses) {
     it(`${use} stays under ${ceiling} KB without openai/zod`, async () => {
@@ -32,10 +36,11 @@ describe('bundle size (min + gzip)', () => {
   // Raised from 25 KB when encryption and long-conversation sessions joined the entry, and
   // to 32 KB with multi-tab sync and in-place rewrites (30.1 KB measured then); to 36 KB
   // (31.8 → 35.4 measured) with position-bound envelopes and sealed titles (issue 12 item 5);
-  // to 38 KB with freeing space at a full quota beside them (37.1 KB measured with both).
-  it('the whole library entry without openai/zod stays under 38 KB', async () => {
+  // to 38 KB with freeing space at a full quota beside them (37.1 KB measured with both); to
+  // 42 KB (41.0 measured) with issue 15's approvals (RunState, paused runs in every session kind).
+  it('the whole library entry without openai/zod stays under 42 KB', async () => {
     const { gzipBytes } = await bundleSize(libraryEntry, ['openai', 'zod'])
-    expect(kb(gzipBytes)).toBeLessThanOrEqual(38)
+    expect(kb(gzipBytes)).toBeLessThanOrEqual(42)
   })
 
   it('an app using only sessions ships no runner, no openai and no zod classic', async () => {
