@@ -194,4 +194,8 @@ export class StaleRunStateError extends RunError {
       cause,
     })
   }
+
+  override describeSaved(): string {
+    return 'The session is as it was.'
+  }
 }

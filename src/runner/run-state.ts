@@ -226,7 +226,11 @@ export function parseRunState(agent: AnyAgent, text: string, checkAgent: boolean
     throw new InvalidRunStateError('it is not JSON', error)
   }
   const parsed = z.safeParse(Serialized, json)
-  if (!parsed.success) throw new InvalidRunStateError(`it is not an idb-agents run state (${z.prettifyError(parsed.error).split('\n').join(' ')})`, parsed.error)
+  if (!parsed.success) {
+    const fields = [...new Set(parsed.error.issues.map((issue) => issue.path.join('.') || 'the whole value'))]
+    const shown = fields.slice(0, 3).join(', ') + (fields.length > 3 ? ` and ${fields.length - 3} more` : '')
+    throw new InvalidRunStateError(`it is not an idb-agents run state (wrong or missing: ${shown})`, parsed.error)
+  }
   const value = parsed.data
   if (value.version !== VERSION) {
     throw new InvalidRunStateError(`it was made by a newer idb-agents (run state version ${value.version}, this one reads ${VERSION})`)
