@@ -258,6 +258,13 @@ describe.each(kinds)('approvals with %s', (_kind, makeSession) => {
     expect(await session.getPendingRun()).toEqual(next)
     const twice = await session.updatePendingRun({ expected: null, items: [], next: { ...next, runId: 'r2' } }).catch((e: unknown) => e)
     expect(twice).toBeInstanceOf(PendingRunConflictError)
+    // Bad input is a typed error and changes nothing.
+    const badItem = await session.updatePendingRun({ expected: 'r1', items: [{ role: 'user', content: new Date() } as unknown as AgentItem], next: null }).catch((e: unknown) => e)
+    expect(badItem).toMatchObject({ code: 'invalid_item' })
+    const badRun = await session.updatePendingRun({ expected: 'r1', items: [], next: { runId: '', state: 'x', createdAt: 1 } }).catch((e: unknown) => e)
+    expect(badRun).toBeInstanceOf(InvalidArgumentError)
+    expect(await session.getItems()).toEqual([{ role: 'user', content: 'hi' }])
+    expect(await session.getPendingRun()).toEqual(next)
     await session.updatePendingRun({ expected: 'r1', items: [{ role: 'assistant', content: 'a' }], next: null })
     expect(await session.getItems()).toHaveLength(2)
     expect(await session.getPendingRun()).toBeUndefined()
