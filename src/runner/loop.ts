@@ -96,6 +96,8 @@ export async function executeRun<TContext, TOutput extends z4.$ZodType | undefin
   const resumed = plan.input instanceof RunState ? (plan.input as RunState) : undefined
   let inputSaved = resumed !== undefined && resumed.data.unsaved.length === 0
   let usageStored = false
+  /** The pending run this run must drop when it saves its next turn (a resume's). */
+  let expectedPending: string | null = null
   try {
     if (!Number.isInteger(maxTurns) || maxTurns < 1) {
       throw new RunError('invalid_argument', `maxTurns must be a positive integer, got ${String(maxTurns)}.`)
@@ -107,8 +109,6 @@ export async function executeRun<TContext, TOutput extends z4.$ZodType | undefin
     let sent: AgentItem[]
     let unsaved: AgentItem[]
     let turn = 0
-    /** The pending run this run must drop when it saves its next turn (a resume's). */
-    let expectedPending: string | null = null
     /** A resume's paused turn, completed before the first model call. */
     let paused: RunState | undefined
     if (resumed) {
@@ -216,10 +216,9 @@ export async function executeRun<TContext, TOutput extends z4.$ZodType | undefin
             for (const item of state.getInterruptions()) {
               emit?.({ type: 'run_item_stream_event', name: 'tool_approval_requested', item })
             }
-            if (!usageStored) {
-              usageStored = true
-              await storeUsage(session, saved, usage)
-            }
+            // The paused run's usage travels in its state and is stored with the turn that
+            // resumes it (or with the abandoned turn), never twice.
+            usageStored = true
             return new RunResult<FinalOutput<TOutput>>({ finalOutput: undefined, input, newItems: [...newItems, ...step], savedItems: saved, rawResponses, usage, state })
           }
         }
@@ -261,7 +260,8 @@ export async function executeRun<TContext, TOutput extends z4.$ZodType | undefin
     }
   } catch (error) {
     // The requests of a failed run were made too; their usage still belongs to its turn.
-    if (!usageStored) await storeUsage(session, saved, usage).catch(() => {})
+    // A resume that failed before its turn was saved is still pending: its state keeps the usage.
+    if (!usageStored && expectedPending === null) await storeUsage(session, saved, usage).catch(() => {})
     throw withSaveState(toRunError(error, signal), { inputSaved, savedItems: [...saved] })
   }
 }

@@ -12,7 +12,8 @@ import { sameJson } from '../items/json.js'
 import { isFunctionCall } from '../items/predicates.js'
 import type { AgentItem } from '../items/types.js'
 import { RunError, StaleRunStateError } from '../model/errors.js'
-import { isCountingSession, isPendingRunsSession, type PendingRunsSession } from '../session/capabilities.js'
+import { isCountingSession, isPendingRunsSession, isUsageTrackingSession, type PendingRunsSession } from '../session/capabilities.js'
+import { addUsage, NO_USAGE, type UsageTotals } from '../session/usage.js'
 import type { Session } from '../session/session.js'
 import type { Agent } from './agent.js'
 import { notRunOutput, TOOL_APPROVAL_ABANDONED_MESSAGE } from './approvals.js'
@@ -77,5 +78,12 @@ export async function abandonPendingRun<TContext, TOutput extends z4.$ZodType | 
   const cancelled = state.data.pendingCallIds.map((callId) => notRunOutput(calls.find((call) => call.call_id === callId)!, TOOL_APPROVAL_ABANDONED_MESSAGE))
   const items = [...state.data.unsaved, ...state.data.turnItems, ...cancelled]
   await session.updatePendingRun({ expected: pending.runId, items, next: null })
+  // The paused run's model calls count in the session's usage, on the turn just saved.
+  const requests = state.data.perRequest
+  if (requests.length > 0 && isUsageTrackingSession(session)) {
+    let usage: UsageTotals = NO_USAGE
+    for (const request of requests) usage = addUsage(usage, { requests: 1, ...request })
+    await session.storeRunUsage({ usage })
+  }
   return items
 }

@@ -435,6 +435,28 @@ describe('approvals: the rest', () => {
     expectWholeTurns(await session.getItems())
   })
 
+  it("the session's usage counts every request once: paused, resumed, abandoned", async () => {
+    const { deleteNote, listNotes } = notesTools()
+    const model = new ScriptedModel([
+      { toolCalls: [{ name: 'list_notes', arguments: {} }] },
+      { toolCalls: [{ name: 'delete_note', arguments: { title: 'ideas' }, callId: 'c1' }] },
+      'Gone.',
+      { toolCalls: [{ name: 'delete_note', arguments: { title: 'groceries' }, callId: 'c2' }] },
+      'Fine.',
+    ])
+    const agent = new Agent({ name: 'notes', model, tools: [deleteNote, listNotes] })
+    const session = new MemorySession()
+    const first = await run(agent, 'List, then delete ideas', { session, context: context() })
+    expect((await session.getSessionUsage()).requests).toBe(0) // travels in the state while paused
+    first.state!.approve(first.interruptions[0]!)
+    const done = await run(agent, first.state!, { session, context: context() })
+    expect(done.usage.requests).toBe(3)
+    expect((await session.getSessionUsage()).requests).toBe(3)
+    await run(agent, 'Delete groceries', { session, context: context() })
+    await run(agent, 'Never mind', { session, context: context() }) // abandons it
+    expect((await session.getSessionUsage()).requests).toBe(5)
+  })
+
   it('maxTurns counts the model calls made before the pause', async () => {
     const { deleteNote } = notesTools()
     const model = new ScriptedModel([{ toolCalls: [{ name: 'delete_note', arguments: { title: 'ideas' }, callId: 'c1' }] }, 'never'])
