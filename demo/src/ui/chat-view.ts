@@ -198,7 +198,8 @@ export class ChatView {
     this.#live = undefined
     const live = this.#runs.get(conversation.sessionId)
     const unsent = this.#deps.unsent().list(conversation.sessionId)
-    const rows = this.#storedRows(conversation, snapshot, live !== undefined || snapshot.waiting.length > 0)
+    // Versions wait while a question waits too: its turn belongs to the branch it was asked on.
+    const rows = this.#storedRows(conversation, snapshot, live !== undefined || snapshot.waiting.length > 0 || snapshot.approval !== undefined)
     rows.push(...unsent.map((entry) => this.#unsentRow(conversation, entry)))
     rows.push(...snapshot.waiting.map((entry) => this.#waitingRow(conversation, entry)))
     const approval = snapshot.approval
