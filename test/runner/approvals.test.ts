@@ -6,6 +6,7 @@ import { z } from 'zod'
 import { InvalidArgumentError, InvalidRunStateError, PendingRunConflictError } from '../../src/errors.js'
 import { SummarizingCompactionSession } from '../../src/compaction/summarizing-session.js'
 import { EncryptedSession } from '../../src/encrypted/encrypted-session.js'
+import { deleteSession, listSessions } from '../../src/idb/admin.js'
 import { IndexedDBSession } from '../../src/idb/indexeddb-session.js'
 import type { AgentItem } from '../../src/items/types.js'
 import { StaleRunStateError } from '../../src/model/errors.js'
@@ -455,6 +456,17 @@ describe('approvals: the rest', () => {
     await run(agent, 'Delete groceries', { session, context: context() })
     await run(agent, 'Never mind', { session, context: context() }) // abandons it
     expect((await session.getSessionUsage()).requests).toBe(5)
+  })
+
+  it('deleteSession drops the paused run with the history; a first message that paused makes the session listed', async () => {
+    const { deleteNote } = notesTools()
+    const model = new ScriptedModel([{ toolCalls: [{ name: 'delete_note', arguments: { title: 'ideas' }, callId: 'c1' }] }])
+    const agent = new Agent({ name: 'notes', model, tools: [deleteNote] })
+    const id = `del-${crypto.randomUUID()}`
+    await run(agent, 'Delete ideas', { session: new IndexedDBSession(id, { dbName }), context: context() })
+    expect((await listSessions({ dbName, limit: 1000 })).sessions.some((info) => info.sessionId === id)).toBe(true)
+    await deleteSession(id, { dbName })
+    expect(await new IndexedDBSession(id, { dbName }).getPendingRun()).toBeUndefined()
   })
 
   it('maxTurns counts the model calls made before the pause', async () => {
