@@ -65,7 +65,9 @@ export interface RunTurnSavedEvent {
  * An event of a streamed run, in the order things happen: `agent_updated_stream_event`
  * first; per model call, `raw_model_stream_event`s (`output_text_delta` pieces, then
  * `response_done`), then `run_item_stream_event`s for its items (and `tool_output` for each
- * tool's answer), then `turn_saved_event` once they are saved.
+ * tool's answer), then `turn_saved_event` once they are saved. A turn with calls that need
+ * approval ends the stream with one `tool_approval_requested` per waiting call instead of
+ * `turn_saved_event` (the turn is saved when the run resumes).
  */
 export type RunStreamEvent = RunRawModelStreamEvent | RunItemStreamEvent | RunAgentUpdatedStreamEvent | RunTurnSavedEvent
 
