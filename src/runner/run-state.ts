@@ -97,8 +97,9 @@ export function newRunId(): string {
  * With a session that keeps pending runs (`IndexedDBSession`, `MemorySession`,
  * `EncryptedSession`) the state is stored with it: after a reload, read it back with
  * {@link RunState.fromSession}. Elsewhere, keep {@link RunState.toString} yourself and read
- * it with {@link RunState.fromString}. Decisions are part of the state, so approving and
- * resuming may happen in different page loads.
+ * it with {@link RunState.fromString}. Decisions live in this object and in its
+ * `toString()`; the copy a session keeps holds none (it is the question, not the answer), so
+ * decide and resume in the same page load, or keep `toString()` of a decided state.
  *
  */
 export class RunState {
