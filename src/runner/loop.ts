@@ -14,7 +14,7 @@ import { itemEvent, type EventSink, type RunAgent } from './events.js'
 import { toInputItems, type RunInput } from './input.js'
 import { RunResult } from './result.js'
 import { RunContext } from './run-context.js'
-import { notRunOutput, TOOL_APPROVAL_REJECTION_MESSAGE } from './approvals.js'
+import { notRunOutput, TOOL_APPROVAL_REJECTION_MESSAGE, type ApprovalDecision } from './approvals.js'
 import { abandonPendingRun, checkResumable, markOf } from './pause.js'
 import { newRunId, RunState } from './run-state.js'
 import { finalToolOutput } from './tool-use.js'
@@ -111,6 +111,8 @@ export async function executeRun<TContext, TOutput extends z4.$ZodType | undefin
     let turn = 0
     /** A resume's paused turn, completed before the first model call. */
     let paused: RunState | undefined
+    /** `alwaysApprove` / `alwaysReject` decisions by tool name, carried through later pauses. */
+    const standing = resumed ? resumed.standingDecisions() : new Map<string, ApprovalDecision>()
     if (resumed) {
       checkResumeTarget(resumed, agent, session)
       const waiting = resumed.getInterruptions().filter((item) => resumed.decisionFor(item.callId) === undefined)
@@ -186,10 +188,18 @@ export async function executeRun<TContext, TOutput extends z4.$ZodType | undefin
         const calls = step.filter(isFunctionCall)
         if (calls.length > 0) {
           const needs = await Promise.all(calls.map((call) => needsApproval(tools, call, runContext)))
-          const waiting = calls.filter((_, index) => needs[index])
-          const runNow = calls.filter((_, index) => !needs[index])
+          const asking = calls.filter((_, index) => needs[index])
+          const waiting = asking.filter((call) => !standing.has(call.name))
+          const refused = asking.filter((call) => standing.get(call.name)?.approved === false)
+          const runNow = calls.filter((call, index) => !needs[index] || standing.get(call.name)?.approved === true)
           for (const call of runNow) ran.add(call.call_id)
-          const outputs = await Promise.all(runNow.map((call) => callTool(tools, call, runContext)))
+          const outputs = await Promise.all(
+            calls.flatMap((call): Array<Promise<FunctionCallOutputItem> | FunctionCallOutputItem> => {
+              if (runNow.includes(call)) return [callTool(tools, call, runContext)]
+              const decision = refused.includes(call) ? standing.get(call.name) : undefined
+              return decision && !decision.approved ? [notRunOutput(call, decision.message ?? TOOL_APPROVAL_REJECTION_MESSAGE)] : []
+            }),
+          )
           for (const item of outputs) emit?.(itemEvent(item, runAgent))
           step.push(...outputs)
           if (waiting.length > 0) {
@@ -205,7 +215,7 @@ export async function executeRun<TContext, TOutput extends z4.$ZodType | undefin
               pendingCallIds: waiting.map((call) => call.call_id),
               history: session ? await markOf(session) : null,
               perRequest: usage.perRequest.map((request) => ({ ...request })),
-            })
+            }, [], standing)
             if (pendingRuns) {
               await pendingRuns.updatePendingRun({
                 expected: null,

@@ -60,6 +60,7 @@ const Usage = z.object({
   totalTokens: z.number(),
 })
 const Decision = z.object({ callId: z.string(), approved: z.boolean(), message: z.optional(z.string()) })
+const Standing = z.object({ toolName: z.string(), approved: z.boolean(), message: z.optional(z.string()) })
 const Items = z.array(z.unknown())
 const Serialized = z.object({
   format: z.literal(FORMAT),
@@ -76,6 +77,7 @@ const Serialized = z.object({
   history: z.nullable(z.object({ count: z.nullable(z.number()), last: z.nullable(z.unknown()) })),
   perRequest: z.array(Usage),
   decisions: z.array(Decision),
+  always: z.optional(z.array(Standing)),
 })
 
 /** Any agent, whatever its types. */
@@ -108,15 +110,23 @@ export class RunState {
   /** The pause's data (read-only for apps; the runner reads it). */
   readonly data: Readonly<RunStateData>
   readonly #decisions = new Map<string, ApprovalDecision>()
+  /** `alwaysApprove` / `alwaysReject` decisions, by tool name, for the rest of the run. */
+  readonly #always = new Map<string, ApprovalDecision>()
 
   /**
    * Made by the runner; apps get states from results, {@link RunState.fromString} and
    * {@link RunState.fromSession}.
    */
-  constructor(agent: AnyAgent, data: RunStateData, decisions: Iterable<[string, ApprovalDecision]> = []) {
+  constructor(
+    agent: AnyAgent,
+    data: RunStateData,
+    decisions: Iterable<[string, ApprovalDecision]> = [],
+    always: Iterable<[string, ApprovalDecision]> = [],
+  ) {
     this.agent = agent as unknown as RunAgent
     this.data = data
     for (const [callId, decision] of decisions) this.#decisions.set(callId, decision)
+    for (const [toolName, decision] of always) this.#always.set(toolName, decision)
   }
 
   /** The calls waiting for a decision (decided ones included), in the model's order. */
@@ -126,24 +136,36 @@ export class RunState {
 
   /**
    * Approves a waiting call: on resume it runs.
+   * @param options.alwaysApprove - also approve every later call of this tool in this run
+   *   (the resumed run and its own pauses) without asking @default false
    * @throws {@link InvalidArgumentError} for an item that is not one of this state's interruptions
    */
-  approve(approvalItem: RunToolApprovalItem): void {
+  approve(approvalItem: RunToolApprovalItem, options: { alwaysApprove?: boolean } = {}): void {
     this.#decisions.set(this.#callIdOf(approvalItem), { approved: true })
+    if (options.alwaysApprove === true) this.#always.set(approvalItem.rawItem.name, { approved: true })
   }
 
   /**
    * Rejects a waiting call: on resume it does not run, and the model receives `message` as
    * its output.
    * @param options.message - what the model is told @default 'Tool execution was not approved.'
+   * @param options.alwaysReject - also reject every later call of this tool in this run,
+   *   with the same message, without asking @default false
    * @throws {@link InvalidArgumentError} for an item that is not one of this state's interruptions
    */
-  reject(approvalItem: RunToolApprovalItem, options: { message?: string } = {}): void {
+  reject(approvalItem: RunToolApprovalItem, options: { message?: string; alwaysReject?: boolean } = {}): void {
     const callId = this.#callIdOf(approvalItem)
     if (options.message !== undefined && typeof options.message !== 'string') {
       throw new InvalidArgumentError(`reject: message must be a string, got ${typeof options.message}.`)
     }
-    this.#decisions.set(callId, options.message === undefined ? { approved: false } : { approved: false, message: options.message })
+    const decision: ApprovalDecision = options.message === undefined ? { approved: false } : { approved: false, message: options.message }
+    this.#decisions.set(callId, decision)
+    if (options.alwaysReject === true) this.#always.set(approvalItem.rawItem.name, decision)
+  }
+
+  /** The standing (`alwaysApprove` / `alwaysReject`) decisions, by tool name. */
+  standingDecisions(): Map<string, ApprovalDecision> {
+    return new Map([...this.#always].map(([toolName, decision]) => [toolName, { ...decision }]))
   }
 
   /** The decision on a call, `undefined` while it waits. */
@@ -159,6 +181,7 @@ export class RunState {
       version: VERSION,
       ...structuredClone(this.data as RunStateData),
       decisions: [...this.#decisions].map(([callId, decision]) => ({ callId, ...decision })),
+      always: [...this.#always].map(([toolName, decision]) => ({ toolName, ...decision })),
     }
   }
 
@@ -274,5 +297,9 @@ export function parseRunState(agent: AnyAgent, text: string, checkAgent: boolean
     history: value.history && { count: value.history.count, last: last === null || last === undefined ? null : items([last], 'history mark')[0]! },
     perRequest: value.perRequest.map((usage) => ({ ...usage })),
   }
-  return new RunState(agent, data, decisions)
+  const always: Array<[string, ApprovalDecision]> = (value.always ?? []).map((standing) => [
+    standing.toolName,
+    standing.approved ? { approved: true } : standing.message === undefined ? { approved: false } : { approved: false, message: standing.message },
+  ])
+  return new RunState(agent, data, decisions, always)
 }

@@ -469,6 +469,41 @@ describe('approvals: the rest', () => {
     expect(await new IndexedDBSession(id, { dbName }).getPendingRun()).toBeUndefined()
   })
 
+  it('alwaysApprove / alwaysReject decide later calls of the tool in the same run, through toString too', async () => {
+    const { deleteNote, deleted } = notesTools()
+    const model = new ScriptedModel([
+      { toolCalls: [{ name: 'delete_note', arguments: { title: 'a' }, callId: 'c1' }] },
+      { toolCalls: [{ name: 'delete_note', arguments: { title: 'b' }, callId: 'c2' }] },
+      'Both gone.',
+      { toolCalls: [{ name: 'delete_note', arguments: { title: 'c' }, callId: 'c3' }] },
+      { toolCalls: [{ name: 'delete_note', arguments: { title: 'd' }, callId: 'c4' }] },
+      'Kept both.',
+      { toolCalls: [{ name: 'delete_note', arguments: { title: 'e' }, callId: 'c5' }] },
+    ])
+    const agent = new Agent({ name: 'notes', model, tools: [deleteNote] })
+    const session = new MemorySession()
+    const first = await run(agent, 'Delete a and b', { session, context: context() })
+    const approving = await RunState.fromString(agent, first.state!.toString())
+    approving.approve(approving.getInterruptions()[0]!, { alwaysApprove: true })
+    const done = await run(agent, await RunState.fromString(agent, approving.toString()), { session, context: context() })
+    expect(done.finalOutput).toBe('Both gone.')
+    expect(done.interruptions).toEqual([])
+    expect(deleted).toEqual(['a', 'b'])
+
+    const second = await run(agent, 'Delete c and d', { session, context: context() })
+    second.state!.reject(second.interruptions[0]!, { alwaysReject: true, message: 'No deleting today.' })
+    expect((await run(agent, second.state!, { session, context: context() })).finalOutput).toBe('Kept both.')
+    expect(deleted).toEqual(['a', 'b'])
+    const outputs = (await session.getItems()).filter((i) => i.type === 'function_call_output').map((i) => [i.call_id, i.output])
+    expect(outputs.slice(2)).toEqual([
+      ['c3', 'No deleting today.'],
+      ['c4', 'No deleting today.'],
+    ])
+    // A standing decision lasts for its run only: a new run asks again.
+    expect((await run(agent, 'Delete e', { session, context: context() })).interruptions.map((i) => i.callId)).toEqual(['c5'])
+    expectWholeTurns(await session.getItems())
+  })
+
   it('maxTurns counts the model calls made before the pause', async () => {
     const { deleteNote } = notesTools()
     const model = new ScriptedModel([{ toolCalls: [{ name: 'delete_note', arguments: { title: 'ideas' }, callId: 'c1' }] }, 'never'])
