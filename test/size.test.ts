@@ -14,7 +14,7 @@ describe('bundle size (min + gzip)', () => {
     // 17 → 19 KB (18.1 measured): freeing space at a full quota (a delete-only fallback and
     // the rule for rows deleted ahead of their record, src/idb/free-space.ts and settle.ts).
     // 19 → 20 KB (18.8 measured) with position-bound envelopes and sealed labels beside it.
-    // 20 → 23 KB (22.2 measured) with issue 15's approvals: needsApproval, RunState (its
+    // 20 → 23 KB (22.5 measured) with issue 15's approvals: needsApproval, RunState (its
     // zod/mini schema and checks), resuming and abandoning paused runs, toolUseBehavior, and
     // IndexedDBSession's pendingRuns store.
     ['sessions + runner (IndexedDBSession, Agent, run, tool)', chatAppEntry, 23],
