@@ -352,7 +352,7 @@ async function needsApproval<TContext>(
 }
 
 /** A state resumes only with the agent and session it paused in. */
-function checkResumeTarget<TContext, TOutput extends z4.$ZodType | undefined>(state: RunState, agent: { name: string }, session: Session | undefined): void {
+function checkResumeTarget(state: RunState, agent: { name: string }, session: Session | undefined): void {
   if (state.data.agentName !== agent.name) {
     throw new RunError('invalid_argument', `This run state paused agent "${state.data.agentName}"; resume it with that agent, not "${agent.name}".`)
   }

@@ -31,7 +31,7 @@ export async function markOf(session: Session): Promise<HistoryMark> {
  * the history changed since the pause. Runs before any approved tool does.
  * @throws {@link StaleRunStateError}
  */
-export async function checkResumable<TContext, TOutput extends z4.$ZodType | undefined>(session: Session, state: RunState): Promise<void> {
+export async function checkResumable(session: Session, state: RunState): Promise<void> {
   const { runId, history } = state.data
   if (isPendingRunsSession(session)) {
     const pending = await session.getPendingRun()
