@@ -28,6 +28,8 @@ export type IdbAgentsErrorCode =
   | 'conversation_failed'
   | 'conflict'
   | 'not_found'
+  | 'invalid_run_state'
+  | 'run_state_stale'
 
 /** Options every {@link IdbAgentsError} accepts. */
 export interface IdbAgentsErrorOptions {
@@ -262,6 +264,24 @@ export class HistoryOperationConflictError extends IdbAgentsError {
 }
 
 /**
+ * A serialized run state (`RunState.fromString`, or a session's pending run) was refused:
+ * not JSON, not a run state, made by a newer version of idb-agents, or made for another
+ * agent. Nothing was run or written.
+ */
+export class InvalidRunStateError extends IdbAgentsError {
+  override name = 'InvalidRunStateError'
+
+  /** @param problem - what is wrong with it, e.g. `"it is not JSON"` */
+  constructor(problem: string, cause?: unknown) {
+    super(
+      'invalid_run_state',
+      `This run state cannot be resumed: ${problem}. Nothing was run or written; start a new run (or drop the stored state) instead.`,
+      { cause },
+    )
+  }
+}
+
+/**
  * A `replace_suffix` history transaction (or a history rewrite) expected the newest items
  * of the current branch to be `expectedSuffix`, and they were not: another writer changed
  * the history since it was read. Nothing was written; read the history again.
@@ -300,6 +320,30 @@ export class TurnNotFoundError extends IdbAgentsError {
         'Nothing was created; look for the turn with findTurns, or branch from a turn number with createBranchFromTurn.',
     )
     this.text = text
+  }
+}
+
+/**
+ * A session's pending run (a run paused for tool approvals, see `PendingRunsSession`) is
+ * not the one the caller expected: another tab resumed or abandoned it, or a newer pause
+ * replaced it. Nothing was written; read the pending run again (`RunState.fromSession`).
+ */
+export class PendingRunConflictError extends IdbAgentsError {
+  override name = 'PendingRunConflictError'
+
+  /** The pending run id the caller expected (`null`: none). */
+  readonly expected: string | null
+  /** The pending run id the session holds (`null`: none). */
+  readonly actual: string | null
+
+  constructor(sessionId: string, expected: string | null, actual: string | null) {
+    super(
+      'run_state_stale',
+      `Session "${sessionId}" ${actual === null ? 'has no pending run' : `has pending run ${actual}`}, not ${expected === null ? 'none' : expected}: ` +
+        'another tab resumed or abandoned it meanwhile. Nothing was written; read the session\'s pending run again.',
+    )
+    this.expected = expected
+    this.actual = actual
   }
 }
 

@@ -10,6 +10,8 @@ export {
   InvalidArgumentError,
   InvalidExportError,
   InvalidItemError,
+  InvalidRunStateError,
+  PendingRunConflictError,
   PositionConflictError,
   SessionExistsError,
   StorageDataLostError,
@@ -38,6 +40,7 @@ export {
   isCountingSession,
   isIndexedDBBackedSession,
   isOpenAIResponsesCompactionAwareSession,
+  isPendingRunsSession,
   isPositionalSession,
   isReplaceableSession,
   isRewritableSession,
@@ -55,6 +58,9 @@ export {
   type OpenAIResponsesCompactionArgs,
   type OpenAIResponsesCompactionAwareSession,
   type OpenAIResponsesCompactionResult,
+  type PendingRun,
+  type PendingRunsSession,
+  type PendingRunUpdate,
   type PositionalSession,
   type ReplaceableSession,
   type RewritableSession,
@@ -89,7 +95,16 @@ export { MemorySession, type MemorySessionOptions } from './session/memory.js'
 // The model contract.
 export type { Model, ModelProvider, ModelRequest, ModelResponse, ModelSettings, ModelStreamEvent, OutputSchema, ToolDefinition } from './model/model.js'
 export { Usage } from './model/usage.js'
-export { AbortError, MaxTurnsExceededError, ModelHttpError, OfflineError, OutputParseError, RunError, ToolError } from './model/errors.js'
+export {
+  AbortError,
+  MaxTurnsExceededError,
+  ModelHttpError,
+  OfflineError,
+  OutputParseError,
+  RunError,
+  StaleRunStateError,
+  ToolError,
+} from './model/errors.js'
 
 // IndexedDB: the session store, the session list, export/import, change events, pending input.
 export { IndexedDBSession, type IndexedDBSessionOptions } from './idb/indexeddb-session.js'
@@ -147,7 +162,15 @@ export { ConversationError, OpenAIConversationsSession, type OpenAIConversations
 
 // The runner.
 export { Agent, type AgentOptions } from './runner/agent.js'
-export { tool, type FunctionTool, type ToolOptions } from './runner/tool.js'
+export { tool, type FunctionTool, type ToolCallDetails, type ToolOptions } from './runner/tool.js'
+export type { ToolUseBehavior } from './runner/tool-use.js'
+export {
+  RunToolApprovalItem,
+  TOOL_APPROVAL_ABANDONED_MESSAGE,
+  TOOL_APPROVAL_REJECTION_MESSAGE,
+  type ApprovalDecision,
+} from './runner/approvals.js'
+export { RunState, type HistoryMark, type RunStateData } from './runner/run-state.js'
 export { run, Runner, setDefaultModelProvider, setDefaultOpenAIClient, type RunnerOptions } from './runner/runner.js'
 export type { RunOptions, SessionInputCallback } from './runner/loop.js'
 export type { RunInput } from './runner/input.js'

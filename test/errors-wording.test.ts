@@ -13,6 +13,7 @@ import {
   OpenAIConversationsSession,
   OpenAIResponsesCompactionSession,
   Runner,
+  RunState,
   tool,
   type AgentItem,
 } from '../src/index.js'
@@ -111,6 +112,26 @@ describe('error messages, as people read them', () => {
       const session = new MemorySession()
       await session.addItems([{ role: 'user', content: 'hello' }])
       await session.createBranchFromContent('goodbye')
+
+    }],
+    ['a garbled run state', () => RunState.fromString(new Agent({ name: 'a' }), '{"format":"idb-agents/run-state"}')],
+    ['a run state for another agent', async () => {
+      const remove = tool({ name: 'remove', description: 'Remove.', parameters: z.object({}), needsApproval: true, execute: () => 'gone' })
+      const paused = await new Runner().run(new Agent({ name: 'a', model: new ScriptedModel([{ toolCalls: [{ name: 'remove', arguments: {} }] }]), tools: [remove] }), 'hi')
+      await RunState.fromString(new Agent({ name: 'b' }), paused.state!.toString())
+    }],
+    ['a paused run resumed twice', async () => {
+      const remove = tool({ name: 'remove', description: 'Remove.', parameters: z.object({}), needsApproval: true, execute: () => 'gone' })
+      const agent = new Agent({ name: 'a', model: new ScriptedModel([{ toolCalls: [{ name: 'remove', arguments: {} }] }, 'done', 'again']), tools: [remove] })
+      const session = new MemorySession()
+      const paused = await new Runner().run(agent, 'hi', { session })
+      paused.state!.approve(paused.interruptions[0]!)
+      await new Runner().run(agent, paused.state!, { session })
+      await new Runner().run(agent, paused.state!, { session })
+    }],
+    ['a pending run changed by another tab', async () => {
+      const session = new MemorySession()
+      await session.updatePendingRun({ expected: 'run_1', items: [], next: null })
     }],
     ['a damaged database', async () => {
       const session = new IndexedDBSession('wording', { dbName: `wording-${Math.random()}` })

@@ -11,7 +11,11 @@ import { MemorySession } from '../session/memory.js'
 import {
   isIndexedDBBackedSession,
   isReplaceableSession,
+  isPendingRunsSession,
   isUsageTrackingSession,
+  type PendingRun,
+  type PendingRunsSession,
+  type PendingRunUpdate,
   type UsageTrackingSession,
   type OpenAIResponsesCompactionArgs,
   type OpenAIResponsesCompactionAwareSession,
@@ -111,6 +115,14 @@ export abstract class CompactingSession implements OpenAIResponsesCompactionAwar
   /** The transcript's usage per turn (see `UsageTrackingSession.getTurnUsage`). */
   readonly getTurnUsage?: UsageTrackingSession['getTurnUsage']
 
+  /**
+   * The transcript's run waiting for approval (see `PendingRunsSession`); present, with
+   * `updatePendingRun`, when the underlying session keeps pending runs.
+   */
+  readonly getPendingRun?: () => Promise<PendingRun | undefined>
+  /** Updates the transcript's pending run with its items in one step, then appends them to the view, as `addItems`. */
+  readonly updatePendingRun?: (update: PendingRunUpdate) => Promise<void>
+
   readonly #transcript: Session
   readonly #view: Session
   readonly #trigger: CompactionTrigger
@@ -134,6 +146,13 @@ export abstract class CompactingSession implements OpenAIResponsesCompactionAwar
         getTurnUsage: ((turn?: number) => (turn === undefined ? transcript.getTurnUsage() : transcript.getTurnUsage(turn))) as UsageTrackingSession['getTurnUsage'],
       }
       Object.assign(this, usage)
+    }
+    if (isPendingRunsSession(transcript)) {
+      const pending: Omit<PendingRunsSession, keyof Session> = {
+        getPendingRun: () => transcript.getPendingRun(),
+        updatePendingRun: (update) => this.#append(update.items, (stored) => transcript.updatePendingRun({ ...update, items: stored }), true),
+      }
+      Object.assign(this, pending)
     }
   }
 

@@ -33,8 +33,11 @@ export class WrongKeyError extends IdbAgentsError {
  */
 export type DecryptionFailure = 'authentication' | 'malformed' | 'unsupported_version' | 'plaintext_rejected' | 'out_of_place'
 
-/** What a {@link DecryptionError} names when it is not an item: a session title, a branch name, or the sealed record of a history operation. */
-export type SealedLabelKind = 'title' | 'branch-name' | 'operation'
+/**
+ * What a {@link DecryptionError} names when it is not an item: a session title, a branch
+ * name, the sealed record of a history operation, or a run waiting for approval.
+ */
+export type SealedLabelKind = 'title' | 'branch-name' | 'operation' | 'pending-run'
 
 /**
  * A stored item failed to decrypt. Names the item: its index in the window that was read
@@ -93,6 +96,8 @@ export class DecryptionError extends IdbAgentsError {
           ? `The title of session "${sessionId}"${key}`
           : label.kind === 'operation'
             ? `The record of history operation "${label.operationId ?? '?'}" of session "${sessionId}"${key}`
+          : label.kind === 'pending-run'
+            ? `The run waiting for approval in session "${sessionId}"${key}`
             : `The name of branch "${label.branchId ?? '?'}" of session "${sessionId}"${key}`
     const next =
       label?.kind === 'operation'

@@ -12,13 +12,16 @@ export interface LabelBinding {
   sessionId: string
   /** The branch a name belongs to; absent for the session title. */
   branchId?: string | undefined
+  /** The paused run a sealed run state belongs to (`PendingRunsSession`); absent otherwise. */
+  pendingRunId?: string | undefined
 }
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder('utf-8', { fatal: true })
 
-// AAD: ["idb-agents/label", v, "title" | "branch-name", sessionId, branchId | null, kid].
-function additionalData(v: number, { sessionId, branchId }: LabelBinding, kid: string): Uint8Array<ArrayBuffer> {
+// AAD: ["idb-agents/label", v, "title" | "branch-name" | "pending-run", sessionId, branchId | runId | null, kid].
+function additionalData(v: number, { sessionId, branchId, pendingRunId }: LabelBinding, kid: string): Uint8Array<ArrayBuffer> {
+  if (pendingRunId !== undefined) return encoder.encode(JSON.stringify(['idb-agents/label', v, 'pending-run', sessionId, pendingRunId, kid]))
   const kind = branchId === undefined ? 'title' : 'branch-name'
   return encoder.encode(JSON.stringify(['idb-agents/label', v, kind, sessionId, branchId ?? null, kid]))
 }

@@ -101,6 +101,32 @@ export class Appender {
   }
 
   /**
+   * As {@link Appender.append}, through `write` (a pending run's update, see
+   * `PendingRunsSession`): `write` gets the items sealed at `position` and must store them
+   * only if the branch holds exactly `position` items (`undefined` when the store cannot
+   * check). `plain` may be empty: `write` then runs once, with no position.
+   */
+  async appendVia(plain: unknown[], at: number, write: (sealed: AgentItem[], position: number | undefined) => Promise<void>): Promise<void> {
+    const inner = this.#inner
+    if (plain.length === 0) return write([], undefined)
+    const { keys, sessionId } = this.#policy()
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const position = await this.#position()
+        const sealed = asStoredBatch(await sealItems(plain, keys, sessionId, at, position)) as AgentItem[]
+        await write(sealed, isPositionalSession(inner) ? position : undefined)
+        this.settle(position + plain.length)
+        return
+      } catch (error) {
+        this.invalidate()
+        if (!(error instanceof PositionConflictError) || attempt === MAX_ATTEMPTS) throw error
+        if (isPositionalSession(inner)) this.settle(error.actual)
+        if (attempt >= 2) await pause(attempt)
+      }
+    }
+  }
+
+  /**
    * Before the first write: checks that the newest item's key is in the keyring and, with
    * `upgrade`, upgrades a history whose newest envelope has no position (version 1/2) to
    * the current format, on every branch, in place and in one step (stores with

@@ -21,6 +21,10 @@ import {
   type SessionHistoryTransactionArgs,
   type SuffixReplacement,
   type UsageTrackingSession,
+  isPendingRunsSession,
+  type PendingRun,
+  type PendingRunsSession,
+  type PendingRunUpdate,
 } from '../session/capabilities.js'
 import { historyMethods } from '../session/history.js'
 import { suffixMethods } from './history-ops.js'
@@ -32,6 +36,7 @@ import type { RunUsageSource, UsageTotals } from '../session/usage.js'
 import { SerialQueue } from '../sync/serial-queue.js'
 import { Appender } from './appender.js'
 import { branchingMethods, titleMethods, usageMethods, type EncryptedTitles, type SessionCore } from './capability-methods.js'
+import { pendingRunMethods } from './pending-runs.js'
 import { decryptSessionExport } from './export-codec.js'
 import { inspectItems, openItems, pickItems, sealItems, type OpenPolicy } from './item-codec.js'
 import { resolveOptions, type EncryptedSessionOptions, type ResolvedOptions } from './options.js'
@@ -49,7 +54,8 @@ export type { EncryptedTitles } from './capability-methods.js'
 export type EncryptedCapabilities<TInner, TItem> = (TInner extends BranchingSession<AgentItem> ? ContentBranchingSession<TItem> & ToolUsageSession<TItem> : unknown) &
   (TInner extends UsageTrackingSession<AgentItem> ? UsageTrackingSession<TItem> : unknown) &
   (TInner extends ReplaceableSession<AgentItem> ? ReplaceableSession<TItem> : unknown) &
-  (TInner extends TitledSession<AgentItem> ? EncryptedTitles : unknown)
+  (TInner extends TitledSession<AgentItem> ? EncryptedTitles : unknown) &
+  (TInner extends PendingRunsSession<AgentItem> ? PendingRunsSession<TItem> : unknown)
 
 /**
  * A decorator that encrypts every item before it reaches `underlying` (any
@@ -170,6 +176,19 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
    * `onUndecryptable: 'skip'` can make `getItems()` return fewer items than are stored.
    */
   readonly getItemCount?: () => Promise<number>
+  /**
+   * The run waiting for approval (see `PendingRunsSession.getPendingRun`), its state opened.
+   * Present when the underlying session keeps pending runs.
+   * @throws {@link WrongKeyError}, {@link DecryptionError} (`label: 'pending-run'`) when the
+   *   state does not open
+   */
+  readonly getPendingRun?: () => Promise<PendingRun | undefined>
+  /**
+   * See `PendingRunsSession.updatePendingRun`: the state is sealed (AES-GCM with the current
+   * key, bound to the session and the run id: it holds the calls' arguments) and the items
+   * are sealed at their positions, as `addItems` does.
+   */
+  readonly updatePendingRun?: (update: PendingRunUpdate<TItem>) => Promise<void>
   /** See {@link UsageTrackingSession.getSessionUsage}; passes through. */
   readonly getSessionUsage?: (options?: { branchId?: string }) => Promise<UsageTotals>
   /** See {@link UsageTrackingSession.getTurnUsage}; passes through. */
@@ -243,6 +262,7 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
     if (isBranchingSession(underlying)) Object.assign(this, branchingMethods(core, underlying))
     if (isUsageTrackingSession(underlying)) Object.assign(this, usageMethods(core, underlying))
     if (isTitledSession(underlying)) Object.assign(this, titleMethods(core, underlying))
+    if (isPendingRunsSession(underlying)) Object.assign(this, pendingRunMethods(core, underlying))
     if (isCountingSession(underlying) && this.#options.ttl === undefined && this.#options.onUndecryptable === 'throw') {
       this.getItemCount = () => this.#afterWrites(() => underlying.getItemCount())
       if (isSuffixReplaceableSession(underlying)) {

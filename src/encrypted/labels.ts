@@ -46,10 +46,10 @@ export async function sealWithCurrentKey(text: string, keys: DataKeyProvider, bi
  *   {@link DecryptionError} naming it when it fails authentication
  */
 export async function openSealed(label: SealedLabel, keys: DataKeyProvider, binding: LabelBinding, skip: boolean): Promise<string | undefined> {
-  const kind: SealedLabelKind = binding.branchId === undefined ? 'title' : 'branch-name'
+  const kind: SealedLabelKind = binding.pendingRunId !== undefined ? 'pending-run' : binding.branchId === undefined ? 'title' : 'branch-name'
   const key = await keys.keyById(label.kid)
   if (key === undefined) {
-    const what = kind === 'title' ? 'its title' : `the name of its branch "${binding.branchId}"`
+    const what = kind === 'title' ? 'its title' : kind === 'pending-run' ? 'its run waiting for approval' : `the name of its branch "${binding.branchId}"`
     throw new WrongKeyError(
       `Session "${binding.sessionId}" has ${what} sealed with key ${label.kid}, which this keyring does not hold. Nothing was read or changed; unlock the key store it was written with.`,
       { keyId: label.kid },

@@ -122,6 +122,7 @@ export async function deleteSession(sessionId: string, options: DatabaseOptions 
         tx.objectStore('items').delete(sessionBound(sessionId)),
         tx.objectStore('usage').delete(sessionBound(sessionId)),
         tx.objectStore('operations').delete(operationsBound(sessionId)),
+        tx.objectStore('pendingRuns').delete(sessionId),
         tx.done,
       ])
     })

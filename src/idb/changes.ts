@@ -15,6 +15,8 @@ export type SessionChangeKind =
   | 'rename'
   | 'delete'
   | 'import'
+  /** A run paused for approvals was kept or dropped (see `PendingRunsSession`). */
+  | 'pending'
 
 /** One committed change, as delivered to listeners. */
 export interface SessionChange {

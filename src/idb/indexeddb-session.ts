@@ -1,15 +1,19 @@
-import { InvalidArgumentError, PositionConflictError, StorageError, StorageQuotaError } from '../errors.js'
+import { InvalidArgumentError, PendingRunConflictError, PositionConflictError, StorageError, StorageQuotaError } from '../errors.js'
 import type { AgentItem } from '../items/types.js'
 import { toStoredItems } from '../items/validate.js'
 import type { Unsubscribe } from '../sync/broadcast.js'
 import {
   assertPosition,
   assertTurn,
+  checkedPendingRun,
   checkedRewrite,
   type BranchInfo,
   type CompactionReplaceableSession,
   type ContentBranchingSession,
   type IndexedDBBackedSession,
+  type PendingRun,
+  type PendingRunsSession,
+  type PendingRunUpdate,
   type IndexedDBLocation,
   type PositionalSession,
   type ReplaceableSession,
@@ -103,6 +107,7 @@ export class IndexedDBSession<TItem = AgentItem>
     IndexedDBBackedSession<TItem>,
     PositionalSession<TItem>,
     TitledSession<TItem>,
+    PendingRunsSession<TItem>,
     SessionHistoryTransactionAwareSession<TItem>,
     SessionHistoryRewriteAwareSession<TItem>,
     CompactionReplaceableSession<TItem>,
@@ -201,15 +206,51 @@ export class IndexedDBSession<TItem = AgentItem>
     await this.#write(
       'clear',
       `clearing session "${this.sessionId}"`,
-      (tx, existing, now) => {
-        if (!existing) return undefined
+      async (tx, existing, now) => {
+        // A paused run's turn would land on a history it was not made for: it goes too.
+        const dropping = tx.objectStore('pendingRuns').delete(this.sessionId)
+        if (!existing) return void (await dropping)
         const cleared = clearBranch(tx, existing, now)
         // Operation ids applied on this branch go with its items, as in @openai/agents' MemorySession.
-        cleared.requests.push(forgetOperations(tx, existing.id, existing.currentBranchId))
-        return cleared
+        return { record: cleared.record, requests: [...cleared.requests, dropping, forgetOperations(tx, existing.id, existing.currentBranchId)] }
       },
       { kind: 'clear' },
     )
+  }
+
+  /** The paused run kept with this session (see {@link PendingRunsSession.getPendingRun}). */
+  async getPendingRun(): Promise<PendingRun | undefined> {
+    const row = await withDatabase(this.#location, SESSIONS_DB, `reading the pending run of session "${this.sessionId}"`, (db) =>
+      db.get('pendingRuns', this.sessionId),
+    )
+    return row && { runId: row.runId, state: row.state, createdAt: row.createdAt }
+  }
+
+  /**
+   * Checks the pending run, appends `items` and keeps `next`, in one transaction (see
+   * {@link PendingRunsSession.updatePendingRun}).
+   */
+  async updatePendingRun(update: PendingRunUpdate<TItem>): Promise<void> {
+    const next = checkedPendingRun(update.next)
+    const stored = toStoredItems(update.items)
+    if (update.position !== undefined) assertPosition(update.position)
+    const action = `updating the pending run of session "${this.sessionId}"`
+    await this.#write(stored.length > 0 ? 'add' : 'pending', action, async (tx, existing, now) => {
+      const runs = tx.objectStore('pendingRuns')
+      const actual = (await runs.get(this.sessionId))?.runId ?? null
+      if (actual !== update.expected) throw new PendingRunConflictError(this.sessionId, update.expected, actual)
+      if (update.position !== undefined) {
+        const held = existing ? rangesLength(currentBranch(existing).ranges) : 0
+        if (held !== update.position) throw new PositionConflictError(this.sessionId, update.position, held)
+      }
+      const keeping = next ? runs.put({ sessionId: this.sessionId, ...next }) : runs.delete(this.sessionId)
+      if (stored.length > 0) {
+        const appended = appendItems(tx, this.sessionId, existing, stored, now)
+        return { record: appended.record, requests: [...appended.requests, keeping] }
+      }
+      // A first message that paused still makes the session exist (listed, reopened after a reload).
+      return { record: existing ?? newSessionRecord(this.sessionId, now), requests: [keeping] }
+    })
   }
 
   /** Replaces the current branch's history with `items` in one transaction, all or nothing. */

@@ -90,6 +90,18 @@ export interface OperationRecord {
   createdAt: number
 }
 
+/**
+ * A run paused for tool approvals (object store `pendingRuns`, key `sessionId`): at most
+ * one per session, written in the same transaction as the turns around it (see
+ * `PendingRunsSession`). `state` is the serialized run state, sealed by an `EncryptedSession`.
+ */
+export interface PendingRunRecord {
+  sessionId: string
+  runId: string
+  state: string
+  createdAt: number
+}
+
 /** The typed schema of an idb-agents database, for `idb`. */
 export interface AgentsDB extends DBSchema {
   sessions: {
@@ -111,19 +123,23 @@ export interface AgentsDB extends DBSchema {
     value: OperationRecord
     indexes: { byBranch: [string, string] }
   }
+  pendingRuns: {
+    key: string
+    value: PendingRunRecord
+  }
 }
 
 export type AgentsDatabase = IDBPDatabase<AgentsDB>
 export type AgentsTransaction<Mode extends IDBTransactionMode> = IDBPTransaction<
   AgentsDB,
-  ['sessions', 'items', 'usage', 'operations'],
+  ['sessions', 'items', 'usage', 'operations', 'pendingRuns'],
   Mode
 >
 /** The stores every session transaction spans. */
-export const SESSION_STORES = ['sessions', 'items', 'usage', 'operations'] as const
+export const SESSION_STORES = ['sessions', 'items', 'usage', 'operations', 'pendingRuns'] as const
 
 /** The schema version this code writes. Bump it together with a new step in {@link migrate}. */
-export const SCHEMA_VERSION = 4
+export const SCHEMA_VERSION = 5
 
 export const MAIN_BRANCH = 'main'
 
@@ -157,6 +173,11 @@ export async function migrate(
       const operations = db.createObjectStore('operations', { keyPath: ['sessionId', 'operationId'] })
       operations.createIndex('byBranch', ['sessionId', 'branchId'])
     }
+  }
+  if (oldVersion < 5 && newVersion >= 5 && !db.objectStoreNames.contains('pendingRuns')) {
+    // v5: runs paused for tool approvals, beside the history. Adds a store; changes nothing
+    // stored. (Versions 3 and 4 are other steps; this one needs none of their stores.)
+    db.createObjectStore('pendingRuns', { keyPath: 'sessionId' })
   }
 }
 

@@ -178,3 +178,24 @@ export class AbortError extends RunError {
     super('run_failed', 'The run was aborted.', { cause })
   }
 }
+
+/**
+ * A paused run could not be resumed from this state: it is no longer the session's pending
+ * run (another tab resumed it, a new message abandoned it), or the session's history
+ * changed since the run paused. Nothing was run or written. Read the session's pending run
+ * again (`RunState.fromSession`) and show what it holds.
+ */
+export class StaleRunStateError extends RunError {
+  override name = 'StaleRunStateError'
+
+  /** @param detail - what changed, e.g. `'another tab resumed it'` */
+  constructor(detail: string, cause?: unknown) {
+    super('run_state_stale', `This paused run cannot be resumed: ${detail}. Nothing was run or written; read the session's pending run again.`, {
+      cause,
+    })
+  }
+
+  override describeSaved(): string {
+    return 'The session is as it was.'
+  }
+}

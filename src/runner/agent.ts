@@ -6,6 +6,7 @@ import { jsonSchemaOf, strictProblem } from './json-schema.js'
 import type { Model, ModelSettings, OutputSchema } from '../model/model.js'
 import type { RunContext } from './run-context.js'
 import type { FunctionTool } from './tool.js'
+import type { ToolUseBehavior } from './tool-use.js'
 
 /** Instructions: fixed text, or computed for each run from its context. */
 export type Instructions<TContext> =
@@ -38,6 +39,13 @@ export interface AgentOptions<TContext, TOutput extends z4.$ZodType | undefined>
    * @default undefined (`finalOutput` is the answer's text)
    */
   outputType?: TOutput
+  /**
+   * What happens once the model's tool calls have their outputs: call the model again, or
+   * stop with a tool's output as the final output (see {@link ToolUseBehavior}). With an
+   * `outputType`, a tool's output that stops the run must be JSON matching it.
+   * @default 'run_llm_again'
+   */
+  toolUseBehavior?: ToolUseBehavior
 }
 
 /**
@@ -63,11 +71,13 @@ export class Agent<TContext = unknown, TOutput extends z4.$ZodType | undefined =
   readonly outputType: TOutput | undefined
   /** The JSON schema sent for `outputType`; computed once. */
   readonly outputSchema: OutputSchema | undefined
+  /** What happens once tools ran (see {@link ToolUseBehavior}). */
+  readonly toolUseBehavior: ToolUseBehavior
 
   /**
    * @param options - name, instructions, model, tools, outputType
    * @throws {@link InvalidArgumentError} when two tools share a name or `outputType` is not
-   *   a zod object
+   *   a zod object, or `toolUseBehavior` is not one of its forms
    */
   constructor(options: AgentOptions<TContext, TOutput>) {
     this.name = options.name
@@ -80,6 +90,7 @@ export class Agent<TContext = unknown, TOutput extends z4.$ZodType | undefined =
       if (names.has(t.name)) throw new InvalidArgumentError(`Agent "${this.name}" has two tools named "${t.name}".`)
       names.add(t.name)
     }
+    this.toolUseBehavior = checkedToolUseBehavior(this.name, options.toolUseBehavior)
     this.outputType = options.outputType
     this.outputSchema = options.outputType ? outputSchemaOf(this.name, options.outputType) : undefined
   }
@@ -108,6 +119,18 @@ export class Agent<TContext = unknown, TOutput extends z4.$ZodType | undefined =
     if (!parsed.success) throw new OutputParseError(text, z.prettifyError(parsed.error), parsed.error)
     return parsed.data as FinalOutput<TOutput>
   }
+}
+
+function checkedToolUseBehavior(agentName: string, behavior: ToolUseBehavior | undefined): ToolUseBehavior {
+  if (behavior === undefined) return 'run_llm_again'
+  if (behavior === 'run_llm_again' || behavior === 'stop_on_first_tool') return behavior
+  const names: unknown = typeof behavior === 'object' && behavior !== null ? behavior.stopAtToolNames : undefined
+  if (!Array.isArray(names) || !names.every((name) => typeof name === 'string')) {
+    throw new InvalidArgumentError(
+      `Agent "${agentName}": toolUseBehavior must be 'run_llm_again', 'stop_on_first_tool' or { stopAtToolNames: string[] }, got ${JSON.stringify(behavior)}.`,
+    )
+  }
+  return { stopAtToolNames: [...(names as string[])] }
 }
 
 function outputSchemaOf(agentName: string, outputType: z4.$ZodType): OutputSchema {

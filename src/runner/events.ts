@@ -6,6 +6,7 @@ import { isCompactionItem, isFunctionCall, isFunctionCallOutput, isReasoningItem
 import type { AgentItem, FunctionCallItem, FunctionCallOutputItem } from '../items/types.js'
 import type { ModelStreamEvent } from '../model/model.js'
 import type { Agent } from './agent.js'
+import type { RunToolApprovalItem } from './approvals.js'
 
 /** Any agent, whatever its context and output types. */
 export type RunAgent = Agent<never, z4.$ZodType | undefined>
@@ -17,6 +18,7 @@ export type RunItem =
   | { type: 'tool_call_output_item'; rawItem: FunctionCallOutputItem; agent: RunAgent; output: string }
   | { type: 'reasoning_item'; rawItem: AgentItem; agent: RunAgent }
   | { type: 'compaction_item'; rawItem: AgentItem; agent: RunAgent }
+  | RunToolApprovalItem
 
 /** The `name` of a {@link RunItemStreamEvent}, as in `@openai/agents`. */
 export type RunItemStreamEventName =
@@ -25,6 +27,7 @@ export type RunItemStreamEventName =
   | 'tool_output'
   | 'reasoning_item_created'
   | 'compaction_item_created'
+  | 'tool_approval_requested'
 
 /** A model stream event passed through: `data.type` is `'output_text_delta'` or `'response_done'`. */
 export interface RunRawModelStreamEvent {
@@ -32,7 +35,11 @@ export interface RunRawModelStreamEvent {
   data: ModelStreamEvent
 }
 
-/** An item the run produced: a message, a tool call, a tool's output, a reasoning item. */
+/**
+ * An item the run produced: a message, a tool call, a tool's output, a reasoning item; or,
+ * named `'tool_approval_requested'`, a call that waits for approval (a
+ * `RunToolApprovalItem`; the run then ends with it in `interruptions`).
+ */
 export interface RunItemStreamEvent {
   type: 'run_item_stream_event'
   name: RunItemStreamEventName
@@ -58,7 +65,9 @@ export interface RunTurnSavedEvent {
  * An event of a streamed run, in the order things happen: `agent_updated_stream_event`
  * first; per model call, `raw_model_stream_event`s (`output_text_delta` pieces, then
  * `response_done`), then `run_item_stream_event`s for its items (and `tool_output` for each
- * tool's answer), then `turn_saved_event` once they are saved.
+ * tool's answer), then `turn_saved_event` once they are saved. A turn with calls that need
+ * approval ends the stream with one `tool_approval_requested` per waiting call instead of
+ * `turn_saved_event` (the turn is saved when the run resumes).
  */
 export type RunStreamEvent = RunRawModelStreamEvent | RunItemStreamEvent | RunAgentUpdatedStreamEvent | RunTurnSavedEvent
 

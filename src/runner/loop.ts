@@ -2,18 +2,22 @@ import type * as z4 from 'zod/v4/core'
 import { IdbAgentsError, messageOf } from '../errors.js'
 import type { PendingInputStore } from '../idb/pending-input.js'
 import { modelSafe } from '../items/model-safe.js'
-import { isAssistantMessage, isFunctionCall, messageText } from '../items/predicates.js'
+import { isAssistantMessage, isFunctionCall, isFunctionCallOutput, messageText } from '../items/predicates.js'
 import type { AgentItem, FunctionCallItem, FunctionCallOutputItem } from '../items/types.js'
 import { AbortError, MaxTurnsExceededError, RunError, withSaveState } from '../model/errors.js'
 import type { Model, ModelRequest, ModelResponse, ModelSettings } from '../model/model.js'
 import { Usage } from '../model/usage.js'
-import { isOpenAIResponsesCompactionAwareSession, isUsageTrackingSession } from '../session/capabilities.js'
+import { isOpenAIResponsesCompactionAwareSession, isPendingRunsSession, isUsageTrackingSession } from '../session/capabilities.js'
 import type { Session, SessionSettings } from '../session/session.js'
 import type { Agent, FinalOutput } from './agent.js'
 import { itemEvent, type EventSink, type RunAgent } from './events.js'
 import { toInputItems, type RunInput } from './input.js'
 import { RunResult } from './result.js'
 import { RunContext } from './run-context.js'
+import { notRunOutput, TOOL_APPROVAL_REJECTION_MESSAGE, type ApprovalDecision } from './approvals.js'
+import { abandonPendingRun, checkResumable, markOf } from './pause.js'
+import { newRunId, RunState } from './run-state.js'
+import { finalToolOutput } from './tool-use.js'
 import type { FunctionTool } from './tool.js'
 
 /**
@@ -60,7 +64,7 @@ export interface RunOptions<TContext = unknown> {
 /** Everything one run needs, with the model resolved. */
 export interface RunPlan<TContext, TOutput extends z4.$ZodType | undefined> {
   agent: Agent<TContext, TOutput>
-  input: RunInput
+  input: RunInput | RunState
   options: RunOptions<TContext>
   model: Model
   modelSettings: ModelSettings
@@ -71,6 +75,10 @@ export interface RunPlan<TContext, TOutput extends z4.$ZodType | undefined> {
  * answers without tool calls. Each model response is saved together with its tool outputs
  * (and, the first time, the input) in ONE `addItems`, so the session only ever holds whole
  * turns. Every failure is rethrown as a {@link RunError} saying what was saved.
+ *
+ * A turn with calls that need approval is not saved: the run stops with a {@link RunState}
+ * holding it (kept by a `PendingRunsSession` beside the history, see pause.ts). Resuming
+ * (`plan.input` is that state) completes the turn and saves it, then goes on.
  *
  * @param emit - receives stream events; when given, the model is called in streaming mode
  */
@@ -85,51 +93,157 @@ export async function executeRun<TContext, TOutput extends z4.$ZodType | undefin
   const runContext = new RunContext(options.context as TContext, signal, usage)
   const runAgent = agent as unknown as RunAgent
   const saved: AgentItem[] = []
-  let inputSaved = false
+  const resumed = plan.input instanceof RunState ? (plan.input as RunState) : undefined
+  let inputSaved = resumed !== undefined && resumed.data.unsaved.length === 0
   let usageStored = false
+  /** The pending run this run must drop when it saves its next turn (a resume's). */
+  let expectedPending: string | null = null
   try {
     if (!Number.isInteger(maxTurns) || maxTurns < 1) {
       throw new RunError('invalid_argument', `maxTurns must be a positive integer, got ${String(maxTurns)}.`)
     }
     signal?.throwIfAborted()
     emit?.({ type: 'agent_updated_stream_event', agent: runAgent })
-    const input = toInputItems(plan.input)
-    const history = session ? await session.getItems(options.sessionSettings?.limit) : []
-    let { sent, unsaved } = await mergeInput(history, input, options.sessionInputCallback)
+    const pendingRuns = session && isPendingRunsSession(session) ? session : undefined
+    let input: AgentItem[]
+    let sent: AgentItem[]
+    let unsaved: AgentItem[]
+    let turn = 0
+    /** A resume's paused turn, completed before the first model call. */
+    let paused: RunState | undefined
+    /** `alwaysApprove` / `alwaysReject` decisions by tool name, carried through later pauses. */
+    const standing = resumed ? resumed.standingDecisions() : new Map<string, ApprovalDecision>()
+    if (resumed) {
+      checkResumeTarget(resumed, agent, session)
+      const waiting = resumed.getInterruptions().filter((item) => resumed.decisionFor(item.callId) === undefined)
+      if (waiting.length > 0) {
+        // Nothing decided on some calls: nothing runs, nothing is written.
+        for (const request of resumed.data.perRequest) usage.add(request)
+        return new RunResult<FinalOutput<TOutput>>({ finalOutput: undefined, input: resumed.data.input, newItems: [], savedItems: [], rawResponses: [], usage, state: resumed })
+      }
+      if (session) await checkResumable(session, resumed)
+      for (const request of resumed.data.perRequest) usage.add(request)
+      input = resumed.data.input
+      unsaved = resumed.data.unsaved
+      sent = session ? [...(await session.getItems(options.sessionSettings?.limit)), ...unsaved] : resumed.data.conversation
+      turn = resumed.data.turn
+      expectedPending = pendingRuns ? resumed.data.runId : null
+      paused = resumed
+    } else {
+      input = toInputItems(plan.input as RunInput)
+      if (pendingRuns) {
+        const abandoned = await abandonPendingRun(pendingRuns, agent)
+        if (abandoned.length > 0) {
+          saved.push(...abandoned)
+          emit?.({ type: 'turn_saved_event', items: abandoned })
+        }
+      }
+      const history = session ? await session.getItems(options.sessionSettings?.limit) : []
+      ;({ sent, unsaved } = await mergeInput(history, input, options.sessionInputCallback))
+    }
     const instructions = await agent.resolveInstructions(runContext)
     const tools = new Map(agent.tools.map((t) => [t.name, t]))
     const newItems: AgentItem[] = []
     const rawResponses: ModelResponse[] = []
 
-    for (let turn = 0; ; turn++) {
-      if (turn >= maxTurns) throw new MaxTurnsExceededError(maxTurns)
-      signal?.throwIfAborted()
-      const request: ModelRequest = {
-        input: modelSafe(newItems.length === 0 ? sent : [...sent, ...newItems]),
-        tools: agent.tools.map((t) => t.definition),
-        modelSettings: plan.modelSettings,
-      }
-      if (instructions !== undefined) request.instructions = instructions
-      if (agent.outputSchema) request.outputSchema = agent.outputSchema
-      if (signal) request.signal = signal
-      const response = emit ? await streamResponse(model, request, emit) : await model.getResponse(request)
-      signal?.throwIfAborted()
-      usage.add(response.usage)
-      rawResponses.push(response)
-      const step = [...response.output]
-      const calls = step.filter(isFunctionCall)
-      const last = calls.length === 0
-      for (const item of step) emit?.(itemEvent(item, runAgent))
-      if (!last) {
-        const outputs = await Promise.all(calls.map((call) => callTool(tools, call, runContext)))
+    for (;;) {
+      let step: AgentItem[]
+      let response: ModelResponse | undefined
+      const ran = new Set<string>()
+      if (paused) {
+        step = [...paused.data.turnItems]
+        for (const item of step) if (isFunctionCallOutput(item)) ran.add(item.call_id)
+        const calls = step.filter(isFunctionCall)
+        const decided = paused
+        const outputs = await Promise.all(
+          paused.data.pendingCallIds.map((callId) => {
+            const call = calls.find((c) => c.call_id === callId)!
+            const decision = decided.decisionFor(callId)
+            if (!decision?.approved) return notRunOutput(call, decision?.message ?? TOOL_APPROVAL_REJECTION_MESSAGE)
+            ran.add(callId)
+            return callTool(tools, call, runContext)
+          }),
+        )
         for (const item of outputs) emit?.(itemEvent(item, runAgent))
         step.push(...outputs)
+        paused = undefined
+      } else {
+        if (turn >= maxTurns) throw new MaxTurnsExceededError(maxTurns)
+        turn += 1
+        signal?.throwIfAborted()
+        const request: ModelRequest = {
+          input: modelSafe(newItems.length === 0 ? sent : [...sent, ...newItems]),
+          tools: agent.tools.map((t) => t.definition),
+          modelSettings: plan.modelSettings,
+        }
+        if (instructions !== undefined) request.instructions = instructions
+        if (agent.outputSchema) request.outputSchema = agent.outputSchema
+        if (signal) request.signal = signal
+        response = emit ? await streamResponse(model, request, emit) : await model.getResponse(request)
+        signal?.throwIfAborted()
+        usage.add(response.usage)
+        rawResponses.push(response)
+        step = [...response.output]
+        for (const item of step) emit?.(itemEvent(item, runAgent))
+        const calls = step.filter(isFunctionCall)
+        if (calls.length > 0) {
+          const needs = await Promise.all(calls.map((call) => needsApproval(tools, call, runContext)))
+          const asking = calls.filter((_, index) => needs[index])
+          const waiting = asking.filter((call) => !standing.has(call.name))
+          const refused = asking.filter((call) => standing.get(call.name)?.approved === false)
+          const runNow = calls.filter((call, index) => !needs[index] || standing.get(call.name)?.approved === true)
+          for (const call of runNow) ran.add(call.call_id)
+          const outputs = await Promise.all(
+            calls.flatMap((call): Array<Promise<FunctionCallOutputItem> | FunctionCallOutputItem> => {
+              if (runNow.includes(call)) return [callTool(tools, call, runContext)]
+              const decision = refused.includes(call) ? standing.get(call.name) : undefined
+              return decision && !decision.approved ? [notRunOutput(call, decision.message ?? TOOL_APPROVAL_REJECTION_MESSAGE)] : []
+            }),
+          )
+          for (const item of outputs) emit?.(itemEvent(item, runAgent))
+          step.push(...outputs)
+          if (waiting.length > 0) {
+            const state = new RunState(agent, {
+              runId: newRunId(),
+              agentName: agent.name,
+              sessionId: session ? session.sessionId : null,
+              turn,
+              input,
+              conversation: session ? [] : [...sent, ...newItems],
+              unsaved: session ? unsaved : [],
+              turnItems: step,
+              pendingCallIds: waiting.map((call) => call.call_id),
+              history: session ? await markOf(session) : null,
+              perRequest: usage.perRequest.map((request) => ({ ...request })),
+            }, [], standing)
+            if (pendingRuns) {
+              await pendingRuns.updatePendingRun({
+                expected: null,
+                items: [],
+                next: { runId: state.data.runId, state: state.toString(), createdAt: Date.now() },
+              })
+            }
+            for (const item of state.getInterruptions()) {
+              emit?.({ type: 'run_item_stream_event', name: 'tool_approval_requested', item })
+            }
+            // The paused run's usage travels in its state and is stored with the turn that
+            // resumes it (or with the abandoned turn), never twice.
+            usageStored = true
+            return new RunResult<FinalOutput<TOutput>>({ finalOutput: undefined, input, newItems: [...newItems, ...step], savedItems: saved, rawResponses, usage, state })
+          }
+        }
       }
+      const calls = step.filter(isFunctionCall)
+      const last = calls.length === 0
       if (session) {
         const batch = unsaved.length === 0 ? step : [...unsaved, ...step]
         if (batch.length > 0) {
-          // The run's usage goes with its last turn, in the same write.
-          if (last && isUsageTrackingSession(session)) {
+          if (expectedPending !== null && pendingRuns) {
+            // The resumed turn lands and its pending run goes, in one step.
+            await pendingRuns.updatePendingRun({ expected: expectedPending, items: batch, next: null })
+            expectedPending = null
+          } else if (last && isUsageTrackingSession(session)) {
+            // The run's usage goes with its last turn, in the same write.
             usageStored = true
             await session.addItemsWithUsage(batch, usage)
           } else {
@@ -142,20 +256,22 @@ export async function executeRun<TContext, TOutput extends z4.$ZodType | undefin
         }
       }
       newItems.push(...step)
-      if (last) {
+      const stopWith = last ? undefined : finalToolOutput(agent.toolUseBehavior, calls, step.filter(isFunctionCallOutput), ran)
+      if (last || stopWith !== undefined) {
         const answer = step.findLast(isAssistantMessage)
-        const finalOutput = agent.parseFinalOutput(answer ? messageText(answer) : '')
+        const finalOutput = agent.parseFinalOutput(stopWith ?? (answer ? messageText(answer) : ''))
         if (!usageStored) {
           usageStored = true
           await storeUsage(session, saved, usage)
         }
-        await compactAfterRun(session, saved, options, plan.modelSettings, response, usage)
+        if (response) await compactAfterRun(session, saved, options, plan.modelSettings, response, usage)
         return new RunResult({ finalOutput, input, newItems, savedItems: saved, rawResponses, usage })
       }
     }
   } catch (error) {
     // The requests of a failed run were made too; their usage still belongs to its turn.
-    if (!usageStored) await storeUsage(session, saved, usage).catch(() => {})
+    // A resume that failed before its turn was saved is still pending: its state keeps the usage.
+    if (!usageStored && expectedPending === null) await storeUsage(session, saved, usage).catch(() => {})
     throw withSaveState(toRunError(error, signal), { inputSaved, savedItems: [...saved] })
   }
 }
@@ -223,6 +339,28 @@ async function streamResponse(model: Model, request: ModelRequest, emit: EventSi
     if (event.type === 'response_done') return event.response
   }
   throw new RunError('run_failed', 'The model stream ended before the response was complete; nothing of this turn was saved.')
+}
+
+/** Whether `call` must wait for approval; unknown tools never wait. */
+async function needsApproval<TContext>(
+  tools: Map<string, FunctionTool<TContext>>,
+  call: FunctionCallItem,
+  runContext: RunContext<TContext>,
+): Promise<boolean> {
+  const found = tools.get(call.name)
+  return found?.needsApproval ? found.needsApproval(runContext, call.arguments, { callId: call.call_id }) : false
+}
+
+/** A state resumes only with the agent and session it paused in. */
+function checkResumeTarget(state: RunState, agent: { name: string }, session: Session | undefined): void {
+  if (state.data.agentName !== agent.name) {
+    throw new RunError('invalid_argument', `This run state paused agent "${state.data.agentName}"; resume it with that agent, not "${agent.name}".`)
+  }
+  const sessionId = session ? session.sessionId : null
+  if (state.data.sessionId !== sessionId) {
+    const paused = state.data.sessionId === null ? 'without a session' : `in session "${state.data.sessionId}"`
+    throw new RunError('invalid_argument', `This run paused ${paused}; resume it ${state.data.sessionId === null ? 'without one' : 'with that session'}.`)
+  }
 }
 
 /** Runs one tool call; unknown tools and failures become outputs the model can read. */

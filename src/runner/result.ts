@@ -1,11 +1,13 @@
 import type { AgentItem } from '../items/types.js'
 import type { ModelResponse } from '../model/model.js'
 import type { Usage } from '../model/usage.js'
+import type { RunToolApprovalItem } from './approvals.js'
+import type { RunState } from './run-state.js'
 
 /** What a finished run produced. */
 export interface RunOutcome<TOutput> {
-  /** The parsed final answer. */
-  finalOutput: TOutput
+  /** The parsed final answer; `undefined` when the run paused for approvals. */
+  finalOutput: TOutput | undefined
   /** The run's input items (the string input as a user message), without session history. */
   input: AgentItem[]
   /** Items produced by the run. */
@@ -16,6 +18,8 @@ export interface RunOutcome<TOutput> {
   rawResponses: ModelResponse[]
   /** Token usage. */
   usage: Usage
+  /** The paused run, when calls wait for approval. */
+  state?: RunState
 }
 
 /**
@@ -24,8 +28,11 @@ export interface RunOutcome<TOutput> {
  * @typeParam TOutput - `string`, or the parsed type of the agent's `outputType`
  */
 export class RunResult<TOutput = string> {
-  /** The final answer: its text, or the value parsed with the agent's `outputType`. */
-  readonly finalOutput: TOutput
+  /**
+   * The final answer: its text, or the value parsed with the agent's `outputType`.
+   * `undefined` when the run paused for approvals (see {@link RunResult.interruptions}).
+   */
+  readonly finalOutput: TOutput | undefined
   /** The run's input as items (a string input becomes one user message). */
   readonly input: AgentItem[]
   /** Items the run produced, in order: model output and tool outputs. */
@@ -36,6 +43,12 @@ export class RunResult<TOutput = string> {
   readonly rawResponses: ModelResponse[]
   /** Token usage: totals and `perRequest`. */
   readonly usage: Usage
+  /**
+   * The paused run when tool calls wait for approval (`interruptions` is not empty), else
+   * `undefined`. Decide with `state.approve()` / `state.reject()`, then resume with
+   * `run(agent, state, { session })`.
+   */
+  readonly state: RunState | undefined
 
   /** @param outcome - what the finished run produced */
   constructor(outcome: RunOutcome<TOutput>) {
@@ -45,6 +58,16 @@ export class RunResult<TOutput = string> {
     this.savedItems = outcome.savedItems
     this.rawResponses = outcome.rawResponses
     this.usage = outcome.usage
+    this.state = outcome.state
+  }
+
+  /**
+   * The tool calls waiting for a person's approval (`@openai/agents`' name); `[]` when the
+   * run finished. Show each (its `toolName` and `arguments`), decide with
+   * `result.state.approve(item)` / `result.state.reject(item)`, then resume.
+   */
+  get interruptions(): RunToolApprovalItem[] {
+    return this.state ? this.state.getInterruptions() : []
   }
 
   /** The id of the last model response, for `previous_response_id` chains. */

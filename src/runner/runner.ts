@@ -10,6 +10,7 @@ import type { RunResult } from './result.js'
 import { executeRun, type RunOptions } from './loop.js'
 import { StreamedRunResult } from './stream.js'
 import { guardRun } from './run-guard.js'
+import { RunState } from './run-state.js'
 
 /** The model used when neither the agent nor the runner names one. */
 export const DEFAULT_MODEL = 'gpt-4.1'
@@ -54,28 +55,32 @@ export class Runner {
   }
 
   /**
-   * Runs `agent` on `input` until it answers without calling tools. With a `session`, its
-   * history is loaded once and every turn is saved to it whole.
+   * Runs `agent` on `input` until it answers without calling tools (or a call needs
+   * approval: the result then has `interruptions` and a `state` to resume). With a
+   * `session`, its history is loaded once and every turn is saved to it whole. With a
+   * session that keeps a paused run, any input other than its state abandons that run
+   * first: its waiting calls are answered as cancelled and its turn saved.
    *
    * @param agent - the agent to run
-   * @param input - the user's message, or items; `[]` continues from the session's history
+   * @param input - the user's message, or items; `[]` continues from the session's history;
+   *   a {@link RunState} resumes a run paused for approvals (see `result.interruptions`)
    * @param options - session, context, maxTurns, signal, `stream: true` for events
    * @throws a {@link RunError} subclass saying what was saved; with `stream: true` the
    *   error comes from the iteration and `completed` instead
    */
   run<TContext, TOutput extends z4.$ZodType | undefined>(
     agent: Agent<TContext, TOutput>,
-    input: RunInput,
+    input: RunInput | RunState,
     options: StreamRunOptions<TContext>,
   ): Promise<StreamedRunResult<FinalOutput<TOutput>>>
   run<TContext, TOutput extends z4.$ZodType | undefined>(
     agent: Agent<TContext, TOutput>,
-    input: RunInput,
+    input: RunInput | RunState,
     options?: NonStreamRunOptions<TContext>,
   ): Promise<RunResult<FinalOutput<TOutput>>>
   async run<TContext, TOutput extends z4.$ZodType | undefined>(
     agent: Agent<TContext, TOutput>,
-    input: RunInput,
+    input: RunInput | RunState,
     options: RunOptions<TContext> & { stream?: boolean } = {},
   ): Promise<RunResult<FinalOutput<TOutput>> | StreamedRunResult<FinalOutput<TOutput>>> {
     const { stream, ...runOptions } = options
@@ -87,8 +92,10 @@ export class Runner {
       modelSettings: { ...this.#options.modelSettings, ...agent.modelSettings },
     })
     // guardRun: the session's run lock for the whole run; input kept when offline (issue 7).
-    if (stream) return new StreamedRunResult((emit) => guardRun(runOptions, input, () => plan().then((p) => executeRun(p, emit))))
-    return guardRun(runOptions, input, async () => executeRun(await plan()))
+    // A resumed run's input is in its state (and its session), never kept again.
+    const kept = input instanceof RunState ? [] : input
+    if (stream) return new StreamedRunResult((emit) => guardRun(runOptions, kept, () => plan().then((p) => executeRun(p, emit))))
+    return guardRun(runOptions, kept, async () => executeRun(await plan()))
   }
 
   async #model(model: string | Model | undefined): Promise<Model> {
@@ -130,22 +137,23 @@ export function setDefaultModelProvider(modelProvider: ModelProvider): void {
  * ```
  *
  * @param agent - the agent to run
- * @param input - the user's message, or items; `[]` continues from the session's history
+ * @param input - the user's message, or items; `[]` continues from the session's history;
+ *   a {@link RunState} resumes a run paused for approvals
  * @param options - session, context, maxTurns, signal, `stream: true` for events
  */
 export function run<TContext, TOutput extends z4.$ZodType | undefined>(
   agent: Agent<TContext, TOutput>,
-  input: RunInput,
+  input: RunInput | RunState,
   options: StreamRunOptions<TContext>,
 ): Promise<StreamedRunResult<FinalOutput<TOutput>>>
 export function run<TContext, TOutput extends z4.$ZodType | undefined>(
   agent: Agent<TContext, TOutput>,
-  input: RunInput,
+  input: RunInput | RunState,
   options?: NonStreamRunOptions<TContext>,
 ): Promise<RunResult<FinalOutput<TOutput>>>
 export function run<TContext, TOutput extends z4.$ZodType | undefined>(
   agent: Agent<TContext, TOutput>,
-  input: RunInput,
+  input: RunInput | RunState,
   options: RunOptions<TContext> & { stream?: boolean } = {},
 ): Promise<RunResult<FinalOutput<TOutput>> | StreamedRunResult<FinalOutput<TOutput>>> {
   const runner = (defaultRunner ??= new Runner())

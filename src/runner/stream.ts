@@ -1,5 +1,7 @@
 import type { EventSink, RunStreamEvent } from './events.js'
+import type { RunToolApprovalItem } from './approvals.js'
 import type { RunResult } from './result.js'
+import type { RunState } from './run-state.js'
 
 /**
  * A run in progress, returned by `run(…, { stream: true })`, used as `@openai/agents`'
@@ -48,7 +50,7 @@ export class StreamedRunResult<TOutput = string> implements AsyncIterable<RunStr
     this.completed.catch(() => {})
   }
 
-  /** The final output once the run has completed, else `undefined`. */
+  /** The final output once the run has completed, else `undefined` (also when it paused for approvals). */
   get finalOutput(): TOutput | undefined {
     return this.#result?.finalOutput
   }
@@ -56,6 +58,20 @@ export class StreamedRunResult<TOutput = string> implements AsyncIterable<RunStr
   /** The finished result once the run has completed, else `undefined`. */
   get result(): RunResult<TOutput> | undefined {
     return this.#result
+  }
+
+  /**
+   * The tool calls waiting for approval once the run has ended paused (`@openai/agents`'
+   * name); `[]` while running and after a finished run. Each was also sent as a
+   * `run_item_stream_event` named `'tool_approval_requested'`.
+   */
+  get interruptions(): RunToolApprovalItem[] {
+    return this.#result?.interruptions ?? []
+  }
+
+  /** The paused run to resume once the run has ended paused, else `undefined`. */
+  get state(): RunState | undefined {
+    return this.#result?.state
   }
 
   /** The error the run failed with, once it has; `undefined` while running or after success. */

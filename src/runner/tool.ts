@@ -34,6 +34,15 @@ export interface ToolOptions<TParams extends z4.$ZodObject, TContext = unknown> 
    */
   onError?: 'report' | 'throw'
   /**
+   * Whether a call must wait for a person's approval before it runs (`@openai/agents`'
+   * `needsApproval`). A run that reaches such a call stops with `result.interruptions` and
+   * `result.state`; see `RunState`. A function decides per call, from the parsed
+   * arguments; calls whose arguments do not parse never wait (the model is told they are
+   * invalid instead). A function that throws fails the run.
+   * @default false
+   */
+  needsApproval?: boolean | ((runContext: RunContext<TContext>, args: z4.output<TParams>, details: ToolCallDetails) => boolean | Promise<boolean>)
+  /**
    * Runs the tool. Arguments were parsed with `parameters` first. A string result is sent
    * as it is; anything else as JSON.
    * @param args - the parsed arguments
@@ -56,6 +65,11 @@ export interface FunctionTool<TContext = unknown> {
    * reason).
    */
   invoke(argumentsJson: string, runContext: RunContext<TContext>, details: ToolCallDetails): Promise<string>
+  /**
+   * Whether this call must wait for approval (see {@link ToolOptions.needsApproval}).
+   * Absent on tools that never wait.
+   */
+  needsApproval?(runContext: RunContext<TContext>, argumentsJson: string, details: ToolCallDetails): Promise<boolean>
 }
 
 const toolName = /^[a-zA-Z0-9_-]{1,64}$/
@@ -97,26 +111,37 @@ export function tool<TParams extends z4.$ZodObject, TContext = unknown>(
   }
   const definition: ToolDefinition = { type: 'function', name, description, parameters: schema, strict }
   const onError = options.onError ?? 'report'
+  const approval = options.needsApproval ?? false
+  const parse = (argumentsJson: string): { ok: true; args: z4.output<TParams> } | { ok: false; message: string } => {
+    let raw: unknown
+    try {
+      raw = argumentsJson.trim() === '' ? {} : JSON.parse(argumentsJson)
+    } catch {
+      return { ok: false, message: `Error: the arguments for tool "${name}" are not valid JSON. Call it again with a JSON object.` }
+    }
+    const parsed = z.safeParse(parameters, raw)
+    if (parsed.success) return { ok: true, args: parsed.data }
+    return {
+      ok: false,
+      message: `Error: invalid arguments for tool "${name}":\n${z.prettifyError(parsed.error)}\nCall it again with arguments that match its schema.`,
+    }
+  }
   return {
     type: 'function',
     name,
     definition,
+    ...(approval !== false && {
+      async needsApproval(runContext: RunContext<TContext>, argumentsJson: string, details: ToolCallDetails): Promise<boolean> {
+        if (approval === true) return true
+        const parsed = parse(argumentsJson)
+        return parsed.ok && (await approval(runContext, parsed.args, details)) === true
+      },
+    }),
     async invoke(argumentsJson, runContext, details) {
-      let raw: unknown
+      const parsed = parse(argumentsJson)
+      if (!parsed.ok) return parsed.message
       try {
-        raw = argumentsJson.trim() === '' ? {} : JSON.parse(argumentsJson)
-      } catch {
-        return `Error: the arguments for tool "${name}" are not valid JSON. Call it again with a JSON object.`
-      }
-      const parsed = z.safeParse(parameters, raw)
-      if (!parsed.success) {
-        return (
-          `Error: invalid arguments for tool "${name}":\n${z.prettifyError(parsed.error)}\n` +
-          'Call it again with arguments that match its schema.'
-        )
-      }
-      try {
-        return toOutputText(await execute(parsed.data, runContext, details))
+        return toOutputText(await execute(parsed.args, runContext, details))
       } catch (error) {
         if (runContext.signal?.aborted) throw error
         if (onError === 'throw') throw new ToolError(name, details.callId, error)

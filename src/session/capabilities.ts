@@ -511,4 +511,70 @@ export interface ContentBranchingSession<TItem = AgentItem> extends BranchingSes
 /** True when `session` implements {@link ContentBranchingSession}. */
 export function isContentBranchingSession<TItem>(session: Session<TItem>): session is ContentBranchingSession<TItem> {
   return hasMethod(session, 'createBranchFromContent') && hasMethod(session, 'createBranchFromTurn')
+
+}
+
+/**
+ * A run paused for tool approvals, kept with its session (see {@link PendingRunsSession}).
+ * The session stores it as given and never looks inside `state`.
+ */
+export interface PendingRun {
+  /** New for every pause; what {@link PendingRunUpdate.expected} compares. */
+  runId: string
+  /** The run state, serialized (`RunState.toString()`); an `EncryptedSession` seals it. */
+  state: string
+  /** When the run paused (ms since the epoch). */
+  createdAt: number
+}
+
+/** One step of {@link PendingRunsSession.updatePendingRun}. */
+export interface PendingRunUpdate<TItem = AgentItem> {
+  /** The `runId` of the pending run the caller read; `null` when it expects none. */
+  expected: string | null
+  /** Whole turns to append in the same step (`[]` for none). */
+  items: TItem[]
+  /** The pending run to keep from now on, or `null` to keep none. */
+  next: PendingRun | null
+  /**
+   * Only with a {@link PositionalSession}: append only if the current branch holds exactly
+   * this many items (as `addItemsAt`).
+   */
+  position?: number
+}
+
+/**
+ * A session that keeps a paused run (tool calls waiting for a person's approval) beside its
+ * history, so that after a reload, in another tab or after a browser restart the app can
+ * show the waiting approvals and resume (`RunState.fromSession`). The runner writes it;
+ * apps only read it.
+ *
+ * Implementations keep at most one pending run per session, and must apply
+ * {@link PendingRunsSession.updatePendingRun} in one atomic step.
+ */
+export interface PendingRunsSession<TItem = AgentItem> extends Session<TItem> {
+  /** The paused run, or `undefined` when none is waiting. */
+  getPendingRun(): Promise<PendingRun | undefined>
+  /**
+   * In one atomic step: checks that the pending run is `expected`, appends `items`, and
+   * keeps `next` (or none). The runner saves a resumed turn and drops its pending run this
+   * way, so a turn is never saved twice and a run never resumed twice.
+   * @throws `PendingRunConflictError` when the pending run is not `expected`;
+   *   `PositionConflictError` for a wrong `position`; `InvalidItemError` for an item that is
+   *   not plain JSON. Nothing is written then.
+   */
+  updatePendingRun(update: PendingRunUpdate<TItem>): Promise<void>
+}
+
+/** True when `session` implements {@link PendingRunsSession}. */
+export function isPendingRunsSession<TItem>(session: Session<TItem>): session is PendingRunsSession<TItem> {
+  return hasMethod(session, 'getPendingRun') && hasMethod(session, 'updatePendingRun')
+}
+
+/** Checks and copies a {@link PendingRun} given to a session. */
+export function checkedPendingRun(run: PendingRun | null): PendingRun | null {
+  if (run === null) return null
+  if (typeof run !== 'object' || typeof run.runId !== 'string' || run.runId === '' || typeof run.state !== 'string' || typeof run.createdAt !== 'number') {
+    throw new InvalidArgumentError('A pending run needs a non-empty runId, a state string and a createdAt number.')
+  }
+  return { runId: run.runId, state: run.state, createdAt: run.createdAt }
 }

@@ -1,4 +1,4 @@
-import { HistoryOperationConflictError, HistorySuffixMismatchError, InvalidArgumentError, PositionConflictError } from '../errors.js'
+import { HistoryOperationConflictError, HistorySuffixMismatchError, InvalidArgumentError, PendingRunConflictError, PositionConflictError } from '../errors.js'
 import { sameJson } from '../items/json.js'
 import { isUserMessage } from '../items/predicates.js'
 import type { AgentItem } from '../items/types.js'
@@ -6,10 +6,14 @@ import { toStoredItems } from '../items/validate.js'
 import {
   assertPosition,
   assertTurn,
+  checkedPendingRun,
   checkedRewrite,
   type BranchInfo,
   type CompactionReplaceableSession,
   type ContentBranchingSession,
+  type PendingRun,
+  type PendingRunsSession,
+  type PendingRunUpdate,
   type PositionalSession,
   type ReplaceableSession,
   type RewritableSession,
@@ -74,7 +78,8 @@ export class MemorySession<TItem = AgentItem>
     CompactionReplaceableSession<TItem>,
     SuffixReplaceableSession<TItem>,
     ToolUsageSession<TItem>,
-    ContentBranchingSession<TItem>
+    ContentBranchingSession<TItem>,
+    PendingRunsSession<TItem>
 {
   readonly sessionId: string
   readonly #settings: SessionSettings | undefined
@@ -84,6 +89,7 @@ export class MemorySession<TItem = AgentItem>
   /** Operation ids of applied history transactions, with the branch they were applied on. */
   readonly #operations = new Map<string, { branch: Branch; fingerprint: string }>()
   readonly #history: HistoryMethods<TItem> = historyMethods<TItem>(this)
+  #pendingRun: PendingRun | undefined
 
   /**
    * @param sessionId - isolates this conversation; a random id when omitted
@@ -129,6 +135,25 @@ export class MemorySession<TItem = AgentItem>
     if (checked) this.#addUsage(checked)
   }
 
+  /** The paused run kept with this session (see {@link PendingRunsSession.getPendingRun}). */
+  async getPendingRun(): Promise<PendingRun | undefined> {
+    return this.#pendingRun && { ...this.#pendingRun }
+  }
+
+  /** Checks, appends and keeps the next pending run in one step (see {@link PendingRunsSession.updatePendingRun}). */
+  async updatePendingRun(update: PendingRunUpdate<TItem>): Promise<void> {
+    const next = checkedPendingRun(update.next)
+    const stored = toStoredItems(update.items)
+    if (update.position !== undefined) assertPosition(update.position)
+    const actual = this.#pendingRun?.runId ?? null
+    if (actual !== update.expected) throw new PendingRunConflictError(this.sessionId, update.expected, actual)
+    const held = this.#current.entries.length
+    if (update.position !== undefined && held !== update.position) throw new PositionConflictError(this.sessionId, update.position, held)
+    const now = Date.now()
+    this.#current.entries.push(...stored.map((item) => ({ item, createdAt: now })))
+    this.#pendingRun = next ?? undefined
+  }
+
   async popItem<T extends TItem = TItem>(): Promise<T | undefined> {
     return structuredClone(this.#current.entries.pop()?.item as T | undefined)
   }
@@ -136,6 +161,7 @@ export class MemorySession<TItem = AgentItem>
   async clearSession(): Promise<void> {
     this.#current.entries = []
     this.#forgetOperations(this.#current)
+    this.#pendingRun = undefined // its turn would land on a history it was not made for
     if (this.#current.id === MAIN) this.#usageOutsideTurns = NO_USAGE
   }
 

@@ -3,6 +3,7 @@
 // in-page dialogs, "(imported)" copies, scroll to bottom, the vault dialog, the storage meter.
 import { expect, test } from 'vitest'
 import { userBubbles, type ChatApp } from './chat-app-fixture.js'
+import { decide } from './chat-app-approvals.js'
 import { send, transcript, useProxy } from './support.js'
 
 export function featureTests(app: ChatApp): void {
@@ -38,6 +39,7 @@ export function featureTests(app: ChatApp): void {
       await expect.poll(() => lines.count(), { message: text }).toBeGreaterThan(before)
       expect(await lines.last().getAttribute('data-tool'), text).toBe(tool)
       expect(await lines.last().locator('summary').textContent(), text).not.toContain('Error')
+      if (tool === 'delete_note') await decide(page, 'Approve') // delete_note waits for the user's approval
     }
     expect((await transcript(page)).filter((row) => row.includes('milk and bread, cheese')).length).toBeGreaterThan(0)
     await expect.poll(() => page.$$eval('#notes-list strong', (rows) => rows.length)).toBe(0)

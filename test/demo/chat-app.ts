@@ -2,6 +2,7 @@
 // same suite runs against the dev server (chat-app-dev.test.ts) and the production build
 // (chat-app-build.test.ts).
 import { describe } from 'vitest'
+import { approvalTests } from './chat-app-approvals.js'
 import { featureTests } from './chat-app-features.js'
 import { useChatApp } from './chat-app-fixture.js'
 import { sendingTests } from './chat-app-sending.js'
@@ -13,5 +14,6 @@ export function describeChatApp(label: string, start: () => Promise<Running>): v
     const app = useChatApp(label, start)
     sendingTests(app)
     featureTests(app)
+    approvalTests(app)
   })
 }

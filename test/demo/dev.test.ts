@@ -5,6 +5,7 @@ import type { Browser, BrowserContext, Page } from 'playwright'
 import { afterAll, afterEach, beforeAll, describe, expect, inject, test } from 'vitest'
 import { createServerScript } from '../../src/testing/api-server/client.js'
 import { launchChromium, newContext, openApp, screenshot, send, startDevServer, transcript, type Running } from './support.js'
+import { decide } from './chat-app-approvals.js'
 
 let server: Running
 let browser: Browser
@@ -101,6 +102,7 @@ describe('demo on the dev server, offline demo model', { timeout: 90_000 }, () =
     await send(page, 'Search notes for milk')
     await send(page, 'Update note Trip: book the 9:10 train')
     await send(page, 'Delete note Groceries')
+    await decide(page, 'Approve') // delete_note asks first
     expect((await transcript(page)).at(-1)).toBe("Done. Deleted note 'Groceries'.")
     await expect.poll(() => noteTitles(page)).toEqual(['Trip'])
     await screenshot(page, '02-notes-and-tools')

@@ -140,7 +140,7 @@ describe('structured output over HTTP', () => {
     const { script, runner } = await setup(['{"city":"Oslo","celsius":3}'], api)
     const agent = new Agent({ name: 'w', outputType: z.object({ city: z.string(), celsius: z.number() }) })
     const result = await runner.run(agent, 'weather?')
-    expectTypeOf(result.finalOutput).toEqualTypeOf<{ city: string; celsius: number }>()
+    expectTypeOf(result.finalOutput).toEqualTypeOf<{ city: string; celsius: number } | undefined>() // undefined while paused for approvals, as in @openai/agents
     expect(result.finalOutput).toEqual({ city: 'Oslo', celsius: 3 })
     const [body] = await bodies(script)
     const schema = { type: 'object', properties: { city: { type: 'string' }, celsius: { type: 'number' } }, required: ['city', 'celsius'], additionalProperties: false }

@@ -229,7 +229,7 @@ describe('run() with a session', () => {
     const agent = new Agent({ name: 'w', model, outputType: Weather })
     const session = new MemorySession()
     const result = await run(agent, 'weather?', { session })
-    const celsius: number = result.finalOutput.celsius
+    const celsius: number = result.finalOutput!.celsius
     expect(celsius).toBe(3)
     expect(model.requests[0]!.outputSchema).toMatchObject({ name: 'final_output', strict: true, schema: { type: 'object' } })
     const error = await run(agent, 'again', { session }).catch((e: unknown) => e)

@@ -3,6 +3,7 @@
 // IndexedDBSession on fake-indexeddb, EncryptedSession over both. Then what only the
 // IndexedDB store shows: operation ids in their own store (schema v4), written in the
 // change's transaction, gone with the session, not exported.
+import { SCHEMA_VERSION } from '../../src/idb/schema.js'
 import { openDB } from 'idb'
 import { describe, expect, it } from 'vitest'
 import {
@@ -125,7 +126,7 @@ describe('IndexedDBSession: operation ids in the database', () => {
     await session.applyHistoryTransaction({ operationId: 'op-1', transaction: { type: 'append_items', items: [user('new')] } })
     expect(await session.getItems()).toEqual([user('kept'), assistant('kept too'), user('new')])
     const db = await openDB(name)
-    expect(db.version).toBe(4)
+    expect(db.version).toBe(SCHEMA_VERSION)
     expect([...db.objectStoreNames]).toContain('operations')
     expect(await db.getAll('operations')).toMatchObject([{ sessionId: 'old', operationId: 'op-1', branchId: 'main' }])
     db.close()

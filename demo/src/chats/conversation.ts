@@ -9,6 +9,7 @@ import {
   retryPending,
   retryPendingWhenOnline,
   run,
+  RunState,
   SUMMARY_PREFIX,
   type AgentItem,
   type BranchInfo,
@@ -41,6 +42,8 @@ export interface Snapshot {
   compacted?: { index: number; summary: string } | undefined
   /** Input kept while offline, oldest first. */
   waiting: PendingInput[]
+  /** A run waiting for the user's approval (delete_note), read back from the session. */
+  approval: RunState | undefined
 }
 
 export interface ConversationDeps {
@@ -73,23 +76,28 @@ export class Conversation {
 
   async load(): Promise<Snapshot> {
     const items = await this.chat.session.getItems()
-    if (items.length === 0) return { items, branches: [], turns: new Map(), waiting: await this.#waiting() }
+    const approval = await RunState.fromSession(notesAgent(), await this.runSession())
+    if (items.length === 0) return { items, branches: [], turns: new Map(), waiting: await this.#waiting(), approval }
     const [branches, turns, compacted, waiting] = await Promise.all([
       this.chat.raw.listBranches(),
       this.chat.raw.getTurns(),
       this.#compactionPoint(items),
       this.#waiting(),
     ])
-    return { items, branches, turns: new Map(turns.map((turn) => [turn.turn, turn])), compacted, waiting }
+    return { items, branches, turns: new Map(turns.map((turn) => [turn.turn, turn])), compacted, waiting, approval }
   }
 
-  /** Starts a run with `text`, or continues one whose input is stored (`undefined`). */
-  start(text: string | undefined): LiveRun {
-    return new LiveRun(this.sessionId, text, async (signal) => {
+  /**
+   * Starts a run with `text`, continues one whose input is stored (`undefined`), or resumes
+   * a run that waited for approval (its `RunState`, with the user's decisions in it).
+   */
+  start(text: string | undefined | RunState): LiveRun {
+    const shown = typeof text === 'string' ? text : undefined
+    return new LiveRun(this.sessionId, shown, async (signal) => {
       const agent = notesAgent(this.#deps.model().model)
       const session = await this.runSession()
       // Input waiting from before goes first, so messages keep their order.
-      if (navigator.onLine && (await this.#waiting()).length > 0) await this.sendWaitingNow().catch(() => {})
+      if (!(text instanceof RunState) && navigator.onLine && (await this.#waiting()).length > 0) await this.sendWaitingNow().catch(() => {})
       return run(agent, text ?? [], {
         session,
         context: this.#context(),

@@ -1,5 +1,5 @@
 // The Sessions guide's exercise tools (save_note, list_notes, search_notes) and its bonus ones
-// (update_note, delete_note), over the user's notes in IndexedDB.
+// (update_note, delete_note, which waits for the user's approval), over the user's notes in IndexedDB.
 // zod/mini, as the library uses: the full zod would add ~90 KB to the app.
 import * as z from 'zod/mini'
 import { tool, type RunContext } from '../../../src/index.js'
@@ -58,6 +58,9 @@ export const deleteNote = tool({
   name: 'delete_note',
   description: 'Delete a note, found by its title.',
   parameters: z.object({ title: z.string().check(z.describe('Title of the note to delete.')) }),
+  // Human in the loop: the chat asks before a note is deleted (Approve / Reject), and still
+  // asks after a reload; the question is kept with the conversation in IndexedDB.
+  needsApproval: true,
   execute: async ({ title }, ctx: Ctx) => {
     await ctx.context.notes.remove(title)
     return `Deleted note '${title}'.`

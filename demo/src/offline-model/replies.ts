@@ -90,6 +90,10 @@ export function answerAfterTools(outputs: Array<{ name: string; output: string }
   return outputs
     .map(({ name, output }) => {
       if (output.startsWith('Error')) return output
+      // A call the user rejected (or left waiting for a new message) did not run.
+      if (output.startsWith('Tool execution was not approved') || output.startsWith('Tool execution was cancelled')) {
+        return name === 'delete_note' ? 'OK, I did not delete it. The note is still there.' : 'OK, I did not do that.'
+      }
       if (name === 'list_notes' || name === 'search_notes') return output.startsWith('No ') ? output : `Here you go:\n${output}`
       return `Done. ${output}`
     })

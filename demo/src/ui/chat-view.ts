@@ -10,7 +10,8 @@ import { versionsOf } from '../chats/versions.js'
 import type { ResolvedModel } from '../connection/model.js'
 import type { NotesStore } from '../notes/notes-store.js'
 import { itemText } from '../offline-model/text.js'
-import type { AgentItem, PendingInput } from '../../../src/index.js'
+import type { AgentItem, PendingInput, RunState } from '../../../src/index.js'
+import { approvalRows } from './approval-rows.js'
 import { Composer } from './composer.js'
 import { confirmAction } from './dialogs.js'
 import { downloadJson } from './download.js'
@@ -160,10 +161,14 @@ export class ChatView {
     })
   }
 
-  /** Runs `text` (or continues the stored input); the outcome lands in the chat it was started in. */
-  #start(conversation: Conversation, text: string | undefined): void {
+  /**
+   * Runs `text` (or continues the stored input, or resumes a run that waited for approval);
+   * the outcome lands in the chat it was started in.
+   */
+  #start(conversation: Conversation, input: string | undefined | RunState): void {
+    const text = typeof input === 'string' ? input : undefined
     const sessionId = conversation.sessionId
-    const live = conversation.start(text)
+    const live = conversation.start(input)
     const unsent = this.#deps.unsent()
     this.#runs.set(sessionId, live)
     this.#composer.busy(true)
@@ -193,9 +198,23 @@ export class ChatView {
     this.#live = undefined
     const live = this.#runs.get(conversation.sessionId)
     const unsent = this.#deps.unsent().list(conversation.sessionId)
-    const rows = this.#storedRows(conversation, snapshot, live !== undefined || snapshot.waiting.length > 0)
+    // Versions wait while a question waits too: its turn belongs to the branch it was asked on.
+    const rows = this.#storedRows(conversation, snapshot, live !== undefined || snapshot.waiting.length > 0 || snapshot.approval !== undefined)
     rows.push(...unsent.map((entry) => this.#unsentRow(conversation, entry)))
     rows.push(...snapshot.waiting.map((entry) => this.#waitingRow(conversation, entry)))
+    const approval = snapshot.approval
+    if (approval && !live) {
+      // Approve / Reject resume the run; a new message instead answers the call as cancelled.
+      const decide = (): void => {
+        if (approval.getInterruptions().every((item) => approval.decisionFor(item.callId) !== undefined)) this.#start(conversation, approval)
+      }
+      rows.push(
+        ...approvalRows(approval, {
+          approve: (item) => (approval.approve(item), decide()),
+          reject: (item) => (approval.reject(item), decide()),
+        }),
+      )
+    }
     if (live) {
       const shown = liveRows(live, () => this.#scroller.follow())
       this.#live = shown

@@ -1,5 +1,6 @@
 // Schema migration, export/import and database-wide search: one suite run on
 // fake-indexeddb in Node and on real IndexedDB in Chromium.
+import { SCHEMA_VERSION } from '../../../src/idb/schema.js'
 import { openDB } from 'idb'
 import { describe, expect, it } from 'vitest'
 import { IndexedDBSession, InvalidExportError, SessionExistsError, exportSession, importSession, listSessions, searchSessions, type AgentItem, type SessionExport } from '../../../src/index.js'
@@ -55,6 +56,47 @@ export function describeStoredHistory(label: string, freshDb: () => string): voi
       await session.switchToBranch('main')
       expect(await session.popItem()).toEqual(user('Bye'))
       expect(await session.getItems()).toEqual(old.slice(0, 4))
+    })
+
+    it('opens a database written by schema v2 at v5: history and usage kept, paused runs stored beside them', async () => {
+      const dbName = freshDb()
+      // What the v2 store wrote: turns, usage, no pendingRuns store.
+      const v2 = await openDB(dbName, 2, {
+        upgrade(db, _old, _new, tx) {
+          db.createObjectStore('sessions', { keyPath: 'id' }).createIndex('byUpdatedAt', ['updatedAt', 'id'])
+          db.createObjectStore('items', { keyPath: ['sessionId', 'seq'] })
+          tx.objectStore('items').createIndex('byTurn', ['sessionId', 'turn'])
+          db.createObjectStore('usage', { keyPath: ['sessionId', 'seq'] })
+        },
+      })
+      await v2.put('sessions', {
+        id: 'v2',
+        createdAt: 1,
+        updatedAt: 2,
+        nextSeq: 2,
+        etag: 'e1',
+        currentBranchId: 'main',
+        branches: { main: { id: 'main', name: 'main', parentId: null, forkAt: 0, createdAt: 1, ranges: [[0, 2]], turns: 1 } },
+      })
+      await v2.put('items', { sessionId: 'v2', seq: 0, createdAt: 1, item: user('Hello'), turn: 1 })
+      await v2.put('items', { sessionId: 'v2', seq: 1, createdAt: 1, item: assistant('Hi') })
+      await v2.put('usage', { sessionId: 'v2', seq: 0, requests: 1, inputTokens: 2, outputTokens: 3, totalTokens: 5 })
+      v2.close()
+
+      const session = new IndexedDBSession('v2', { dbName })
+      expect(await session.getItems()).toEqual([user('Hello'), assistant('Hi')])
+      expect(await session.getTurnUsage(1)).toEqual({ requests: 1, inputTokens: 2, outputTokens: 3, totalTokens: 5 })
+      expect(await session.getPendingRun()).toBeUndefined()
+      const next = { runId: 'run_1', state: '{"any":"state"}', createdAt: 3 }
+      await session.updatePendingRun({ expected: null, items: [], next })
+      expect(await new IndexedDBSession('v2', { dbName }).getPendingRun()).toEqual(next)
+      await session.updatePendingRun({ expected: 'run_1', items: [user('Bye')], next: null })
+      expect(await session.getItems()).toEqual([user('Hello'), assistant('Hi'), user('Bye')])
+      expect(await session.getPendingRun()).toBeUndefined()
+      const db = await openDB(dbName)
+      expect(db.version).toBe(SCHEMA_VERSION)
+      expect([...db.objectStoreNames]).toEqual(expect.arrayContaining(['items', 'operations', 'pendingRuns', 'sessions', 'usage']))
+      db.close()
     })
 
     it('exports every branch and usage, and imports an equal session', async () => {
