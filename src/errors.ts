@@ -26,6 +26,8 @@ export type IdbAgentsErrorCode =
   | 'conversation_failed'
   | 'conflict'
   | 'not_found'
+  | 'unauthorized'
+  | 'sync_failed'
 
 /** Options every {@link IdbAgentsError} accepts. */
 export interface IdbAgentsErrorOptions {
