@@ -138,3 +138,5 @@ export { SyncClient, type SyncClientOptions, type SyncHeaders } from './remote/c
 export { ConflictError, NotFoundError, SyncError, SyncOfflineError, SyncUnauthorizedError, type ConflictDetails } from './remote/errors.js'
 export { RemoteSession, type RemoteSessionOptions } from './remote/remote-session.js'
 export type * from './remote/protocol.js'
+export { SyncedSession, type SyncedSessionOptions } from './remote/synced-session.js'
+export type { RetryOptions } from './remote/sync-engine.js'
