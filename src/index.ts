@@ -140,3 +140,4 @@ export { RemoteSession, type RemoteSessionOptions } from './remote/remote-sessio
 export type * from './remote/protocol.js'
 export { SyncedSession, type SyncedSessionOptions } from './remote/synced-session.js'
 export type { RetryOptions } from './remote/sync-engine.js'
+export { syncSessions, type SyncSessionsOptions } from './remote/sync-sessions.js'

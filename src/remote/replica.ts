@@ -83,7 +83,9 @@ class Replica {
       }
       case 'createBranch': {
         const { branch } = change
-        if (!findBranch(record, branch.id)) {
+        const known = findBranch(record, branch.id)
+        if (known) known.createdAt = branch.createdAt
+        else {
           const shown: BranchRecord = {
             id: branch.id,
             name: branch.name,
@@ -135,7 +137,7 @@ class Replica {
     }
     if (change.kind === 'replace') await this.#drop(record, branch, (seq) => seq < PENDING_BASE)
     const own = change.opId === null ? undefined : await this.tx.objectStore('outbox').index('byOpId').get(change.opId)
-    if (own?.localSeq !== undefined) return this.#numberOwn(record, own, change.firstSeq, change.count)
+    if (own?.localSeq !== undefined) return this.#numberOwn(record, own, change)
     const seqs = change.items.map((entry) => entry.seq)
     const atEnd = toSeqs(branch.ranges).every((seq) => seq < (seqs[0] ?? Infinity))
     const items = this.tx.objectStore('items')
@@ -154,7 +156,10 @@ class Replica {
   }
 
   /** This device's own append came back: its items take the server's seqs, in place. */
-  async #numberOwn(record: SessionRecord, own: OutboxRecord, firstSeq: number, count: number): Promise<void> {
+  async #numberOwn(record: SessionRecord, own: OutboxRecord, change: Extract<SyncChange, { kind: 'append' | 'replace' }>): Promise<void> {
+    const { firstSeq, count } = change
+    // The server's times, so that every device shows the same.
+    const times = new Map(change.items.map((entry) => [entry.seq, entry.createdAt]))
     const items = this.tx.objectStore('items')
     const usage = this.tx.objectStore('usage')
     const renamed = new Map<number, number>()
@@ -164,7 +169,7 @@ class Replica {
       if (!row) continue // popped here; the pop is in the outbox behind this append
       renamed.set(local, firstSeq + index)
       await items.delete([record.id, local])
-      await items.put({ ...row, seq: firstSeq + index })
+      await items.put({ ...row, seq: firstSeq + index, createdAt: times.get(firstSeq + index) ?? row.createdAt })
       const used = await usage.get([record.id, local])
       if (used) {
         await usage.delete([record.id, local])

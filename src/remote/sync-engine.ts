@@ -1,6 +1,6 @@
 // Moving the outbox to the server and the server's feed to this device: `sync()` on
-// demand, and with `live` on, a push after every write and a long-poll for what other
-// devices write, retried with exponential backoff (capped) and at once when the browser
+// demand, and with `live` on, a push after every write and the live feed (Server-Sent
+// Events read with fetch) for what other devices write, retried with exponential backoff (capped) and at once when the browser
 // says it is back online.
 import { InvalidArgumentError, InvalidItemError } from '../errors.js'
 import { publishChange } from '../idb/changes.js'
@@ -10,6 +10,7 @@ import { errorOf, type SyncClient } from './client.js'
 import { ConflictError, SyncError } from './errors.js'
 import { CURSOR_KEY, inSyncTransaction } from './local-store.js'
 import { isRefusal, refuseOp, settlePush, takeBatch } from './outbox.js'
+import { readLive } from './live.js'
 import { applyPage } from './replica.js'
 
 /** Backoff of live sync after a failure. */
@@ -31,8 +32,6 @@ export interface SyncEngineOptions {
 /** What a failed push keeps: said in its error's message. */
 export const KEPT_IN_OUTBOX = 'Your changes are kept on this device and will be sent again.'
 const MAX_OPS = 500
-/** The longest long-poll asked for; the server answers sooner when it allows less. */
-const LONG_POLL_MS = 25_000
 
 export class SyncEngine {
   readonly #location: DatabaseLocation
@@ -118,12 +117,12 @@ export class SyncEngine {
     }
   }
 
-  async #pullAll(signal?: AbortSignal, waitMs?: number): Promise<void> {
+  async #pullAll(): Promise<void> {
     for (;;) {
       const after = await this.#cursor()
       let page
       try {
-        page = await this.#client.changes(after, waitMs === undefined ? (signal ? { signal } : {}) : { waitMs, ...(signal ? { signal } : {}) })
+        page = await this.#client.changes(after)
       } catch (error) {
         // The server's database is older than this device's cursor (restored from a backup):
         // keep everything here, read the whole feed again and push what it lacks.
@@ -138,24 +137,25 @@ export class SyncEngine {
         for (const [sessionId, kind] of touched) publishChange({ dbName: this.#location.dbName, sessionId, kind })
       }
       if (!page.hasMore) return
-      waitMs = undefined
     }
   }
 
+  /** Reads the live feed (Server-Sent Events) for as long as it runs; reconnects after it ends, with backoff after failures. */
   async #liveLoop(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       try {
-        // The long-poll waits outside the queue; applying what it brought goes through it.
-        const after = await this.#cursor()
-        const page = await this.#client.changes(after, { waitMs: LONG_POLL_MS, signal })
-        if (page.changes.length > 0) {
-          await this.#queue.run(async () => {
-            const touched = await applyPage(this.#location, page)
-            for (const [sessionId, kind] of touched) publishChange({ dbName: this.#location.dbName, sessionId, kind })
-            if (page.hasMore) await this.#pullAll()
-          })
-        }
+        const response = await this.#client.live(await this.#cursor(), signal)
         this.#failures = 0
+        const end = await readLive(response, (page) =>
+          this.#queue.run(async () => {
+            if (page.changes.length > 0) {
+              const touched = await applyPage(this.#location, page)
+              for (const [sessionId, kind] of touched) publishChange({ dbName: this.#location.dbName, sessionId, kind })
+            }
+            if (page.hasMore) await this.#pullAll()
+          }),
+        )
+        if (!signal.aborted) await this.#sleep(end.retryMs ?? 1000)
       } catch (error) {
         if (signal.aborted) return
         this.#fail(error)

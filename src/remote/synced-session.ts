@@ -23,7 +23,7 @@ export interface SyncedSessionOptions extends SyncClientOptions, DatabaseOptions
   settings?: SessionSettings
   /**
    * Sync by itself: push after every write, pull other devices' changes as they happen
-   * (long-poll), retry with backoff and when the browser is back online. `false`: only
+   * (the server's live feed), retry with backoff and when the browser is back online. `false`: only
    * {@link SyncedSession.sync} moves anything.
    * @default true
    */
