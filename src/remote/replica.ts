@@ -2,6 +2,7 @@
 // the cursor: a page is applied whole or not at all, and a change at or below the stored
 // cursor is skipped, so two pullers (tabs, sessions) never apply one twice.
 import { isUserMessage } from '../items/predicates.js'
+import { copySealedLabel, isSealedLabel, type SealedLabel } from '../session/labels.js'
 import type { SessionChangeKind } from '../idb/changes.js'
 import type { DatabaseLocation } from '../idb/database.js'
 import { findBranch, putBranch, renumberTurns, seqBound, sessionBound } from '../idb/records.js'
@@ -117,8 +118,12 @@ class Replica {
       }
       case 'setTitle':
         delete record.sealedTitle
-        if (change.title === null) delete record.title
-        else record.title = change.title
+        delete record.title
+        if (change.title !== null) {
+          const sealed = sealedTitle(change.title)
+          if (sealed) record.sealedTitle = sealed
+          else record.title = change.title
+        }
         return
       case 'usage':
         await this.tx.objectStore('usage').put({ sessionId: record.id, seq: change.seq ?? -1, ...change.total })
@@ -248,6 +253,17 @@ class Replica {
       record.etag = newEtag()
       await sessions.put(record)
     }
+  }
+}
+
+/** A title that is the JSON text of a sealed label (an `EncryptedSession`'s) is one again here. */
+function sealedTitle(title: string): SealedLabel | undefined {
+  if (!title.startsWith('{')) return undefined
+  try {
+    const parsed: unknown = JSON.parse(title)
+    return isSealedLabel(parsed) ? copySealedLabel(parsed) : undefined
+  } catch {
+    return undefined
   }
 }
 

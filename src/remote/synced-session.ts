@@ -7,6 +7,7 @@ import { IndexedDBSession } from '../idb/indexeddb-session.js'
 import { appendItems, branchOf, clearBranch, currentBranch, dropNewest, forkBranch, removeBranch, sessionBound, turnSeq, type SessionInfo } from '../idb/records.js'
 import { MAIN_BRANCH, newEtag, newSessionRecord, type OutboxRecord, type SessionRecord } from '../idb/schema.js'
 import { assertTurn, type BranchInfo, type BranchingSession, type UsageTrackingSession } from '../session/capabilities.js'
+import { copySealedLabel, type SealedLabel, type TitledSession } from '../session/labels.js'
 import { assertSessionId, type SessionSettings } from '../session/session.js'
 import type { TimedItem, TurnInfo, TurnMatch } from '../session/turns.js'
 import { addUsage, NO_USAGE, pickUsage, usageOf, type RunUsageSource, type UsageTotals } from '../session/usage.js'
@@ -58,7 +59,7 @@ type NewOp = { kind: string; [field: string]: unknown }
  *   `IndexedDBSession`; `sync()` rejects with {@link SyncOfflineError},
  *   {@link SyncUnauthorizedError} or {@link SyncError} — what was written stays in the outbox
  */
-export class SyncedSession<TItem = AgentItem> implements BranchingSession<TItem>, UsageTrackingSession<TItem> {
+export class SyncedSession<TItem = AgentItem> implements BranchingSession<TItem>, UsageTrackingSession<TItem>, TitledSession<TItem> {
   readonly sessionId: string
   /** The database holding the local copy. */
   readonly dbName: string
@@ -254,12 +255,28 @@ export class SyncedSession<TItem = AgentItem> implements BranchingSession<TItem>
   /** Sets the title shown in session lists, here and on the user's other devices. */
   async setTitle(title: string): Promise<void> {
     if (typeof title !== 'string') throw new InvalidArgumentError(`title must be a string, got ${typeof title}.`)
+    await this.#storeTitle(title)
+  }
+
+  /** Sets a sealed title (see `TitledSession`); the server stores it as the JSON text of the label. */
+  async setSealedTitle(title: SealedLabel): Promise<void> {
+    await this.#storeTitle(copySealedLabel(title))
+  }
+
+  /** The title as stored here: clear text, sealed, or `undefined`. */
+  getStoredTitle(): Promise<string | SealedLabel | undefined> {
+    return this.#local.getStoredTitle()
+  }
+
+  async #storeTitle(title: string | SealedLabel): Promise<void> {
     await this.#write('rename', `renaming session "${this.sessionId}"`, async (_tx, record, now, out) => {
       if (!record) return undefined
       delete record.sealedTitle
-      record.title = title
+      delete record.title
+      if (typeof title === 'string') record.title = title
+      else record.sealedTitle = title
       record.updatedAt = now
-      out({ kind: 'setTitle', title })
+      out({ kind: 'setTitle', title: typeof title === 'string' ? title : JSON.stringify(title) })
       return record
     })
   }
