@@ -87,7 +87,7 @@ function browserProjects(): TestProjectInlineConfiguration[] {
       name: engine,
       include: ['test/**/*.browser.test.ts'],
       testTimeout: 30_000,
-      globalSetup: ['test/support/api-server-global-setup.ts'],
+      globalSetup: ['test/support/api-server-global-setup.ts', 'test/support/sync-server-global-setup.ts'],
       fileParallelism: false,
       browser: {
         enabled: true,

@@ -53,7 +53,8 @@ describeEngines('End-to-end encryption over the sync server', (engine) => {
       const laptop = new EncryptedSession(laptopStore, { key: dataKey })
       await laptop.addItems(secret(1))
       await laptop.addItems(secret(2))
-      await laptop.setTitle('swordfish plans')
+      expect(laptop.setTitle).toBeTypeOf('function') // EncryptedSession offers titles over a TitledSession
+      await laptop.setTitle!('swordfish plans')
       await laptopStore.sync()
 
       const text = await serverText()
