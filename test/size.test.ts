@@ -32,10 +32,13 @@ describe('bundle size (min + gzip)', () => {
   // Raised from 25 KB when encryption and long-conversation sessions joined the entry, and
   // to 32 KB with multi-tab sync and in-place rewrites (30.1 KB measured then); to 36 KB
   // (31.8 → 35.4 measured) with position-bound envelopes and sealed titles (issue 12 item 5);
-  // to 38 KB with freeing space at a full quota beside them (37.1 KB measured with both).
-  it('the whole library entry without openai/zod stays under 38 KB', async () => {
+  // to 38 KB with freeing space at a full quota beside them (37.1 KB measured with both);
+  // to 45 KB with the browser half of sync (issue 14: SyncClient, RemoteSession, SyncedSession,
+  // syncSessions; 44.5 KB measured). An app that does not import them does not ship them:
+  // the entries above stay where they were.
+  it('the whole library entry without openai/zod stays under 45 KB', async () => {
     const { gzipBytes } = await bundleSize(libraryEntry, ['openai', 'zod'])
-    expect(kb(gzipBytes)).toBeLessThanOrEqual(38)
+    expect(kb(gzipBytes)).toBeLessThanOrEqual(45)
   })
 
   it('an app using only sessions ships no runner, no openai and no zod classic', async () => {
