@@ -11,6 +11,7 @@ import { ConflictError, SyncError } from './errors.js'
 import { CURSOR_KEY, inSyncTransaction } from './local-store.js'
 import { isRefusal, refuseOp, settlePush, takeBatch } from './outbox.js'
 import { readLive } from './live.js'
+import type { ChangesPage } from './protocol.js'
 import { applyPage } from './replica.js'
 
 /** Backoff of live sync after a failure. */
@@ -32,6 +33,10 @@ export interface SyncEngineOptions {
 /** What a failed push keeps: said in its error's message. */
 export const KEPT_IN_OUTBOX = 'Your changes are kept on this device and will be sent again.'
 const MAX_OPS = 500
+/** How long the live stream's headers may take before long-poll takes over. */
+const STREAM_CONNECT_MS = 5_000
+/** The first long-poll wait asked for (halved while the server refuses it as too long). */
+const LONG_POLL_MS = 25_000
 
 export class SyncEngine {
   readonly #location: DatabaseLocation
@@ -44,6 +49,8 @@ export class SyncEngine {
   #pushScheduled = false
   #live: AbortController | undefined
   #wake: (() => void) | undefined
+  /** 0 while the live stream works; the long-poll wait once it did not. */
+  #longPollMs = 0
   readonly #online = () => this.#resume()
 
   constructor(location: DatabaseLocation, client: SyncClient, options: SyncEngineOptions) {
@@ -140,28 +147,69 @@ export class SyncEngine {
     }
   }
 
-  /** Reads the live feed (Server-Sent Events) for as long as it runs; reconnects after it ends, with backoff after failures. */
+  /**
+   * Reads the live feed (Server-Sent Events) for as long as it runs; reconnects after it
+   * ends, with backoff after failures. Where the stream's headers do not arrive in time (a
+   * proxy or browser that buffers streamed responses) it long-polls `/v1/changes` instead.
+   */
   async #liveLoop(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       try {
-        const response = await this.#client.live(await this.#cursor(), signal)
-        this.#failures = 0
-        const end = await readLive(response, (page) =>
-          this.#queue.run(async () => {
-            if (page.changes.length > 0) {
-              const touched = await applyPage(this.#location, page)
-              for (const [sessionId, kind] of touched) publishChange({ dbName: this.#location.dbName, sessionId, kind })
-            }
-            if (page.hasMore) await this.#pullAll()
-          }),
-        )
-        if (!signal.aborted) await this.#sleep(end.retryMs ?? 1000)
+        if (this.#longPollMs > 0) await this.#longPoll(signal)
+        else await this.#stream(signal)
       } catch (error) {
         if (signal.aborted) return
+        // A server whose longest wait is shorter refuses ours (400): ask for less.
+        if (this.#longPollMs > 1000 && error instanceof SyncError && error.status === 400) {
+          this.#longPollMs = Math.floor(this.#longPollMs / 2)
+          continue
+        }
         this.#fail(error)
         await this.#sleep(this.#backoff())
       }
     }
+  }
+
+  async #stream(signal: AbortSignal): Promise<void> {
+    const connecting = new AbortController()
+    const stop = () => connecting.abort()
+    signal.addEventListener('abort', stop, { once: true })
+    let timedOut = false
+    const timer = setTimeout(() => {
+      timedOut = true
+      connecting.abort()
+    }, STREAM_CONNECT_MS)
+    try {
+      let response: Response
+      try {
+        response = await this.#client.live(await this.#cursor(), connecting.signal)
+      } catch (error) {
+        if (!timedOut) throw error
+        this.#longPollMs = LONG_POLL_MS
+        return
+      } finally {
+        clearTimeout(timer)
+      }
+      this.#failures = 0
+      const end = await readLive(response, (page) => this.#queue.run(() => this.#applyLive(page)))
+      if (!signal.aborted) await this.#sleep(end.retryMs ?? 1000)
+    } finally {
+      signal.removeEventListener('abort', stop)
+    }
+  }
+
+  async #longPoll(signal: AbortSignal): Promise<void> {
+    const page = await this.#client.changes(await this.#cursor(), { waitMs: this.#longPollMs, signal })
+    this.#failures = 0
+    if (page.changes.length > 0) await this.#queue.run(() => this.#applyLive(page))
+  }
+
+  async #applyLive(page: ChangesPage): Promise<void> {
+    if (page.changes.length > 0) {
+      const touched = await applyPage(this.#location, page)
+      for (const [sessionId, kind] of touched) publishChange({ dbName: this.#location.dbName, sessionId, kind })
+    }
+    if (page.hasMore) await this.#pullAll()
   }
 
   #fail(error: unknown): void {

@@ -279,6 +279,20 @@ describeEngines('SyncedSession under faults', (engine) => {
     }
   }, 30_000)
 
+  it('live: where the stream hangs (a buffering proxy), long-poll takes over', async () => {
+    const { userId, sessionId } = await fresh()
+    const noStream: typeof fetch = (input, init) => {
+      const request = new Request(input, init)
+      if (!new URL(request.url).pathname.endsWith('/live')) return server.fetch(request)
+      return new Promise((_resolve, reject) => request.signal.addEventListener('abort', () => reject(request.signal.reason)))
+    }
+    const laptop = device(server, userId, sessionId, { live: true })
+    const phone = new SyncedSession(sessionId, { ...deviceOptions(server, userId), fetch: noStream, dbName: `no-stream-${userId}` })
+    open.push(phone)
+    await laptop.addItems(turn('polled'))
+    await vi.waitFor(async () => expect(await phone.getItems()).toEqual(turn('polled')), { timeout: 20_000, interval: 50 })
+  }, 30_000)
+
   it('live: retried with backoff while the server is down, then sent', async () => {
     const { userId, sessionId, remote } = await fresh()
     const failures: Error[] = []
