@@ -168,19 +168,16 @@ class Replica {
     const items = this.tx.objectStore('items')
     const usage = this.tx.objectStore('usage')
     const renamed = new Map<number, number>()
-    for (let index = 0; index < count; index++) {
-      const local = own.localSeq! + index
-      const row = await items.get([record.id, local])
-      if (!row) continue // popped here; the pop is in the outbox behind this append
-      renamed.set(local, firstSeq + index)
-      await items.delete([record.id, local])
-      await items.put({ ...row, seq: firstSeq + index, createdAt: times.get(firstSeq + index) ?? row.createdAt })
-      const used = await usage.get([record.id, local])
-      if (used) {
-        await usage.delete([record.id, local])
-        await usage.put({ ...used, seq: firstSeq + index })
-      }
-    }
+    const local: [number, number] = [own.localSeq!, own.localSeq! + count]
+    // Rows popped here are absent: their pops are in the outbox behind this append.
+    const [rows, used] = await Promise.all([items.getAll(seqBound(record.id, local)), usage.getAll(seqBound(record.id, local))])
+    await Promise.all([items.delete(seqBound(record.id, local)), usage.delete(seqBound(record.id, local))])
+    const moved = (seq: number) => firstSeq + seq - own.localSeq!
+    for (const row of rows) renamed.set(row.seq, moved(row.seq))
+    await Promise.all([
+      ...rows.map((row) => items.put({ ...row, seq: moved(row.seq), createdAt: times.get(moved(row.seq)) ?? row.createdAt })),
+      ...used.map((row) => usage.put({ ...row, seq: moved(row.seq) })),
+    ])
     for (const branch of Object.values(record.branches)) {
       const seqs = toSeqs(branch.ranges)
       if (!seqs.some((seq) => renamed.has(seq))) continue

@@ -292,7 +292,11 @@ export class SyncedSession<TItem = AgentItem> implements BranchingSession<TItem>
     })
   }
 
-  /** Appends at this device's next local seq (the server numbers the items when it applies them). */
+  /**
+   * Appends at this device's next local seq (the server numbers the items when it applies
+   * them). A large batch goes out as several appends of at most ~256 KB, each under the
+   * server's body limit; together they keep the batch's order.
+   */
   async #append(tx: SyncTransaction, record: SessionRecord | undefined, stored: unknown[], now: number, out: Out): Promise<{ record: SessionRecord; opId: string }> {
     const counters = tx.objectStore('syncState')
     const start = Math.max(PENDING_BASE, (await counters.get(nextSeqKey(this.sessionId)))?.value ?? 0)
@@ -301,7 +305,12 @@ export class SyncedSession<TItem = AgentItem> implements BranchingSession<TItem>
     const appended = appendItems(asSessionTx(tx), this.sessionId, held, stored, now)
     await Promise.all(appended.requests)
     await counters.put({ key: nextSeqKey(this.sessionId), value: start + stored.length })
-    const opId = out({ kind: 'append', branchId: held.currentBranchId, items: stored }, { localSeq: start })
+    let opId = ''
+    let first = 0
+    for (const chunk of chunks(stored)) {
+      opId = out({ kind: 'append', branchId: held.currentBranchId, items: chunk }, { localSeq: start + first })
+      first += chunk.length
+    }
     // Usage recorded before the session reached the server goes out behind this append.
     const outbox = tx.objectStore('outbox')
     for (const waiting of await outbox.index('bySession').getAll(this.sessionId)) {
@@ -366,6 +375,25 @@ export class SyncedSession<TItem = AgentItem> implements BranchingSession<TItem>
     publishChange({ dbName: this.dbName, sessionId: this.sessionId, kind })
     this.#engine.schedulePush()
   }
+}
+
+/** Most JSON an append op carries: several fit a push under the server's default 1 MiB. */
+const MAX_APPEND_BYTES = 256 * 1024
+
+/** `items` in runs of at most {@link MAX_APPEND_BYTES} of JSON (at least one item each). */
+function chunks(items: unknown[]): unknown[][] {
+  const runs: unknown[][] = [[]]
+  let bytes = 0
+  for (const item of items) {
+    const size = JSON.stringify(item).length
+    if (runs[runs.length - 1]!.length > 0 && bytes + size > MAX_APPEND_BYTES) {
+      runs.push([])
+      bytes = 0
+    }
+    runs[runs.length - 1]!.push(item)
+    bytes += size
+  }
+  return runs
 }
 
 /** Queues an op for the server in the same transaction; returns its op id. */

@@ -95,6 +95,17 @@ describeEngines('SyncedSession under faults', (engine) => {
     expect(await laptop.pendingOps()).toBe(0)
   })
 
+  it("a batch larger than the server's body limit (1 MiB) goes out in several appends, in order", async () => {
+    const { userId, sessionId, remote } = await fresh()
+    const laptop = device(server, userId, sessionId)
+    const big = Array.from({ length: 3000 }, (_, i) => (i % 2 === 0 ? user(`q${i} ${'x'.repeat(500)}`) : assistant(`a${i} ${'y'.repeat(500)}`)))
+    await laptop.addItems(big)
+    await laptop.sync()
+    expect(await remote.getItems()).toEqual(big)
+    expect(await laptop.getItems()).toEqual(big)
+    expect(await laptop.pendingOps()).toBe(0)
+  })
+
   it('the same push delivered twice: applied once', async () => {
     const { userId, sessionId, remote } = await fresh()
     const twice: typeof fetch = async (input, init) => {
