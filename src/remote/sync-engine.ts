@@ -11,7 +11,7 @@ import { ConflictError, SyncError } from './errors.js'
 import { CURSOR_KEY, inSyncTransaction } from './local-store.js'
 import { isRefusal, refuseOp, settlePush, takeBatch } from './outbox.js'
 import { readLive } from './live.js'
-import type { ChangesPage } from './protocol.js'
+import type { ChangesPage, SyncErrorCode } from './protocol.js'
 import { applyPage } from './replica.js'
 
 /** Backoff of live sync after a failure. */
@@ -116,7 +116,8 @@ export class SyncEngine {
           oneByOne = true
           continue
         }
-        await refuseOp(this.#location, batch.entries[0]!.opId, status, { code: 'invalid_request', message: (error as Error).message })
+        const code = error instanceof SyncError ? error.reason : (error as InvalidItemError | InvalidArgumentError).code
+        await refuseOp(this.#location, batch.entries[0]!.opId, status, { code: code as SyncErrorCode, message: (error as Error).message })
         continue
       }
       await settlePush(this.#location, answer.status, answer.body)

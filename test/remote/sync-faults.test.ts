@@ -1,6 +1,7 @@
 // Two devices (two IndexedDB databases, fake-indexeddb) of one user and the real sync
 // handler, with the faults networks and browsers bring: each case checks that nothing is
 // lost, nothing duplicated, every turn whole, and both devices equal to the server.
+import { openDB } from 'idb'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   listSessions,
@@ -238,6 +239,37 @@ describeEngines('SyncedSession under faults', (engine) => {
     expect(await laptop.getInfo()).toBeUndefined()
     expect(await laptop.pendingOps()).toBe(0)
     expect(await laptop.refusedOps()).toEqual([])
+  })
+
+  it('an op the server refuses for good is kept, listed by refusedOps, and never blocks the ones after it', async () => {
+    const { userId, sessionId, remote } = await fresh()
+    const laptop = device(server, userId, sessionId)
+    await laptop.addItems(turn('one'))
+    // Stored faithfully here; the server refuses "__proto__" keys (docs/sync.md, invalid_item).
+    await laptop.addItems([JSON.parse('{"role":"user","content":"odd","__proto__":{"x":1}}') as AgentItem])
+    await laptop.addItems(turn('two'))
+    await laptop.sync()
+    expect(await laptop.refusedOps()).toEqual([expect.objectContaining({ sessionId, kind: 'append', code: 'invalid_item' })])
+    expect(await laptop.pendingOps()).toBe(0)
+    expect(await remote.getItems()).toEqual([...turn('one'), ...turn('two')])
+    expect((await laptop.getItems()).length).toBe(5) // kept here
+  })
+
+  it('cursor_ahead (the server restored from an older backup): the device keeps its data and reads the feed again', async () => {
+    const { userId, sessionId } = await fresh()
+    const dbName = `ahead-${userId}`
+    const laptop = device(server, userId, sessionId, { dbName })
+    await laptop.addItems(turn('one'))
+    await laptop.sync()
+    const db = await openDB(dbName)
+    await db.put('syncState', { key: 'cursor', value: 1_000_000 })
+    db.close()
+    const phone = device(server, userId, sessionId)
+    await phone.addItems(turn('two'))
+    await phone.sync()
+    await laptop.sync()
+    expect(await laptop.getItems()).toEqual([...turn('one'), ...turn('two')])
+    expect(await laptop.getItems()).toEqual(await phone.getItems())
   })
 
   it('401: SyncUnauthorizedError, the writes kept for when the credentials work', async () => {
