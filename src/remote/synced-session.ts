@@ -4,18 +4,18 @@ import { toStoredItems } from '../items/validate.js'
 import { publishChange, type SessionChangeKind } from '../idb/changes.js'
 import { toLocation, type DatabaseLocation, type DatabaseOptions } from '../idb/database.js'
 import { IndexedDBSession } from '../idb/indexeddb-session.js'
-import { appendItems, branchOf, clearBranch, currentBranch, dropNewest, forkBranch, removeBranch, sessionBound, turnSeq, type SessionInfo } from '../idb/records.js'
-import { MAIN_BRANCH, newEtag, newSessionRecord, type OutboxRecord, type SessionRecord } from '../idb/schema.js'
+import { branchOf, clearBranch, currentBranch, dropNewest, forkBranch, removeBranch, sessionBound, type SessionInfo } from '../idb/records.js'
+import { MAIN_BRANCH, newSessionRecord } from '../idb/schema.js'
 import { assertTurn, type BranchInfo, type BranchingSession, type UsageTrackingSession } from '../session/capabilities.js'
 import { copySealedLabel, type SealedLabel, type TitledSession } from '../session/labels.js'
 import { assertSessionId, type SessionSettings } from '../session/session.js'
 import type { TimedItem, TurnInfo, TurnMatch } from '../session/turns.js'
-import { addUsage, NO_USAGE, pickUsage, usageOf, type RunUsageSource, type UsageTotals } from '../session/usage.js'
+import { usageOf, type RunUsageSource, type UsageTotals } from '../session/usage.js'
 import { SyncClient, type SyncClientOptions } from './client.js'
-import { asSessionTx, entryHolding, inSyncTransaction, nextSeqKey, PENDING_BASE, type SyncTransaction } from './local-store.js'
+import { asSessionTx, entryHolding, PENDING_BASE } from './local-store.js'
+import { addPendingUsage, appendPending, writeSynced, type Mutate } from './local-writes.js'
 import { newOpId } from './op-id.js'
 import { pendingCount, refusedOps } from './outbox.js'
-import type { TurnRef } from './protocol.js'
 import { SyncEngine, type RetryOptions } from './sync-engine.js'
 
 /** Options of {@link SyncedSession}. */
@@ -34,9 +34,6 @@ export interface SyncedSessionOptions extends SyncClientOptions, DatabaseOptions
   /** Told about each failure of live sync; the work is kept and retried. @default undefined */
   onSyncError?: (error: Error) => void
 }
-
-/** An op of the outbox, before it has its id and session. */
-type NewOp = { kind: string; [field: string]: unknown }
 
 /**
  * A local-first session: history in IndexedDB (as `IndexedDBSession`, which reads it), kept
@@ -117,7 +114,7 @@ export class SyncedSession<TItem = AgentItem> implements BranchingSession<TItem>
     const stored = toStoredItems(items)
     if (stored.length === 0) return
     await this.#write('add', `adding ${stored.length} items to session "${this.sessionId}"`, async (tx, record, now, out) => {
-      const appended = await this.#append(tx, record, stored, now, out)
+      const appended = await appendPending(tx, this.sessionId, record, stored, now, out)
       return appended.record
     })
   }
@@ -221,7 +218,7 @@ export class SyncedSession<TItem = AgentItem> implements BranchingSession<TItem>
     const usage = usageOf(result)
     await this.#write('usage', `recording usage in session "${this.sessionId}"`, async (tx, record, now, out) => {
       const held = record ?? newSessionRecord(this.sessionId, now)
-      await this.#addUsage(tx, held, usage, out)
+      await addPendingUsage(tx, held, usage, out)
       return held
     })
   }
@@ -231,8 +228,8 @@ export class SyncedSession<TItem = AgentItem> implements BranchingSession<TItem>
     const checked = usageOf({ usage })
     const stored = toStoredItems(items)
     await this.#write('add', `adding ${stored.length} items and their usage to session "${this.sessionId}"`, async (tx, record, now, out) => {
-      const held = stored.length > 0 ? (await this.#append(tx, record, stored, now, out)).record : (record ?? newSessionRecord(this.sessionId, now))
-      await this.#addUsage(tx, held, checked, out)
+      const held = stored.length > 0 ? (await appendPending(tx, this.sessionId, record, stored, now, out)).record : (record ?? newSessionRecord(this.sessionId, now))
+      await addPendingUsage(tx, held, checked, out)
       return held
     })
   }
@@ -293,109 +290,12 @@ export class SyncedSession<TItem = AgentItem> implements BranchingSession<TItem>
   }
 
   /**
-   * Appends at this device's next local seq (the server numbers the items when it applies
-   * them). A large batch goes out as several appends of at most ~256 KB, each under the
-   * server's body limit; together they keep the batch's order.
+   * One transaction over the session, its items, the outbox and the sync state (see
+   * `writeSynced`); then other tabs hear of it and live sync pushes.
    */
-  async #append(tx: SyncTransaction, record: SessionRecord | undefined, stored: unknown[], now: number, out: Out): Promise<{ record: SessionRecord; opId: string }> {
-    const counters = tx.objectStore('syncState')
-    const start = Math.max(PENDING_BASE, (await counters.get(nextSeqKey(this.sessionId)))?.value ?? 0)
-    const held = record ?? newSessionRecord(this.sessionId, now)
-    held.nextSeq = start
-    const appended = appendItems(asSessionTx(tx), this.sessionId, held, stored, now)
-    await Promise.all(appended.requests)
-    await counters.put({ key: nextSeqKey(this.sessionId), value: start + stored.length })
-    let opId = ''
-    let first = 0
-    for (const chunk of chunks(stored)) {
-      opId = out({ kind: 'append', branchId: held.currentBranchId, items: chunk }, { localSeq: start + first })
-      first += chunk.length
-    }
-    // Usage recorded before the session reached the server goes out behind this append.
-    const outbox = tx.objectStore('outbox')
-    for (const waiting of await outbox.index('bySession').getAll(this.sessionId)) {
-      if (!waiting.awaitsSession) continue
-      await outbox.delete(waiting.id!)
-      const { id: _old, awaitsSession: _waited, ...moved } = waiting
-      out.queued.push(moved)
-    }
-    return { record: appended.record, opId }
-  }
-
-  /** Adds `usage` to the newest turn here, and queues the same for the server (naming the turn as it can). */
-  async #addUsage(tx: SyncTransaction, record: SessionRecord, usage: UsageTotals, out: Out): Promise<void> {
-    const branch = currentBranch(record)
-    const seq = branch.turns > 0 ? await turnSeq(asSessionTx(tx), record, branch, branch.turns) : -1
-    const store = tx.objectStore('usage')
-    const before = (await store.get([record.id, seq])) ?? NO_USAGE
-    await store.put({ sessionId: record.id, seq, ...addUsage(pickUsage(before), usage) })
-    let turn: TurnRef | null = null
-    if (seq >= PENDING_BASE) {
-      const entry = entryHolding([...(await tx.objectStore('outbox').index('bySession').getAll(this.sessionId)), ...out.queued], seq)!
-      turn = entry.firstSeq !== undefined ? { seq: entry.firstSeq + seq - entry.localSeq! } : { opId: entry.opId, index: seq - entry.localSeq! }
-    } else if (seq >= 0) {
-      turn = { seq }
-    }
-    out({ kind: 'usage', turn, usage: pickUsage(usage) })
-  }
-
-  /**
-   * One transaction over the session, its items, the outbox and the sync state: `mutate`
-   * changes the record and queues its ops with `out`; the record is written back (or
-   * deleted), the ops added, all or nothing. Then other tabs hear of it and live sync pushes.
-   */
-  async #write(
-    kind: SessionChangeKind,
-    action: string,
-    mutate: (tx: SyncTransaction, record: SessionRecord | undefined, now: number, out: Out) => Promise<SessionRecord | 'deleted' | undefined>,
-  ): Promise<void> {
-    const changed = await inSyncTransaction(this.#location, action, async (tx) => {
-      const sessions = tx.objectStore('sessions')
-      const record = await sessions.get(this.sessionId)
-      const queued: OutboxRecord[] = []
-      const out: Out = Object.assign(
-        (op: NewOp, extra: Pick<OutboxRecord, 'localSeq' | 'popRef'> = {}) => {
-          const opId = newOpId()
-          queued.push({ sessionId: this.sessionId, opId, op: { opId, sessionId: this.sessionId, ...op }, ...extra })
-          return opId
-        },
-        { queued },
-      )
-      const result = await mutate(tx, record, Date.now(), out)
-      if (result === undefined) return false
-      if (result === 'deleted') await sessions.delete(this.sessionId)
-      else {
-        result.etag = newEtag()
-        await sessions.put(result)
-      }
-      for (const entry of queued) await tx.objectStore('outbox').add(entry)
-      return true
-    })
-    if (!changed) return
+  async #write(kind: SessionChangeKind, action: string, mutate: Mutate): Promise<void> {
+    if (!(await writeSynced(this.#location, this.sessionId, action, mutate))) return
     publishChange({ dbName: this.dbName, sessionId: this.sessionId, kind })
     this.#engine.schedulePush()
   }
 }
-
-/** Most JSON an append op carries: several fit a push under the server's default 1 MiB. */
-const MAX_APPEND_BYTES = 256 * 1024
-
-/** `items` in runs of at most {@link MAX_APPEND_BYTES} of JSON (at least one item each). */
-function chunks(items: unknown[]): unknown[][] {
-  const runs: unknown[][] = [[]]
-  let bytes = 0
-  for (const item of items) {
-    const size = JSON.stringify(item).length
-    if (runs[runs.length - 1]!.length > 0 && bytes + size > MAX_APPEND_BYTES) {
-      runs.push([])
-      bytes = 0
-    }
-    runs[runs.length - 1]!.push(item)
-    bytes += size
-  }
-  return runs
-}
-
-/** Queues an op for the server in the same transaction; returns its op id. */
-type Out = ((op: NewOp, extra?: Pick<OutboxRecord, 'localSeq' | 'popRef'>) => string) & { queued: OutboxRecord[] }
-
