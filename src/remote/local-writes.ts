@@ -54,12 +54,13 @@ export function writeSynced(location: DatabaseLocation, sessionId: string, actio
  * server's body limit; together they keep the batch's order.
  */
 export async function appendPending(
-tx: SyncTransaction,
-sessionId: string,
-record: SessionRecord | undefined,
-stored: unknown[],
-now: number,
-out: Out,
+  tx: SyncTransaction,
+  sessionId: string,
+  record: SessionRecord | undefined,
+  stored: unknown[],
+  now: number,
+  out: Out,
+  kind: 'append' | 'replace' = 'append',
 ): Promise<{ record: SessionRecord; opId: string }> {
   const counters = tx.objectStore('syncState')
   const start = Math.max(PENDING_BASE, (await counters.get(nextSeqKey(sessionId)))?.value ?? 0)
@@ -70,8 +71,9 @@ out: Out,
   await counters.put({ key: nextSeqKey(sessionId), value: start + stored.length })
   let opId = ''
   let first = 0
-  for (const chunk of chunks(stored)) {
-    opId = out({ kind: 'append', branchId: held.currentBranchId, items: chunk }, { localSeq: start + first })
+  // A replace is one op (all or nothing on the server too); appends may be split.
+  for (const chunk of kind === 'replace' ? [stored] : chunks(stored)) {
+    opId = out({ kind, branchId: held.currentBranchId, items: chunk }, { localSeq: start + first })
     first += chunk.length
   }
   // Usage recorded before the session reached the server goes out behind this append.

@@ -6,7 +6,7 @@ import { toLocation, type DatabaseLocation, type DatabaseOptions } from '../idb/
 import { IndexedDBSession } from '../idb/indexeddb-session.js'
 import { branchOf, clearBranch, currentBranch, dropNewest, forkBranch, removeBranch, sessionBound, type SessionInfo } from '../idb/records.js'
 import { MAIN_BRANCH, newSessionRecord } from '../idb/schema.js'
-import { assertTurn, type BranchInfo, type BranchingSession, type UsageTrackingSession } from '../session/capabilities.js'
+import { assertTurn, type BranchInfo, type BranchingSession, type ReplaceableSession, type UsageTrackingSession } from '../session/capabilities.js'
 import { copySealedLabel, type SealedLabel, type TitledSession } from '../session/labels.js'
 import { assertSessionId, type SessionSettings } from '../session/session.js'
 import type { TimedItem, TurnInfo, TurnMatch } from '../session/turns.js'
@@ -56,7 +56,7 @@ export interface SyncedSessionOptions extends SyncClientOptions, DatabaseOptions
  *   `IndexedDBSession`; `sync()` rejects with {@link SyncOfflineError},
  *   {@link SyncUnauthorizedError} or {@link SyncError} — what was written stays in the outbox
  */
-export class SyncedSession<TItem = AgentItem> implements BranchingSession<TItem>, UsageTrackingSession<TItem>, TitledSession<TItem> {
+export class SyncedSession<TItem = AgentItem> implements ReplaceableSession<TItem>, BranchingSession<TItem>, UsageTrackingSession<TItem>, TitledSession<TItem> {
   readonly sessionId: string
   /** The database holding the local copy. */
   readonly dbName: string
@@ -156,6 +156,23 @@ export class SyncedSession<TItem = AgentItem> implements BranchingSession<TItem>
       if (!record) return undefined
       out({ kind: 'clear', branchId: record.currentBranchId })
       return clearBranch(asSessionTx(tx), record, now).record
+    })
+  }
+
+  /**
+   * Replaces the current branch's history with `items` (compaction): here in one
+   * transaction, on the server as one `replace` op, all or nothing on both.
+   */
+  async replaceItems(items: TItem[]): Promise<void> {
+    const stored = toStoredItems(items)
+    await this.#write('replace', `replacing the items of session "${this.sessionId}"`, async (tx, record, now, out) => {
+      if (!record && stored.length === 0) return undefined
+      const cleared = record && clearBranch(asSessionTx(tx), record, now)
+      await Promise.all(cleared?.requests ?? [])
+      const held = cleared?.record ?? newSessionRecord(this.sessionId, now)
+      if (stored.length > 0) return (await appendPending(tx, this.sessionId, held, stored, now, out, 'replace')).record
+      out({ kind: 'replace', branchId: held.currentBranchId, items: [] })
+      return held
     })
   }
 

@@ -199,6 +199,24 @@ describeEngines('SyncedSession under faults', (engine) => {
     expect(await phone.getItems()).toEqual([])
   })
 
+  it('replaceItems (compaction) on one device replaces the history on the other, after its offline append', async () => {
+    const { userId, sessionId, remote } = await fresh()
+    const laptop = device(server, userId, sessionId)
+    const phone = device(server, userId, sessionId)
+    await laptop.addItems([...turn('one'), ...turn('two')])
+    await laptop.sync()
+    await phone.sync()
+    await phone.addItems(turn('phone')) // offline, before the compaction reaches it
+    await laptop.replaceItems([user('summary of one and two')])
+    await laptop.sync()
+    await phone.sync()
+    await laptop.sync()
+    const expected = [user('summary of one and two'), ...turn('phone')]
+    expect(await remote.getItems()).toEqual(expected)
+    expect(await laptop.getItems()).toEqual(expected)
+    expect(await phone.getItems()).toEqual(expected)
+  })
+
   it('a device whose database was deleted gets everything back', async () => {
     const { userId, sessionId } = await fresh()
     const dbName = `wiped-${userId}`
