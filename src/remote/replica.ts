@@ -146,6 +146,7 @@ class Replica {
     const seqs = change.items.map((entry) => entry.seq)
     const atEnd = toSeqs(branch.ranges).every((seq) => seq < (seqs[0] ?? Infinity))
     const items = this.tx.objectStore('items')
+    const writes: Promise<unknown>[] = []
     for (const entry of change.items) {
       const row: { sessionId: string; seq: number; createdAt: number; item: unknown; turn?: number } = {
         sessionId: record.id,
@@ -154,8 +155,9 @@ class Replica {
         item: entry.item,
       }
       if (atEnd && isUserMessage(entry.item)) row.turn = ++branch.turns
-      await items.put(row)
+      writes.push(items.put(row)) // all at once: one round trip, not one per item
     }
+    await Promise.all(writes)
     branch.ranges = withSeqs(branch.ranges, seqs)
     if (!atEnd) this.#recount.add(record.id)
   }
@@ -193,11 +195,12 @@ class Replica {
     if (dropped.length === 0) return
     branch.ranges = withoutSeqs(branch.ranges, drop)
     const shown = new Set(Object.values(record.branches).flatMap((other) => (other === branch ? [] : toSeqs(other.ranges))))
+    const deletes: Promise<unknown>[] = []
     for (const seq of dropped) {
       if (shown.has(seq)) continue
-      await this.tx.objectStore('items').delete([record.id, seq])
-      await this.tx.objectStore('usage').delete([record.id, seq])
+      deletes.push(this.tx.objectStore('items').delete([record.id, seq]), this.tx.objectStore('usage').delete([record.id, seq]))
     }
+    await Promise.all(deletes)
     this.#recount.add(record.id)
   }
 
@@ -226,7 +229,7 @@ class Replica {
       return
     }
     const record = newSessionRecord(sessionId, Date.now())
-    for (const row of kept) await items.put(row)
+    await Promise.all(kept.map((row) => items.put(row)))
     record.branches[MAIN_BRANCH]!.ranges = withSeqs([], kept.map((row) => row.seq))
     this.#records.set(sessionId, record)
     this.#recount.add(sessionId)
@@ -244,7 +247,8 @@ class Replica {
       if (this.#recount.has(sessionId)) {
         const rows = await this.tx.objectStore('items').getAll(sessionBound(sessionId))
         const before = new Map(rows.map((row) => [row.seq, row.turn]))
-        for (const row of renumberTurns(record, rows)) if (before.get(row.seq) !== row.turn) await this.tx.objectStore('items').put(row)
+        const changed = renumberTurns(record, rows).filter((row) => before.get(row.seq) !== row.turn)
+        await Promise.all(changed.map((row) => this.tx.objectStore('items').put(row)))
       }
       for (const branch of Object.values(record.branches)) if (rangesLength(branch.ranges) === 0) branch.turns = 0
       record.etag = newEtag()
