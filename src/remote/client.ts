@@ -197,5 +197,5 @@ export function errorOf(status: number, body: unknown, kept: KeptNote): Error {
     return error
   }
   if (status === 400 && detail?.code === 'invalid_argument') return new InvalidArgumentError(`${said} ${kept}`)
-  return new SyncError(status, detail?.code ?? `http_${status}`, `The sync server refused the request (HTTP ${status}): ${said} ${kept}`)
+  return new SyncError(`The sync server refused the request (HTTP ${status}): ${said} ${kept}`, status, detail?.code ?? `http_${status}`)
 }

@@ -79,7 +79,7 @@ export class SyncError extends IdbAgentsError {
   /** The protocol's error code from the response body, or `'http_<status>'` when there was none. */
   readonly reason: string
 
-  constructor(status: number, reason: string, message: string) {
+  constructor(message: string, status: number, reason: string) {
     super('sync_failed', message)
     this.status = status
     this.reason = reason
