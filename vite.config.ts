@@ -8,6 +8,7 @@ import { webkit } from './test/support/providers/webkit.js'
 import { demoPlugins } from './demo/server/plugins.js'
 import { firefoxTabs } from './test/support/providers/firefox-tabs.js'
 import { playwrightTabs } from './test/support/providers/playwright-tabs.js'
+import { playwrightDevices } from './test/support/providers/playwright-devices.js'
 import { webkitTabs } from './test/support/providers/webkit-tabs.js'
 
 // One file for three jobs: `vite` serves the demo (root demo/), `vite build` builds the
@@ -81,13 +82,14 @@ function browserProjects(): TestProjectInlineConfiguration[] {
   }
   // Issue 7 (test/sync): extra tabs and per-tab offline emulation, one driver per provider
   // behind the same commands (test/support/tab-commands.ts).
-  const tabCommands = { chromium: playwrightTabs, firefox: firefoxTabs, webkit: webkitTabs } satisfies Record<Engine, unknown>
+  // Chromium also opens devices with storage of their own (issue 14: two-contexts.browser.test.ts).
+  const tabCommands = { chromium: { ...playwrightTabs, ...playwrightDevices }, firefox: firefoxTabs, webkit: webkitTabs } satisfies Record<Engine, unknown>
   return (Object.keys(providers) as Engine[]).map((engine) => ({
     test: {
       name: engine,
       include: ['test/**/*.browser.test.ts'],
       testTimeout: 30_000,
-      globalSetup: ['test/support/api-server-global-setup.ts'],
+      globalSetup: ['test/support/api-server-global-setup.ts', 'test/support/sync-server-global-setup.ts'],
       fileParallelism: false,
       browser: {
         enabled: true,

@@ -25,7 +25,7 @@ export default defineConfig({
           name: 'bench-browser',
           include: ['bench/**/*.browser.bench.ts'],
           testTimeout: 300_000,
-          globalSetup: ['test/support/api-server-global-setup.ts'],
+          globalSetup: ['test/support/api-server-global-setup.ts', 'test/support/sync-server-global-setup.ts'],
           browser: {
             enabled: true,
             headless: true,

@@ -30,6 +30,8 @@ export type IdbAgentsErrorCode =
   | 'not_found'
   | 'invalid_run_state'
   | 'run_state_stale'
+  | 'unauthorized'
+  | 'sync_failed'
 
 /** Options every {@link IdbAgentsError} accepts. */
 export interface IdbAgentsErrorOptions {

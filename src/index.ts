@@ -180,3 +180,12 @@ export { StreamedRunResult } from './runner/stream.js'
 export type { RunItem, RunItemStreamEventName, RunStreamEvent } from './runner/events.js'
 export { PendingInputKeptError } from './runner/run-guard.js'
 export { retryPending, retryPendingWhenOnline, type PendingSent, type RetryPendingOptions } from './runner/retry-pending.js'
+
+// Many devices: the sync server's client, sessions held on it, and local-first sync.
+export { SyncClient, type SyncClientOptions, type SyncHeaders } from './remote/client.js'
+export { ConflictError, NotFoundError, SyncError, SyncOfflineError, SyncUnauthorizedError, type ConflictDetails } from './remote/errors.js'
+export { RemoteSession, type RemoteSessionOptions } from './remote/remote-session.js'
+export type * from './remote/protocol.js'
+export { SyncedSession, type SyncedSessionOptions } from './remote/synced-session.js'
+export type { RetryOptions } from './remote/sync-engine.js'
+export { syncSessions, type SyncSessionsOptions } from './remote/sync-sessions.js'

@@ -17,6 +17,7 @@ export const LAYERS = [
   'compaction',
   'openai',
   'runner',
+  'remote',
   'testing',
   'server',
   'index.ts',

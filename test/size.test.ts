@@ -44,10 +44,13 @@ describe('bundle size (min + gzip)', () => {
   // to 38 KB with freeing space at a full quota beside them (37.1 KB measured with both);
   // to 41 KB (37.1 → 40.3 measured) with issue 15's history transactions, mutations,
   // compaction replacement, tool usage and branching by content on every session kind; to
-  // 45 KB (44.6 measured) with issue 15's approvals (RunState, paused runs in every session kind).
-  it('the whole library entry without openai/zod stays under 45 KB', async () => {
+  // 45 KB (44.6 measured) with issue 15's approvals (RunState, paused runs in every session kind);
+  // to 53 KB (52.5 measured) with the browser half of sync (issue 14: SyncClient, RemoteSession,
+  // SyncedSession, syncSessions). An app that does not import them does not ship them.
+
+  it('the whole library entry without openai/zod stays under 53 KB', async () => {
     const { gzipBytes } = await bundleSize(libraryEntry, ['openai', 'zod'])
-    expect(kb(gzipBytes)).toBeLessThanOrEqual(45)
+    expect(kb(gzipBytes)).toBeLessThanOrEqual(53)
   })
 
   it('an app using only sessions ships no runner, no openai and no zod classic', async () => {

@@ -102,6 +102,39 @@ export interface PendingRunRecord {
   createdAt: number
 }
 
+/**
+ * One local write of a `SyncedSession` waiting to reach the sync server (object store
+ * `outbox`, key `id`: the order writes were made). Written in the same transaction as the
+ * write itself; kept until the server has applied it and the device has pulled it back.
+ */
+export interface OutboxRecord {
+  id?: number
+  sessionId: string
+  opId: string
+  /** The op as first sent: resent unchanged, so a retry is recognized by the server. */
+  op: { opId: string; sessionId: string; kind: string; [field: string]: unknown }
+  /** `append`/`replace`: the local seq of the op's first item, until the server's come back. */
+  localSeq?: number
+  /** A `pop` of an item whose server seq was unknown: the append that stored it, and its index there. */
+  popRef?: { opId: string; index: number }
+  /** Sent at least once: its content may no longer change. */
+  sent?: boolean
+  /** The server applied it; `append`/`replace` wait here for their change to be pulled back. */
+  firstSeq?: number
+  /** The cursor of its change, once applied: the feed has passed it when pulled beyond. */
+  ackCursor?: number
+  /** `usage` refused because the session was not on the server yet: sent after the session's next append. */
+  awaitsSession?: boolean
+  /** The server refused it (kept, never resent): the refusal's code and message. */
+  rejected?: { code: string; reason?: string; message: string }
+}
+
+/** Sync bookkeeping (object store `syncState`): the feed cursor, each session's next local seq. */
+export interface SyncStateRecord {
+  key: string
+  value: number
+}
+
 /** The typed schema of an idb-agents database, for `idb`. */
 export interface AgentsDB extends DBSchema {
   sessions: {
@@ -126,6 +159,15 @@ export interface AgentsDB extends DBSchema {
   pendingRuns: {
     key: string
     value: PendingRunRecord
+  }
+  outbox: {
+    key: number
+    value: OutboxRecord
+    indexes: { bySession: string; byOpId: string }
+  }
+  syncState: {
+    key: string
+    value: SyncStateRecord
   }
 }
 
@@ -165,6 +207,13 @@ export async function migrate(
     transaction.objectStore('items').createIndex('byTurn', ['sessionId', 'turn'])
     db.createObjectStore('usage', { keyPath: ['sessionId', 'seq'] })
     if (oldVersion >= 1) await numberTurns(transaction)
+  }
+  if (oldVersion < 3 && newVersion >= 3) {
+    // v3: SyncedSession's outbox and sync bookkeeping. New stores only: nothing existing changes.
+    const outbox = db.createObjectStore('outbox', { keyPath: 'id', autoIncrement: true })
+    outbox.createIndex('bySession', 'sessionId')
+    outbox.createIndex('byOpId', 'opId', { unique: true })
+    db.createObjectStore('syncState', { keyPath: 'key' })
   }
   if (oldVersion < 4 && newVersion >= 4) {
     // v4: operation ids of applied history transactions. A new store only: every item,

@@ -53,12 +53,13 @@ async function usageSeq(ctx: WriteContext, state: SessionState, turn: TurnRef | 
 }
 
 export async function usage(ctx: WriteContext, op: Extract<StoreOp, { kind: 'usage' }>): Promise<Mutation> {
-  // PostgresSession's usage is never dropped: its run's usage on a session with nothing
-  // stored yet creates the session, as an append would. A pushed op names an existing session.
+  // Usage is never dropped: usage outside any turn of a session with nothing stored yet
+  // creates the session, as an append would (the user's own, whoever else uses that id).
   const existing = await loadSession(ctx.tx, ctx.userId, op.sessionId)
+  const outsideTurns = op.turn === null || op.turn === 'newest'
   const state =
     existing ??
-    (op.turn === 'newest' ? await createSession(ctx.tx, ctx.userId, op.sessionId, ctx.now, ctx.cursor) : await requireSession(ctx.tx, ctx.userId, op.sessionId))
+    (outsideTurns ? await createSession(ctx.tx, ctx.userId, op.sessionId, ctx.now, ctx.cursor) : await requireSession(ctx.tx, ctx.userId, op.sessionId))
   const seq = await usageSeq(ctx, state, op.turn)
   const { requests, inputTokens, outputTokens, totalTokens } = op.usage
   const { rows } = await ctx.tx.query(

@@ -109,7 +109,6 @@ export function parsePush(body: unknown): ParsedOp[] {
   parsed.forEach((entry, opIndex) => {
     if (entry.op.kind !== 'append' && entry.op.kind !== 'replace') return
     try {
-      refuseProtoKeys(entry.op.items)
       entry.op.items = toStoredItems(entry.op.items)
     } catch (error) {
       if (!(error instanceof InvalidItemError)) throw error
@@ -124,26 +123,6 @@ export function parsePush(body: unknown): ParsedOp[] {
     }
   })
   return parsed
-}
-
-/**
- * JSON.parse makes `"__proto__"` an own key, but copying it into a plain object sets the
- * copy's prototype instead: the member would vanish. Refuse it rather than store less.
- */
-function refuseProtoKeys(items: unknown[]): void {
-  const visit = (value: unknown, index: number, path: string): void => {
-    if (typeof value !== 'object' || value === null) return
-    if (Array.isArray(value)) {
-      for (let i = 0; i < value.length; i++) visit(value[i], index, `${path}[${i}]`)
-      return
-    }
-    for (const key of Object.keys(value)) {
-      const at = path === '' ? key : `${path}.${key}`
-      if (key === '__proto__') throw new InvalidItemError(index, at, 'a key named "__proto__" cannot be stored faithfully')
-      visit((value as Record<string, unknown>)[key], index, at)
-    }
-  }
-  for (let i = 0; i < items.length; i++) visit(items[i], i, '')
 }
 
 /** Checks a `PUT /v1/keys/:name` body. */

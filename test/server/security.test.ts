@@ -30,13 +30,14 @@ describeEngines('sync handler refusals', (engine) => {
     }
     expect((await bob.list()).body.sessions).toEqual([])
     expect((await bob.changes()).body.changes).toEqual([])
-    const writes = [op.pop('s1', 1), op.clear('s1'), op.deleteSession('s1'), op.setTitle('s1', 'mine now'), op.switchBranch('s1', 'main'), op.deleteBranch('s1', 'x'), op.usage('s1', null), op.createBranch('s1', 'b', 1)]
+    const writes = [op.pop('s1', 1), op.clear('s1'), op.deleteSession('s1'), op.setTitle('s1', 'mine now'), op.switchBranch('s1', 'main'), op.deleteBranch('s1', 'x'), op.usage('s1', { seq: 0 }), op.createBranch('s1', 'b', 1)]
     for (const write of writes) {
       const reply = await bob.push(write)
       expect(reply.status, write.kind).toBe(404)
       expect(reply.body.error).toMatchObject({ code: 'not_found', opIndex: 0, opId: write.opId })
     }
-    // An append makes Bob a session of his own under that id; Alice's stays hers.
+    // An append, or usage outside any turn, makes Bob a session of his own under that id; Alice's stays hers.
+    expect((await bob.push(op.usage('s1', null))).status).toBe(200)
     expect((await bob.push(op.append('s1', [user('bob was here')]))).status).toBe(200)
     expect(texts((await bob.items('s1')).body.items)).toEqual(['bob was here'])
     expect((await alice.snapshot('s1')).body).toEqual(before.body)
@@ -98,7 +99,8 @@ describeEngines('sync handler refusals', (engine) => {
       [{ ops: [good, { ...good }] }, 'invalid_request', 400, /appears twice/],
       [{ ops: [good, op.append('s1', [user('ok'), 'not an object'])] }, 'invalid_item', 400, /ops\[1\]: Cannot store item 1/],
       [{ ops: [good, op.append('s1', [{ content: 'no role, no type' }])] }, 'invalid_item', 400, /"type"/],
-      ['{"ops":[{"opId":"p","sessionId":"s1","kind":"append","items":[{"type":"x","a":{"__proto__":{"b":1}}}]}]}', 'invalid_item', 400, /item 0 at a\.__proto__: a key named "__proto__"/],
+      // An item whose only shape comes from a "__proto__" key: refused, as by every session.
+      ['{"ops":[{"opId":"p","sessionId":"s1","kind":"append","items":[{"__proto__":{"type":"message","role":"user","content":"x"}}]}]}', 'invalid_item', 400, /Cannot store item 0/],
     ]
     for (const [body, code, status, message] of cases) {
       const reply = await alice.call('POST', '/v1/push', body)
@@ -114,6 +116,18 @@ describeEngines('sync handler refusals', (engine) => {
     expect(text.body.error.code).toBe('unsupported_media_type')
     expect((await alice.snapshot('s1')).body).toEqual(before.body)
     expect((await alice.changes()).body.cursor).toBe(cursor)
+  })
+
+  it('keeps a "__proto__" key inside an item as the item\'s own data, as every session does', async () => {
+    const { alice } = await aliceAndBob()
+    const pushed = await alice.call('POST', '/v1/push', '{"ops":[{"opId":"proto","sessionId":"s1","kind":"append","items":[{"type":"x","a":{"__proto__":{"b":1}}}]}]}')
+    expect(pushed.status).toBe(200)
+    const entries = (await alice.items('s1')).body.items as Array<{ item: { type?: string; a?: object } }>
+    const stored = entries[entries.length - 1]!.item
+    expect(stored.type).toBe('x')
+    expect(Object.hasOwn(stored.a!, '__proto__')).toBe(true)
+    expect(Object.getPrototypeOf(stored.a)).toBe(Object.prototype)
+    expect(JSON.stringify(stored)).toBe('{"type":"x","a":{"__proto__":{"b":1}}}')
   })
 
   it('applies a replayed push once, and a push whose response was lost once when retried', async () => {

@@ -95,7 +95,7 @@ export function describeStoredHistory(label: string, freshDb: () => string): voi
       expect(await session.getPendingRun()).toBeUndefined()
       const db = await openDB(dbName)
       expect(db.version).toBe(SCHEMA_VERSION)
-      expect([...db.objectStoreNames]).toEqual(expect.arrayContaining(['items', 'operations', 'pendingRuns', 'sessions', 'usage']))
+      expect([...db.objectStoreNames]).toEqual(['items', 'operations', 'outbox', 'pendingRuns', 'sessions', 'syncState', 'usage'])
       db.close()
     })
 
