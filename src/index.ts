@@ -127,7 +127,7 @@ export { PendingInputStore, type PendingInput, type PendingTarget } from './idb/
 
 // Keys.
 export { DecryptionError, KeyStoreError, WrongKeyError, type DecryptionFailure, type SealedLabelKind } from './crypto/errors.js'
-export { KeyStore } from './crypto/key-store.js'
+export { KeyStore, type KeyringExport } from './crypto/key-store.js'
 export { Keyring, type DataKey, type DataKeyProvider } from './crypto/keyring.js'
 export { StaticKeyProvider } from './crypto/static-key.js'
 
@@ -189,3 +189,4 @@ export type * from './remote/protocol.js'
 export { SyncedSession, type SyncedSessionOptions } from './remote/synced-session.js'
 export type { RetryOptions } from './remote/sync-engine.js'
 export { syncSessions, type SyncSessionsOptions } from './remote/sync-sessions.js'
+export { downloadKeyring, uploadKeyring, type KeyringSyncOptions } from './remote/keyring-sync.js'

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '../errors.js'
 import { resolveFactory } from '../idb/database.js'
+import { sameJson } from '../items/json.js'
 import { bytesToBase64, randomBytes } from './base64.js'
 import { KeyStoreError } from './errors.js'
 import { checkDeviceRecord, checkKeyringRecord, openKeyDatabase, readKeyring, storageError, type KeyringRecord, type KeyStoreDatabase } from './key-store-db.js'
@@ -171,6 +172,39 @@ export class KeyStore {
     }
   }
 
+  /**
+   * The keyring as stored, for keeping it elsewhere (e.g. on the sync server with
+   * `uploadKeyring`, so another device unlocks with the passphrase). It holds wrapped keys
+   * only: the keyring key wrapped by the passphrase key (PBKDF2), the data keys wrapped by
+   * the keyring key — no passphrase and no key in clear. The remembered device key is not
+   * part of it.
+   * @throws {@link KeyStoreError} `not_found` when no keyring was created, `corrupt` when damaged
+   */
+  async exportKeyring(): Promise<KeyringExport> {
+    return structuredClone(await readKeyring(this.#db, this.name))
+  }
+
+  /**
+   * Stores a keyring exported on another device (see {@link KeyStore.exportKeyring}) in this
+   * empty store; then {@link KeyStore.unlock} opens it with the same passphrase. Importing
+   * the keyring this store already holds is a no-op.
+   * @throws {@link KeyStoreError} `corrupt` when `keyring` is not an exported keyring;
+   *   `already_exists` when the store holds another keyring (nothing changed).
+   */
+  async importKeyring(keyring: KeyringExport): Promise<void> {
+    const record = checkKeyringRecord(structuredClone(keyring), this.name)
+    try {
+      const tx = this.#db.transaction('keyring', 'readwrite')
+      const existing = await tx.store.get('keyring')
+      if (existing === undefined) await tx.store.add(record, 'keyring')
+      await tx.done
+      if (existing !== undefined && !sameJson(existing, record)) throw alreadyExists(this.name)
+    } catch (error) {
+      if (error instanceof KeyStoreError) throw error
+      throw storageError(`Cannot store the keyring in key store "${this.name}"`, error)
+    }
+  }
+
   /** Keyrings this store unlocked: their change listeners end with the store. */
   readonly #keyrings = new Set<Keyring>()
 
@@ -214,6 +248,12 @@ function deleteDatabase(factory: IDBFactory, name: string): Promise<void> {
     request.onerror = () => reject(request.error)
   })
 }
+
+/**
+ * A keyring as {@link KeyStore.exportKeyring} gives it: JSON with wrapped keys only
+ * (no passphrase, no key in clear). Treat it as opaque.
+ */
+export type KeyringExport = KeyringRecord
 
 function alreadyExists(name: string, cause?: unknown): KeyStoreError {
   return new KeyStoreError('already_exists', `Key store "${name}" already holds a keyring; unlock it instead. Nothing was changed.`, cause)

@@ -3,6 +3,7 @@ import { ConflictError, NotFoundError, SyncError, SyncOfflineError, SyncUnauthor
 import type {
   ChangesPage,
   ItemsPage,
+  KeyRecord,
   PushResponse,
   SessionDetail,
   SessionList,
@@ -106,6 +107,25 @@ export class SyncClient {
   async usage(sessionId: string, branchId?: string): Promise<UsageReport> {
     const suffix = branchId === undefined ? '' : `?branchId=${encodeURIComponent(branchId)}`
     return (await this.#request('GET', `/sessions/${encodeURIComponent(sessionId)}/usage${suffix}`, NOTHING_CHANGED)).body as UsageReport
+  }
+
+  /** The user's key record `name` (`GET /v1/keys/:name`), or `undefined` when there is none. */
+  async getKey(name: string): Promise<KeyRecord | undefined> {
+    try {
+      return (await this.#request('GET', `/keys/${encodeURIComponent(name)}`, NOTHING_CHANGED)).body as KeyRecord
+    } catch (error) {
+      if (error instanceof NotFoundError) return undefined
+      throw error
+    }
+  }
+
+  /**
+   * Writes the user's key record `name` when it is still at `expectedVersion` (`null`:
+   * when there is none yet). @throws {@link ConflictError} `version_mismatch` otherwise
+   */
+  async putKey(name: string, value: unknown, expectedVersion: number | null): Promise<{ name: string; version: number; updatedAt: number }> {
+    const body = { value, expectedVersion }
+    return (await this.#request('PUT', `/keys/${encodeURIComponent(name)}`, NOTHING_CHANGED, body)).body as { name: string; version: number; updatedAt: number }
   }
 
   /** The raw response of `GET /v1/live` (Server-Sent Events), for a live reader. */
