@@ -54,6 +54,10 @@ export default defineConfig(({ command, mode }) => {
             exclude: ['test/**/*.browser.test.ts', 'node_modules/**'],
             setupFiles: ['test/support/node-setup.ts'],
             globalSetup: ['test/support/api-server-global-setup.ts', 'test/support/build-global-setup.ts', 'test/support/postgres-global-setup.ts'],
+            // Node runs beside the Chromium project on two cores: a page answering in 2 s is
+            // slow, not wrong. A poll still fails when the state never comes.
+            expect: { poll: { timeout: 10_000 } },
+            testTimeout: 20_000,
           },
         },
         ...browserProjects(),

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../errors.js'
+import { branchInfos } from './branch-infos.js'
 import { isUserMessage } from '../items/predicates.js'
 import type { AgentItem } from '../items/types.js'
 import { toStoredItems } from '../items/validate.js'
@@ -122,18 +123,7 @@ export class RemoteSession<TItem = AgentItem> implements BranchingSession<TItem>
   }
 
   async listBranches(): Promise<BranchInfo[]> {
-    const found = await this.client.session(this.sessionId).catch(absentAs(undefined))
-    if (!found) return [{ id: 'main', name: 'main', parentId: null, forkTurn: null, itemCount: 0, turnCount: 0, current: true, createdAt: 0 }]
-    return found.branches.map((branch) => ({
-      id: branch.id,
-      name: branch.name,
-      parentId: branch.parentId,
-      forkTurn: branch.forkTurn,
-      itemCount: branch.itemCount,
-      turnCount: branch.turnCount,
-      current: branch.id === found.session.currentBranchId,
-      createdAt: branch.createdAt,
-    }))
+    return branchInfos(await this.client.session(this.sessionId).catch(absentAs(undefined)))
   }
 
   async getCurrentBranchId(): Promise<string> {

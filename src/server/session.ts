@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../errors.js'
+import { branchInfos } from '../remote/branch-infos.js'
 import type { AgentItem } from '../items/types.js'
 import { toStoredItems } from '../items/validate.js'
 import {
@@ -153,18 +154,7 @@ export class PostgresSession<TItem = AgentItem> implements ReplaceableSession<TI
   }
 
   async listBranches(): Promise<BranchInfo[]> {
-    const found = await this.#read(async (_tx, state) => detail(state))
-    if (!found) return [{ id: 'main', name: 'main', parentId: null, forkTurn: null, itemCount: 0, turnCount: 0, current: true, createdAt: 0 }]
-    return found.branches.map((branch) => ({
-      id: branch.id,
-      name: branch.name,
-      parentId: branch.parentId,
-      forkTurn: branch.forkTurn,
-      itemCount: branch.itemCount,
-      turnCount: branch.turnCount,
-      current: branch.id === found.session.currentBranchId,
-      createdAt: branch.createdAt,
-    }))
+    return branchInfos(await this.#read(async (_tx, state) => detail(state)))
   }
 
   async getCurrentBranchId(): Promise<string> {

@@ -106,7 +106,7 @@ describeEngines('SyncedSession under faults', (engine) => {
     expect(await remote.getItems()).toEqual(big)
     expect(await laptop.getItems()).toEqual(big)
     expect(await laptop.pendingOps()).toBe(0)
-  })
+  }, 60_000) // 1.6 MB through fake-indexeddb and PGlite: seconds on a loaded machine
 
   it('the same push delivered twice: applied once', async () => {
     const { userId, sessionId, remote } = await fresh()
