@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { launchChromium, newContext, openApp, screenshot, send, startDevServer, transcript, type Running } from './support.js'
+import { launchChromium, newContext, openApp, screenshot, send, startDevServer, startProductionPreview, transcript, type Running } from './support.js'
 
 let server: Running
 let browser: Browser
@@ -47,7 +47,7 @@ async function turnSyncOn(page: Page): Promise<void> {
 const sidebarTitles = (page: Page) => page.$$eval('#chat-list .open .title', (titles) => titles.map((t) => t.textContent))
 
 describe('demo sync between two profiles (dev server)', { timeout: 90_000 }, () => {
-  test('sync is off by default; two profiles with sync on show the same chats, and new turns arrive in the open chat', async () => {
+  test('sync is off by default; two profiles with sync on show the same chats, new turns arrive in the open chat, an offline rename is sent once back online', async () => {
     const laptop = await profile()
     const phone = await profile()
     expect(await laptop.isChecked('#sync-toggle')).toBe(false)
@@ -85,11 +85,46 @@ describe('demo sync between two profiles (dev server)', { timeout: 90_000 }, () 
     await screenshot(laptop, 'dev-sync-laptop')
     await screenshot(phone, 'dev-sync-phone')
 
+    // Offline, the phone renames the chat: kept on the phone (offline), sent once back online.
+    await phone.context().setOffline(true)
+    await phone.click('#chat-list li[aria-current="true"] .act[title="Rename"]')
+    const dialog = phone.locator('dialog.in-page[open]')
+    await dialog.locator('input').fill('Meeting')
+    await dialog.getByRole('button', { name: 'Rename' }).click()
+    await phone.waitForSelector('#sync-state[data-state="offline"]')
+    expect(await sidebarTitles(phone)).toEqual(['Meeting'])
+    expect(await sidebarTitles(laptop)).toEqual(laptopTitles)
+    await screenshot(phone, 'dev-sync-offline')
+    await phone.context().setOffline(false)
+    await phone.waitForSelector('#sync-state[data-state="synced"]')
+    await laptop.waitForFunction(() => document.querySelector('#chat-list .open .title')?.textContent === 'Meeting')
+
+    // The vault and sync exclude each other for now: the vault button says why.
+    expect(await laptop.isDisabled('#vault-button')).toBe(true)
+    expect(await laptop.getAttribute('#vault-button', 'title')).toContain('Turn sync off to use the vault')
+
     // Sync off: the laptop's own chat is back; the synced one stays for when sync is on again.
     await laptop.uncheck('#sync-toggle')
     await laptop.waitForSelector('#sync-state[data-state="off"]')
     await laptop.waitForFunction((titles) => [...document.querySelectorAll('#chat-list .open .title')].map((t) => t.textContent).join('\n') === titles, localTitles.join('\n'))
+    expect(await laptop.isDisabled('#vault-button')).toBe(false)
     await turnSyncOn(laptop)
-    expect(await sidebarTitles(laptop)).toEqual(laptopTitles)
+    expect(await sidebarTitles(laptop)).toEqual(['Meeting'])
+  })
+})
+
+describe('demo sync in the production build', { timeout: 120_000 }, () => {
+  let preview: Running | undefined
+  afterAll(() => preview?.close())
+
+  test('without the dev server the setting is off, disabled, and says what it needs', async () => {
+    preview = await startProductionPreview()
+    const context = await newContext(browser)
+    contexts.push(context)
+    const page = await context.newPage()
+    await openApp(page, preview.url)
+    expect(await page.isDisabled('#sync-toggle')).toBe(true)
+    expect(await page.textContent('#sync-state')).toBe('off')
+    expect(await page.textContent('#sync-status')).toContain('Sync needs the sync server, which `npm run demo` (the dev server) serves')
   })
 })
