@@ -96,11 +96,13 @@ export class SyncPanel {
     this.#badge.textContent = LABELS[status.state]
     if (status.error) return void (this.#text.textContent = syncSentence(status.error))
     const waiting = status.pending === 1 ? '1 change waits' : `${status.pending} changes wait`
-    this.#text.textContent =
-      status.state === 'pending'
-        ? `${waiting} to be sent to the sync server.`
-        : status.state === 'syncing'
-          ? 'Bringing your chats from the sync server…'
-          : 'Your chats are on the sync server. Dev only: the server trusts the user name, no password.'
+    const texts: Record<SyncStatus['state'], string> = {
+      syncing: 'Bringing your chats from the sync server…',
+      pending: `${waiting} to be sent to the sync server.`,
+      offline: 'You are offline. Your chats are kept on this device and sent when the network is back.',
+      failed: 'Sync stopped. Your chats are kept on this device.',
+      synced: 'Your chats are on the sync server. Dev only: the server trusts the user name, no password.',
+    }
+    this.#text.textContent = texts[status.state]
   }
 }
