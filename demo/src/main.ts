@@ -93,10 +93,13 @@ async function useChats(store: ChatStore): Promise<void> {
 }
 
 async function setSync(on: boolean): Promise<void> {
+  // Not ready while the chats are swapped (the tests wait for it, as after loading).
+  delete document.body.dataset.ready
   saveSyncWanted(vault.user, on)
   await chatView.close()
   await useChats(chatStoreFor(vault.user))
   await renderAll()
+  document.body.dataset.ready = 'true'
 }
 
 const vaultView = new VaultView({

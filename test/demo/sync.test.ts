@@ -27,21 +27,23 @@ afterAll(async () => {
 })
 
 /** A browser profile of its own (its own IndexedDB and localStorage) with the app open. */
-async function profile(): Promise<Page> {
+async function profile(options: { user?: string; query?: string } = {}): Promise<Page> {
   const context = await newContext(browser)
   contexts.push(context)
+  if (options.user) await context.addInitScript((user) => localStorage.setItem('idb-agents-demo:user', user), options.user)
   const page = await context.newPage()
   page.on('dialog', (dialog) => {
     void dialog.dismiss()
     throw new Error(`the app opened a browser dialog: ${dialog.message()}`)
   })
-  await openApp(page, server.url)
+  await openApp(page, `${server.url}${options.query ?? ''}`)
   return page
 }
 
+/** Turns sync on and waits until the synced chats are shown. */
 async function turnSyncOn(page: Page): Promise<void> {
   await page.check('#sync-toggle')
-  await page.waitForSelector('#sync-state[data-state="synced"]')
+  await page.waitForSelector('body[data-ready="true"] #sync-state[data-state="synced"]')
 }
 
 const sidebarTitles = (page: Page) => page.$$eval('#chat-list .open .title', (titles) => titles.map((t) => t.textContent))
@@ -55,15 +57,15 @@ describe('demo sync between two profiles (dev server)', { timeout: 90_000 }, () 
 
     // A chat kept on the laptop alone before sync: it stays there, not on the server.
     await send(laptop, 'my favorite color is green')
+    await expect.poll(() => sidebarTitles(laptop)).toHaveLength(1)
     const localTitles = await sidebarTitles(laptop)
-    expect(localTitles).toHaveLength(1)
 
     await turnSyncOn(laptop)
-    expect(await sidebarTitles(laptop)).toEqual([]) // the synced chats: none yet
+    await expect.poll(() => sidebarTitles(laptop)).toEqual([]) // the synced chats: none yet
     await send(laptop, 'remember that the meeting is on Tuesday')
     await laptop.waitForSelector('#sync-state[data-state="synced"]')
+    await expect.poll(() => sidebarTitles(laptop)).toHaveLength(1)
     const laptopTitles = await sidebarTitles(laptop)
-    expect(laptopTitles).toHaveLength(1)
     const laptopMessages = await transcript(laptop)
     expect(laptopMessages[0]).toBe('remember that the meeting is on Tuesday')
 
@@ -71,7 +73,7 @@ describe('demo sync between two profiles (dev server)', { timeout: 90_000 }, () 
     expect(await sidebarTitles(phone)).toEqual([])
     await turnSyncOn(phone)
     await phone.waitForFunction((n) => document.querySelectorAll('#chat-list .open').length === n, 1)
-    expect(await sidebarTitles(phone)).toEqual(laptopTitles)
+    await expect.poll(() => sidebarTitles(phone)).toEqual(laptopTitles)
     await phone.click('#chat-list .open')
     await phone.waitForFunction((n) => document.querySelectorAll('#messages > li').length === n, laptopMessages.length)
     expect(await transcript(phone)).toEqual(laptopMessages)
@@ -92,7 +94,7 @@ describe('demo sync between two profiles (dev server)', { timeout: 90_000 }, () 
     await dialog.locator('input').fill('Meeting')
     await dialog.getByRole('button', { name: 'Rename' }).click()
     await phone.waitForSelector('#sync-state[data-state="offline"]')
-    expect(await sidebarTitles(phone)).toEqual(['Meeting'])
+    await expect.poll(() => sidebarTitles(phone)).toEqual(['Meeting'])
     expect(await sidebarTitles(laptop)).toEqual(laptopTitles)
     await screenshot(phone, 'dev-sync-offline')
     await phone.context().setOffline(false)
@@ -105,11 +107,37 @@ describe('demo sync between two profiles (dev server)', { timeout: 90_000 }, () 
 
     // Sync off: the laptop's own chat is back; the synced one stays for when sync is on again.
     await laptop.uncheck('#sync-toggle')
-    await laptop.waitForSelector('#sync-state[data-state="off"]')
+    await laptop.waitForSelector('body[data-ready="true"] #sync-state[data-state="off"]')
     await laptop.waitForFunction((titles) => [...document.querySelectorAll('#chat-list .open .title')].map((t) => t.textContent).join('\n') === titles, localTitles.join('\n'))
     expect(await laptop.isDisabled('#vault-button')).toBe(false)
     await turnSyncOn(laptop)
-    expect(await sidebarTitles(laptop)).toEqual(['Meeting'])
+    await expect.poll(() => sidebarTitles(laptop)).toEqual(['Meeting'])
+  })
+
+  test("a compacted chat: the other profile's turn reaches the model, not only the transcript", async () => {
+    // bob, apart from the first test's alice. The laptop compacts once 4 items could be folded.
+    const laptop = await profile({ user: 'bob', query: '?compactAfter=4' })
+    const phone = await profile({ user: 'bob' })
+    await turnSyncOn(laptop)
+    await turnSyncOn(phone)
+    await send(laptop, 'My favorite color is blue')
+    await send(laptop, 'Hello')
+    await send(laptop, 'Save a note called Groceries: milk')
+    await laptop.waitForSelector('#messages li.compacted')
+
+    await phone.waitForFunction(() => document.querySelectorAll('#chat-list .open').length === 1)
+    await phone.click('#chat-list .open')
+    await phone.waitForFunction(() => document.querySelector('#messages > li:last-child')?.textContent?.includes('Groceries'))
+    await send(phone, 'My favorite color is purple')
+    const phoneMessages = await transcript(phone)
+    await laptop.waitForFunction((text) => document.querySelector('#messages > li:last-child')?.textContent?.includes(text), "I'll remember that your favorite color is purple")
+
+    // The laptop's compacted view missed the phone's turn: it is dropped, and the model sees it.
+    await send(laptop, "What's my favorite color?")
+    expect((await transcript(laptop)).at(-1)).toBe('Your favorite color is purple!')
+    // The same messages on both (the laptop also shows its compaction marker, a row without text).
+    const shown = (await transcript(laptop)).filter((row) => row !== '')
+    expect(shown.slice(0, phoneMessages.length)).toEqual(phoneMessages)
   })
 })
 
