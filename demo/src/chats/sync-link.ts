@@ -9,6 +9,9 @@ import { onSessionsChanged, SyncedSession, SyncOfflineError, syncSessions, type 
 /** The sync server's mount path on the dev server (demo/server/sync-plugin.ts). */
 export const SYNC_PATH = '/api/sync'
 
+/** After a failure, how soon to try again (and show how it went). */
+const RETRY_STATUS_MS = 10_000
+
 export type SyncState = 'syncing' | 'synced' | 'pending' | 'offline' | 'failed'
 
 export interface SyncStatus {
@@ -116,6 +119,12 @@ export class SyncLink {
     else if (error) state = 'failed'
     else state = pending > 0 ? 'pending' : 'synced'
     this.#status = { state, pending, error }
-    if (!this.#closed) for (const listener of this.#listeners) listener(this.#status)
+    if (this.#closed) return
+    for (const listener of this.#listeners) listener(this.#status)
+    // The live feed retries by itself; this also brings the status back once the server is.
+    if (error) {
+      clearTimeout(this.#timer)
+      this.#timer = setTimeout(() => this.#soon(), RETRY_STATUS_MS)
+    }
   }
 }
