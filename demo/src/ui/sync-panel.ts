@@ -97,7 +97,7 @@ export class SyncPanel {
     if (status.error) return void (this.#text.textContent = syncSentence(status.error))
     const waiting = status.pending === 1 ? '1 change waits' : `${status.pending} changes wait`
     const texts: Record<SyncStatus['state'], string> = {
-      syncing: 'Bringing your chats from the sync server…',
+      syncing: 'Bringing your chats from the sync server… (its very first start creates its database: a few seconds)',
       pending: `${waiting} to be sent to the sync server.`,
       offline: 'You are offline. Your chats are kept on this device and sent when the network is back.',
       failed: 'Sync stopped. Your chats are kept on this device.',
