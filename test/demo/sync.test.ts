@@ -114,7 +114,7 @@ describe('demo sync between two profiles (dev server)', { timeout: 90_000 }, () 
     await expect.poll(() => sidebarTitles(laptop)).toEqual(['Meeting'])
   })
 
-  test("a compacted chat: the other profile's turn reaches the model, not only the transcript", async () => {
+  test("a compacted chat: the other profile's turn reaches the model, not only the transcript; a delete reaches the other profile", async () => {
     // bob, apart from the first test's alice. The laptop compacts once 4 items could be folded.
     const laptop = await profile({ user: 'bob', query: '?compactAfter=4' })
     const phone = await profile({ user: 'bob' })
@@ -138,6 +138,14 @@ describe('demo sync between two profiles (dev server)', { timeout: 90_000 }, () 
     // The same messages on both (the laptop also shows its compaction marker, a row without text).
     const shown = (await transcript(laptop)).filter((row) => row !== '')
     expect(shown.slice(0, phoneMessages.length)).toEqual(phoneMessages)
+
+    // Deleted on the phone: gone from the laptop too (the dialog says so).
+    await phone.click('#chat-list li[aria-current="true"] .act[title="Delete"]')
+    const dialog = phone.locator('dialog.in-page[open]')
+    expect(await dialog.textContent()).toContain('from the sync server and your other devices')
+    await dialog.getByRole('button', { name: 'Delete' }).click()
+    await expect.poll(() => sidebarTitles(phone)).toEqual([])
+    await expect.poll(() => sidebarTitles(laptop)).toEqual([])
   })
 })
 
