@@ -96,10 +96,15 @@ async function setSync(on: boolean): Promise<void> {
   // Not ready while the chats are swapped (the tests wait for it, as after loading).
   delete document.body.dataset.ready
   saveSyncWanted(vault.user, on)
-  await chatView.close()
-  await useChats(chatStoreFor(vault.user))
-  await renderAll()
-  document.body.dataset.ready = 'true'
+  try {
+    await chatView.close()
+    await useChats(chatStoreFor(vault.user))
+    await renderAll()
+  } catch (error) {
+    syncPanel.failed(error instanceof Error ? error : new Error(String(error)))
+  } finally {
+    document.body.dataset.ready = 'true'
+  }
 }
 
 const vaultView = new VaultView({
