@@ -26,7 +26,8 @@ export function openaiProxyPlugin(options: ProxyOptions): Plugin {
   const handler = async (req: IncomingMessage, res: ServerResponse, next: () => void, model: boolean): Promise<void> => {
     const path = req.url ?? '/'
     if (path.split('?')[0] === CONFIG_PATH) {
-      const config = { proxy: Boolean(options.apiKey), model }
+      // The dev server also serves the sync server (sync-plugin.ts); the preview server does not.
+      const config = { proxy: Boolean(options.apiKey), model, sync: model }
       return void res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(config))
     }
     if (!path.startsWith(`${PROXY_PATH}/`)) return next()

@@ -1,9 +1,10 @@
-// The demo's vite plugins: the offline model and the dev proxy (dev server), and the PWA
+// The demo's vite plugins: the offline model, the dev proxy and the sync server (dev server), and the PWA
 // (manifest + a precaching service worker made by workbox) for the production build.
 import type { PluginOption } from 'vite'
 import { VitePWA } from 'vite-plugin-pwa'
 import { offlineModelPlugin } from './offline-model-plugin.js'
 import { openaiProxyPlugin } from './openai-proxy-plugin.js'
+import { syncPlugin } from './sync-plugin.js'
 
 export function demoPlugins(env: NodeJS.ProcessEnv = process.env): PluginOption[] {
   return [
@@ -13,6 +14,8 @@ export function demoPlugins(env: NodeJS.ProcessEnv = process.env): PluginOption[
     offlineModelPlugin(),
     // OPENAI_BASE_URL lets the tests point the proxy at the local test server.
     openaiProxyPlugin({ apiKey: env.OPENAI_API_KEY || undefined, upstream: env.OPENAI_BASE_URL || undefined }),
+    // DEMO_SYNC_DATA_DIR lets the tests keep the sync server's PGlite in a temporary folder.
+    syncPlugin({ dataDir: env.DEMO_SYNC_DATA_DIR || undefined }),
     VitePWA({
       registerType: 'autoUpdate',
       injectRegister: 'script-defer',

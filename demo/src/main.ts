@@ -2,6 +2,7 @@
 import './styles.css'
 import { listSessions, StorageUnavailableError } from '../../src/index.js'
 import { ChatStore, DB_NAME } from './chats/chat-store.js'
+import { SyncLink } from './chats/sync-link.js'
 import { UnsentInputs } from './chats/unsent.js'
 import { resolveModel, type ResolvedModel } from './connection/model.js'
 import { fetchServerCaps, loadSettings, saveSettings, type ConnectionSettings, type ServerCaps } from './connection/settings.js'
@@ -13,14 +14,16 @@ import { NotesPanel } from './ui/notes-panel.js'
 import { problemOf, SetupError, sentenceFor } from './ui/problems.js'
 import { Sidebar } from './ui/sidebar.js'
 import { StoragePanel } from './ui/storage-panel.js'
+import { saveSyncWanted, SyncPanel, syncWanted } from './ui/sync-panel.js'
 import { VaultView } from './ui/vault-view.js'
 import { plainSealer } from './vault/sealer.js'
 import { Vault } from './vault/vault.js'
 
 const USER_KEY = 'idb-agents-demo:user'
-const lastChatKey = (user: string): string => `idb-agents-demo:${user}:last-chat`
+/** The chat open last, for the user's local chats and, apart, their synced ones. */
+const lastChatKey = (store: ChatStore): string => `idb-agents-demo:${store.user}:${store.sync ? 'synced-' : ''}last-chat`
 
-let caps: ServerCaps = { proxy: false, model: false }
+let caps: ServerCaps = { proxy: false, model: false, sync: false }
 let vault = new Vault('alice')
 let chats = new ChatStore('alice', () => vault)
 let notes = new NotesStore('alice', () => vault.sealer)
@@ -62,11 +65,47 @@ const sidebar = new Sidebar({
   newChat: () => void newChat(),
   deleted: (sessionId) => {
     void unsent.forget(sessionId)
-    if (localStorage.getItem(lastChatKey(chats.user)) === sessionId) localStorage.removeItem(lastChatKey(chats.user))
+    if (localStorage.getItem(lastChatKey(chats)) === sessionId) localStorage.removeItem(lastChatKey(chats))
     storagePanel.changed()
     if (sessionId === chatView.sessionId) void openMostRecent()
   },
 })
+
+const syncPanel = new SyncPanel((on) => void setSync(on))
+
+const syncBlockers = () => ({ noServer: !caps.sync, inMemory, vaultOn: vault.state !== 'off' })
+
+/** The user's chats: their synced ones when sync is on (and allowed), else those on this device. */
+function chatStoreFor(user: string): ChatStore {
+  const sync = syncWanted(user) && !inMemory && caps.sync && vault.state === 'off' ? new SyncLink(user) : undefined
+  return new ChatStore(user, () => vault, { inMemory, sync })
+}
+
+/** Opens the user's chats (synced or not) and shows them; with sync, brings the server's first. */
+async function useChats(store: ChatStore): Promise<void> {
+  chats.sync?.close()
+  chats = store
+  syncPanel.show(store.sync, syncBlockers())
+  if (store.sync) {
+    // Without the server the synced chats on this device still show; the panel says why.
+    await store.sync.start().catch((error: unknown) => syncPanel.failed(error instanceof Error ? error : new Error(String(error))))
+  }
+}
+
+async function setSync(on: boolean): Promise<void> {
+  // Not ready while the chats are swapped (the tests wait for it, as after loading).
+  delete document.body.dataset.ready
+  saveSyncWanted(vault.user, on)
+  try {
+    await chatView.close()
+    await useChats(chatStoreFor(vault.user))
+    await renderAll()
+  } catch (error) {
+    syncPanel.failed(error instanceof Error ? error : new Error(String(error)))
+  } finally {
+    document.body.dataset.ready = 'true'
+  }
+}
 
 const vaultView = new VaultView({
   vault: () => vault,
@@ -91,7 +130,7 @@ const vaultView = new VaultView({
 })
 
 async function openChat(sessionId: string): Promise<void> {
-  localStorage.setItem(lastChatKey(chats.user), sessionId)
+  localStorage.setItem(lastChatKey(chats), sessionId)
   await chatView.show(sessionId)
   await sidebar.refresh()
 }
@@ -108,7 +147,7 @@ async function newChat(): Promise<void> {
 /** Reopens the chat that was open (one with nothing stored yet too: it may hold an unsent message), else the newest. */
 async function openMostRecent(): Promise<void> {
   const list = await chats.list()
-  const last = localStorage.getItem(lastChatKey(chats.user))
+  const last = localStorage.getItem(lastChatKey(chats))
   if (last?.startsWith(chats.prefix) && !list.some((chat) => chat.sessionId === last)) blankChat = last
   await openChat(last?.startsWith(chats.prefix) ? last : (list[0]?.sessionId ?? chats.newSessionId()))
 }
@@ -129,6 +168,7 @@ function renderConnection(): void {
 
 async function renderAll(): Promise<void> {
   vaultView.render()
+  syncPanel.show(chats.sync, syncBlockers())
   renderConnection()
   if (vault.state === 'locked') {
     await chatView.close()
@@ -150,9 +190,9 @@ async function switchUser(user: string): Promise<void> {
   userSelect.value = user
   vault = new Vault(user)
   if (!inMemory) await vault.load()
-  chats = new ChatStore(user, () => vault, { inMemory })
   notes = new NotesStore(user, () => vault.sealer, { inMemory })
   settings = await loadSettings(user, caps, vault.sealer)
+  await useChats(chatStoreFor(user))
   await renderAll()
 }
 

@@ -2,7 +2,9 @@
 // Sessions guide's "session ID per user"), all in one database. With the vault on, each
 // session is wrapped in an EncryptedSession and titles are sealed. Where the browser allows no
 // IndexedDB (some private windows), `inMemory` keeps conversations in MemorySessions
-// for the life of the page instead.
+// for the life of the page instead. With sync on (`sync`), the user's chats are the synced
+// ones: SyncedSessions in the user's synced database (see sync-link.ts), every write through
+// them so it reaches the server.
 import {
   EncryptedSession,
   IndexedDBSession,
@@ -13,16 +15,19 @@ import {
   exportSession,
   importSession,
   listSessions,
+  onSessionsChanged,
   renameSession,
   searchSessions,
   type AgentItem,
   type Keyring,
   type Session,
   type SessionExport,
+  type SyncedSession,
 } from '../../../src/index.js'
 import { itemText } from '../offline-model/text.js'
 import { SetupError } from '../ui/problems.js'
 import type { TextSealer } from '../vault/sealer.js'
+import type { SyncLink } from './sync-link.js'
 
 export const DB_NAME = 'idb-agents-demo'
 /** Where the compacted, model-facing views of the conversations are kept (a cache). */
@@ -39,7 +44,7 @@ export interface ChatSummary {
  * the store under it (branches), `view` where compaction keeps the model-facing history.
  */
 export interface OpenChat {
-  raw: IndexedDBSession | MemorySession
+  raw: IndexedDBSession | MemorySession | SyncedSession
   session: Session
   view: Session
 }
@@ -71,12 +76,24 @@ export class ChatStore {
   readonly user: string
   /** True when conversations live in this page's memory only (no IndexedDB). */
   readonly inMemory: boolean
+  /** With sync on: the link to the sync server; the chats are the user's synced ones. */
+  readonly sync: SyncLink | undefined
+  /** The database holding the chats listed (the demo's, or the user's synced one). */
+  readonly dbName: string
   readonly #keys: () => VaultKeys
 
-  constructor(user: string, keys: () => VaultKeys, options: { inMemory?: boolean } = {}) {
+  constructor(user: string, keys: () => VaultKeys, options: { inMemory?: boolean; sync?: SyncLink | undefined } = {}) {
     this.user = user
     this.#keys = keys
     this.inMemory = options.inMemory ?? false
+    this.sync = this.inMemory ? undefined : options.sync
+    this.dbName = this.sync?.dbName ?? DB_NAME
+  }
+
+  /** Calls `listener` after a change to `sessionId` (here, in another tab, or from another device). @returns stops */
+  watch(sessionId: string, listener: () => void): () => void {
+    if (this.inMemory) return onMemoryChatsChanged(listener)
+    return onSessionsChanged((change) => change.sessionId === sessionId && listener(), { dbName: this.dbName })
   }
 
   get prefix(): string {
@@ -92,7 +109,7 @@ export class ChatStore {
       const chat = this.#memory(sessionId)
       return { raw: chat.raw, session: chat.raw, view: chat.view }
     }
-    const raw = new IndexedDBSession(sessionId, { dbName: DB_NAME })
+    const raw = this.sync ? this.sync.session(sessionId) : new IndexedDBSession(sessionId, { dbName: DB_NAME })
     const viewStore = new IndexedDBSession(sessionId, { dbName: VIEW_DB_NAME })
     const { keyring } = this.#keys()
     if (!keyring) return { raw, session: raw, view: viewStore }
@@ -120,7 +137,7 @@ export class ChatStore {
     }
     let cursor: string | undefined
     do {
-      const page = await listSessions({ dbName: DB_NAME, limit: 100, ...(cursor !== undefined && { cursor }) })
+      const page = await listSessions({ dbName: this.dbName, limit: 100, ...(cursor !== undefined && { cursor }) })
       for (const info of page.sessions) {
         if (!info.sessionId.startsWith(this.prefix)) continue
         chats.push({ sessionId: info.sessionId, title: await this.#title(info.sessionId, info.title), updatedAt: info.updatedAt })
@@ -133,7 +150,7 @@ export class ChatStore {
   /** The conversation's title, `undefined` while it has none (or was never stored). */
   async titleOf(sessionId: string): Promise<string | undefined> {
     if (this.inMemory) return memoryChats.get(sessionId)?.title
-    const info = await new IndexedDBSession(sessionId, { dbName: DB_NAME }).getInfo()
+    const info = await new IndexedDBSession(sessionId, { dbName: this.dbName }).getInfo()
     return info?.title ? this.#title(sessionId, info.title) : undefined
   }
 
@@ -142,7 +159,9 @@ export class ChatStore {
       this.#memory(sessionId).title = title
       return memoryChanged()
     }
-    await renameSession(sessionId, await this.#keys().sealer.seal(title, `title:${sessionId}`), { dbName: DB_NAME })
+    const stored = await this.#keys().sealer.seal(title, `title:${sessionId}`)
+    if (this.sync) return this.sync.session(sessionId).setTitle(stored)
+    await renameSession(sessionId, stored, { dbName: DB_NAME })
   }
 
   async remove(sessionId: string): Promise<void> {
@@ -150,7 +169,8 @@ export class ChatStore {
       memoryChats.delete(sessionId)
       return memoryChanged()
     }
-    await deleteSession(sessionId, { dbName: DB_NAME })
+    if (this.sync) await this.sync.session(sessionId).deleteSession()
+    else await deleteSession(sessionId, { dbName: DB_NAME })
     await deleteSession(sessionId, { dbName: VIEW_DB_NAME }) // else an import under this id would meet a stale view
   }
 
@@ -161,7 +181,7 @@ export class ChatStore {
     const chats = await this.list()
     for (const chat of chats) if (chat.title.toLowerCase().includes(needle)) found.add(chat.sessionId)
     if (!this.#keys().keyring && !this.inMemory) {
-      for (const result of await searchSessions(needle, { dbName: DB_NAME })) found.add(result.session.sessionId)
+      for (const result of await searchSessions(needle, { dbName: this.dbName })) found.add(result.session.sessionId)
       return found
     }
     // Stored items are ciphertext: searchSessions cannot see into them; decrypt instead.
@@ -174,7 +194,7 @@ export class ChatStore {
 
   async exportChat(sessionId: string): Promise<SessionExport | undefined> {
     if (this.inMemory) throw new SetupError('Export needs storage, which this window does not allow.')
-    return exportSession(sessionId, { dbName: DB_NAME })
+    return exportSession(sessionId, { dbName: this.dbName })
   }
 
   /**
@@ -185,6 +205,7 @@ export class ChatStore {
    */
   async importChat(doc: unknown): Promise<string> {
     if (this.inMemory) throw new SetupError('Import needs storage, which this window does not allow.')
+    if (this.sync) throw new SetupError('Import works with sync off: an imported chat stays on this device. Turn sync off, import, and the chat is kept here.')
     const exported = (doc as Partial<SessionExport> | null)?.session
     const exportedId = typeof exported?.id === 'string' ? exported.id : ''
     const mine = exportedId.startsWith(this.prefix)

@@ -11,6 +11,7 @@ import {
   run,
   RunState,
   SUMMARY_PREFIX,
+  SyncedSession,
   type AgentItem,
   type BranchInfo,
   type PendingInput,
@@ -95,6 +96,7 @@ export class Conversation {
     const shown = typeof text === 'string' ? text : undefined
     return new LiveRun(this.sessionId, shown, async (signal) => {
       const agent = notesAgent(this.#deps.model().model)
+      await this.#dropStaleView()
       const session = await this.runSession()
       // Input waiting from before goes first, so messages keep their order.
       if (!(text instanceof RunState) && navigator.onLine && (await this.#waiting()).length > 0) await this.sendWaitingNow().catch(() => {})
@@ -145,6 +147,19 @@ export class Conversation {
   /** Deletes a waiting input (the user chose not to send it). */
   async discardWaiting(entry: PendingInput): Promise<void> {
     await pendingStore.remove(entry.id)
+  }
+
+  /**
+   * A synced chat gets turns from other devices in its transcript only: the compacted view
+   * kept on this device then misses them. Such a view is dropped (the model is sent the
+   * whole transcript until the next compaction), never sent without those turns.
+   */
+  async #dropStaleView(): Promise<void> {
+    if (!(this.chat.raw instanceof SyncedSession) || (await this.chat.raw.getCurrentBranchId()) !== MAIN_BRANCH) return
+    const [viewLast] = await this.chat.view.getItems(1)
+    if (viewLast === undefined) return
+    const [last] = await this.chat.session.getItems(1)
+    if (JSON.stringify(viewLast) !== JSON.stringify(last)) await this.chat.view.clearSession()
   }
 
   async #waiting(): Promise<PendingInput[]> {

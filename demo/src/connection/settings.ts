@@ -22,6 +22,8 @@ export interface ServerCaps {
   proxy: boolean
   /** The server serves the offline model over HTTP. */
   model: boolean
+  /** The server serves the sync server at /api/sync (the dev server; not the production build). */
+  sync: boolean
 }
 
 export const DEMO_MODEL_URL = '/api/demo-model/v1'
@@ -30,11 +32,11 @@ export const DEV_PROXY_URL = '/api/openai/v1'
 export async function fetchServerCaps(): Promise<ServerCaps> {
   try {
     const response = await fetch('/api/demo-config.json', { cache: 'no-store' })
-    if (!response.ok) return { proxy: false, model: false }
+    if (!response.ok) return { proxy: false, model: false, sync: false }
     const caps = (await response.json()) as Partial<ServerCaps>
-    return { proxy: caps.proxy === true, model: caps.model === true }
+    return { proxy: caps.proxy === true, model: caps.model === true, sync: caps.sync === true }
   } catch {
-    return { proxy: false, model: false }
+    return { proxy: false, model: false, sync: false }
   }
 }
 

@@ -99,8 +99,9 @@ export class ChatView {
     this.#conversation = conversation
     this.#composer.switchTo(sessionId)
     $('session-id').textContent = sessionId
-    const raw = conversation.chat.raw
-    this.#unsubscribe = 'subscribe' in raw ? raw.subscribe(() => void (this.#runs.has(sessionId) || this.render())) : undefined
+    // Changes from other tabs and, with sync on, from other devices re-render the chat.
+    const store = this.#deps.store()
+    this.#unsubscribe = store.inMemory ? undefined : store.watch(sessionId, () => void (this.#runs.has(sessionId) || this.render()))
     this.#waiting?.watch(conversation)
     this.#setStatus(undefined)
     await this.render()

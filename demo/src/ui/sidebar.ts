@@ -2,7 +2,7 @@
 // rename and delete (in-page dialogs), search, new chat. It follows changes made in any tab
 // through onSessionsChanged.
 import { onSessionsChanged } from '../../../src/index.js'
-import { DB_NAME, onMemoryChatsChanged, type ChatStore, type ChatSummary } from '../chats/chat-store.js'
+import { onMemoryChatsChanged, type ChatStore, type ChatSummary } from '../chats/chat-store.js'
 import { askText, confirmAction } from './dialogs.js'
 import { $, h } from './dom.js'
 import { problemOf, sentenceFor } from './problems.js'
@@ -25,10 +25,11 @@ export class Sidebar {
   readonly #root = $('sidebar')
   readonly #toggle = $<HTMLButtonElement>('menu-toggle')
   #refreshing = Promise.resolve()
+  /** The database whose changes refresh the list (the user's synced one while sync is on). */
+  #watching: { dbName: string; stop: () => void } | undefined
 
   constructor(deps: SidebarDeps) {
     this.#deps = deps
-    onSessionsChanged(() => void this.refresh(), { dbName: DB_NAME })
     onMemoryChatsChanged(() => void this.refresh())
     this.#search.addEventListener('input', () => void this.refresh())
     $('new-chat').addEventListener('click', () => {
@@ -57,6 +58,10 @@ export class Sidebar {
 
   async #refresh(): Promise<void> {
     const store = this.#deps.store()
+    if (this.#watching?.dbName !== store.dbName) {
+      this.#watching?.stop()
+      this.#watching = { dbName: store.dbName, stop: onSessionsChanged(() => void this.refresh(), { dbName: store.dbName }) }
+    }
     let chats = await store.list()
     const query = this.#search.value.trim()
     if (query) {
@@ -85,7 +90,7 @@ export class Sidebar {
     remove.addEventListener('click', async () => {
       const sure = await confirmAction({
         title: 'Delete this conversation?',
-        message: `“${chat.title}” and all its versions will be deleted from this device. This cannot be undone.`,
+        message: `“${chat.title}” and all its versions will be deleted from this device${this.#deps.store().sync ? ' and, as sync is on, from the sync server and your other devices' : ''}. This cannot be undone.`,
         confirm: 'Delete',
         danger: true,
       })
