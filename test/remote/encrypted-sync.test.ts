@@ -1,7 +1,8 @@
 // EncryptedSession over SyncedSession and RemoteSession: the server stores envelopes only.
 // The test reads every table of the server and finds none of the plain text.
+import { openDB } from 'idb'
 import { afterEach, describe, expect, it } from 'vitest'
-import { EncryptedSession, RemoteSession, SyncedSession, type AgentItem } from '../../src/index.js'
+import { DecryptionError, EncryptedSession, RemoteSession, SyncedSession, type AgentItem } from '../../src/index.js'
 import { describeEngines, uniqueUser } from '../server/support/engines.js'
 import { deviceOptions, testServer } from './support/server.js'
 
@@ -65,6 +66,163 @@ describeEngines('End-to-end encryption over the sync server', (engine) => {
       await phoneStore.sync()
       const phone = new EncryptedSession(phoneStore, { key: dataKey })
       expect(await phone.getItems()).toEqual([...secret(1), ...secret(2)])
+    })
+  })
+
+  describe('two devices appending offline to one encrypted session', () => {
+    /** A device of `userId`: its SyncedSession (no live sync: only `sync()` moves anything) and the EncryptedSession over it. */
+    function device(userId: string, name: string, dataKey: CryptoKey) {
+      const dbName = `e2e-${name}-${userId}`
+      const store = new SyncedSession(`shared-${userId}`, { ...deviceOptions(server, userId), dbName, live: false })
+      opened.push(store)
+      return { dbName, store, session: new EncryptedSession(store, { key: dataKey }) }
+    }
+
+    it('both sync, in either order, over several rounds: both read every turn whole, in the server order; the server holds envelopes only', async () => {
+      const userId = uniqueUser('e2e-offline')
+      const dataKey = await key()
+      const laptop = device(userId, 'laptop', dataKey)
+      const phone = device(userId, 'phone', dataKey)
+      await laptop.session.addItems(secret(0))
+      await laptop.store.sync()
+      await phone.store.sync()
+      let n = 1
+      for (const [first, second] of [
+        [laptop, phone],
+        [phone, laptop],
+        [laptop, phone],
+      ] as const) {
+        // Offline: both append, the first one twice.
+        const firstTurns = [secret(n++), secret(n++)]
+        const secondTurn = secret(n++)
+        for (const turn of firstTurns) await first.session.addItems(turn)
+        await second.session.addItems(secondTurn)
+        const before = await laptop.session.getItems()
+        await first.store.sync()
+        await second.store.sync() // refused as out of place, pulled, sealed again, pushed
+        await first.store.sync()
+        const expected = [...before.slice(0, before.length - (first === laptop ? 4 : 2)), ...firstTurns.flat(), ...secondTurn]
+        expect(await laptop.session.getItems()).toEqual(expected)
+        expect(await phone.session.getItems()).toEqual(expected)
+        expect(await laptop.store.pendingOps()).toBe(0)
+        expect(await phone.store.pendingOps()).toBe(0)
+        expect(await laptop.store.refusedOps()).toEqual([])
+      }
+      const turns = await laptop.session.getItems()
+      expect(turns).toHaveLength(2 * n)
+      // A third device reads the server's copy: every envelope at the position it was sealed for.
+      const tablet = device(userId, 'tablet', dataKey)
+      await tablet.store.sync()
+      expect(await tablet.session.getItems()).toEqual(turns)
+      const text = await serverText()
+      expect(text).toContain('"type":"encrypted"')
+      expect(text).not.toMatch(/swordfish/)
+    })
+
+    it('moved items are sealed again at the pull, before the next push: the device reads them at once', async () => {
+      const userId = uniqueUser('e2e-rebase')
+      const dataKey = await key()
+      const laptop = device(userId, 'laptop', dataKey)
+      const phone = device(userId, 'phone', dataKey)
+      await laptop.session.addItems(secret(1))
+      await phone.session.addItems(secret(2))
+      await laptop.store.sync()
+      // Phone pulls (through a sync whose push is refused as out of place): its item moved behind the laptop's, sealed again.
+      await phone.store.sync()
+      expect(await phone.session.getItems()).toEqual([...secret(1), ...secret(2)])
+      await laptop.store.sync()
+      expect(await laptop.session.getItems()).toEqual([...secret(1), ...secret(2)])
+    })
+
+    it('an item swapped in the local store is still out of place after the sync', async () => {
+      const userId = uniqueUser('e2e-swap')
+      const dataKey = await key()
+      const laptop = device(userId, 'laptop', dataKey)
+      const phone = device(userId, 'phone', dataKey)
+      await laptop.session.addItems(secret(1))
+      await phone.session.addItems([...secret(2), ...secret(3)])
+      // Someone with the phone's database but not the key swaps two of its pending rows.
+      const db = await openDB(phone.dbName)
+      const rows = (await db.getAll('items')).filter((row) => row.sessionId === phone.store.sessionId)
+      expect(rows).toHaveLength(4)
+      await db.put('items', { ...rows[1], item: rows[2].item })
+      await db.put('items', { ...rows[2], item: rows[1].item })
+      db.close()
+      await laptop.store.sync()
+      await phone.store.sync()
+      // The outbox's copy was sealed again and pushed: the server and the laptop are whole …
+      await laptop.store.sync()
+      expect(await laptop.session.getItems()).toEqual([...secret(1), ...secret(2), ...secret(3)])
+      // … the swapped rows were not made to fit: reading them here is still a DecryptionError.
+      const error = await phone.session.getItems().catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(DecryptionError)
+      expect((error as DecryptionError).reason).toBe('out_of_place')
+
+      // After the sync too: swapping two synced rows of the laptop is out of place.
+      const laptopDb = await openDB(laptop.dbName)
+      const synced = (await laptopDb.getAll('items')).filter((row) => row.sessionId === laptop.store.sessionId)
+      await laptopDb.put('items', { ...synced[0], item: synced[2].item })
+      await laptopDb.put('items', { ...synced[2], item: synced[0].item })
+      laptopDb.close()
+      const swapped = await laptop.session.getItems().catch((e: unknown) => e)
+      expect(swapped).toBeInstanceOf(DecryptionError)
+      expect((swapped as DecryptionError).reason).toBe('out_of_place')
+    })
+
+    it('an envelope swapped in the outbox is not sealed again: the sync fails, everything is kept', async () => {
+      const userId = uniqueUser('e2e-outbox-swap')
+      const dataKey = await key()
+      const laptop = device(userId, 'laptop', dataKey)
+      const phone = device(userId, 'phone', dataKey)
+      await laptop.session.addItems(secret(1))
+      await phone.session.addItems(secret(2))
+      const db = await openDB(phone.dbName)
+      const [entry] = await db.getAll('outbox')
+      const items = entry.op.items as unknown[]
+      await db.put('outbox', { ...entry, op: { ...entry.op, items: [items[1], items[0]] } })
+      db.close()
+      await laptop.store.sync()
+      const error = await phone.store.sync().catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(DecryptionError)
+      expect((error as DecryptionError).reason).toBe('out_of_place')
+      expect(await phone.store.pendingOps()).toBe(1) // kept, unsent
+      await laptop.store.sync()
+      expect(await laptop.session.getItems()).toEqual(secret(1)) // nothing out of place reached the server
+      expect(await serverText()).not.toMatch(/swordfish/)
+    })
+
+    it('a reseal that fails keeps everything, and the next sync seals and pushes', async () => {
+      const userId = uniqueUser('e2e-reseal-fails')
+      const dataKey = await key()
+      const laptop = device(userId, 'laptop', dataKey)
+      const phone = device(userId, 'phone', dataKey)
+      await laptop.session.addItems(secret(1))
+      await phone.session.addItems([...secret(2), ...secret(3)])
+      await laptop.store.sync()
+      const db = await openDB(phone.dbName)
+      const before = { outbox: await db.getAll('outbox'), items: (await db.getAll('items')).filter((row) => row.sessionId === phone.store.sessionId && row.seq >= 2 ** 40) }
+      db.close()
+      // A handler that fails (a key store locked meanwhile, say).
+      phone.store.setResealHandler(async () => {
+        throw new Error('key store locked')
+      })
+      await expect(phone.store.sync()).rejects.toThrow('key store locked')
+      const after = await openDB(phone.dbName)
+      // The append was refused as out of place (nothing stored under its id); it waits, unchanged, not refused for good.
+      const waiting = await after.getAll('outbox')
+      expect(waiting.map((entry) => entry.op)).toEqual(before.outbox.map((entry) => entry.op))
+      expect(waiting.map((entry) => [entry.resealDue, entry.rejected])).toEqual([[true, undefined]])
+      expect((await after.getAll('items')).filter((row) => row.seq >= 2 ** 40)).toEqual(before.items)
+      after.close()
+      await laptop.store.sync()
+      expect(await laptop.session.getItems()).toEqual(secret(1))
+      // The key is back: wrapping the session again sets its handler; the next sync completes.
+      const reopened = new EncryptedSession(phone.store, { key: dataKey })
+      await phone.store.sync()
+      await laptop.store.sync()
+      expect(await reopened.getItems()).toEqual([...secret(1), ...secret(2), ...secret(3)])
+      expect(await laptop.session.getItems()).toEqual([...secret(1), ...secret(2), ...secret(3)])
+      expect(await phone.store.pendingOps()).toBe(0)
     })
   })
 
