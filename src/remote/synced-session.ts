@@ -54,7 +54,9 @@ export interface SyncedSessionOptions extends SyncClientOptions, DatabaseOptions
  * (each op under an id made once, so a retried push never stores twice) and pulls the
  * user's changes by cursor. Items this device appended while others did too are rebased
  * behind the server's: afterwards every device shows the same items in the server's order,
- * each device's turns whole. Branches, titles, usage, pops, clears and session deletion
+ * each device's turns whole; an `EncryptedSession` over it has its rebased items sealed
+ * again for their new positions (see {@link SyncedSession.setResealHandler}) before they
+ * are pushed. Branches, titles, usage, pops, clears and session deletion
  * sync too. With `live` (the default) all this happens by itself and other devices'
  * writes fire `onSessionsChanged`; {@link SyncedSession.close} stops it.
  *
