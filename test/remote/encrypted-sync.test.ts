@@ -134,6 +134,34 @@ describeEngines('End-to-end encryption over the sync server', (engine) => {
       expect(await laptop.session.getItems()).toEqual([...secret(1), ...secret(2)])
     })
 
+    it('items moved down by a pop and a clear of another device are sealed again too', async () => {
+      const userId = uniqueUser('e2e-shrink')
+      const dataKey = await key()
+      const laptop = device(userId, 'laptop', dataKey)
+      const phone = device(userId, 'phone', dataKey)
+      await laptop.session.addItems([...secret(1), ...secret(2)])
+      await laptop.store.sync()
+      await phone.store.sync()
+      // Offline: the laptop pops the newest item, the phone appends a turn (its items now one place lower).
+      await laptop.session.popItem()
+      await phone.session.addItems(secret(3))
+      await laptop.store.sync()
+      await phone.store.sync()
+      await laptop.store.sync()
+      const afterPop = [...secret(1), secret(2)[0]!, ...secret(3)]
+      expect(await laptop.session.getItems()).toEqual(afterPop)
+      expect(await phone.session.getItems()).toEqual(afterPop)
+      // Offline again: the laptop clears, the phone appends; its turn survives the clear, at position 0.
+      await laptop.session.clearSession()
+      await phone.session.addItems(secret(4))
+      await laptop.store.sync()
+      await phone.store.sync()
+      await laptop.store.sync()
+      expect(await laptop.session.getItems()).toEqual(secret(4))
+      expect(await phone.session.getItems()).toEqual(secret(4))
+      expect(await serverText()).not.toMatch(/swordfish/)
+    })
+
     it('an item swapped in the local store is still out of place after the sync', async () => {
       const userId = uniqueUser('e2e-swap')
       const dataKey = await key()
