@@ -4,6 +4,7 @@
 // `length_mismatch`, its items sit at other positions: the session's reseal handler
 // (EncryptedSession's) seals them for the new ones, and the outbox entry and the local rows
 // are rewritten together, in one transaction, only if nothing changed them meanwhile.
+import { InvalidArgumentError } from '../errors.js'
 import type { DatabaseLocation } from '../idb/database.js'
 import { publishChange } from '../idb/changes.js'
 import { newEtag, type OutboxRecord, type SessionRecord } from '../idb/schema.js'
@@ -40,7 +41,10 @@ export async function resealMoved(location: DatabaseLocation, handlerFor: (sessi
     const items = move.entry.op.items as unknown[]
     const from = move.entry.op.expectedLength as number
     const resealed = from === move.to ? items : await handler({ items: structuredClone(items), from, to: move.to })
-    if (!Array.isArray(resealed) || resealed.length !== items.length) throw new TypeError(`The reseal handler of session "${move.entry.sessionId}" returned ${Array.isArray(resealed) ? resealed.length : typeof resealed} items for ${items.length}.`)
+    if (!Array.isArray(resealed) || resealed.length !== items.length) {
+      const got = Array.isArray(resealed) ? `${resealed.length} items` : typeof resealed
+      throw new InvalidArgumentError(`The reseal handler of session "${move.entry.sessionId}" returned ${got} for ${items.length} items. Nothing was changed; it must return one item per item it was given, in order.`)
+    }
     if (await rewrite(location, move, resealed)) changed = true
   }
   return changed
