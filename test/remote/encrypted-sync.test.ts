@@ -2,7 +2,7 @@
 // The test reads every table of the server and finds none of the plain text.
 import { openDB } from 'idb'
 import { afterEach, describe, expect, it } from 'vitest'
-import { DecryptionError, EncryptedSession, RemoteSession, SyncedSession, type AgentItem } from '../../src/index.js'
+import { DecryptionError, EncryptedSession, InvalidArgumentError, RemoteSession, SyncedSession, type AgentItem } from '../../src/index.js'
 import { describeEngines, uniqueUser } from '../server/support/engines.js'
 import { deviceOptions, testServer } from './support/server.js'
 
@@ -254,6 +254,33 @@ describeEngines('End-to-end encryption over the sync server', (engine) => {
       expect(await laptop.session.getItems()).toEqual([...secret(1), ...secret(2), ...secret(3)])
       expect(await phone.store.pendingOps()).toBe(0)
     })
+  })
+
+  it('a reseal handler that returns the wrong number of items: InvalidArgumentError, nothing changed', async () => {
+    // Plain items (no EncryptedSession): the handler is called directly; the other tests scan the server for secrets.
+    const plain = (n: number): AgentItem[] => [{ role: 'user', content: `hello ${n}` }, { role: 'user', content: `again ${n}` }]
+    const userId = uniqueUser('e2e-short-handler')
+    const sessionId = `short-${userId}`
+    const laptop = new SyncedSession(sessionId, { ...deviceOptions(server, userId), dbName: `short-laptop-${userId}`, live: false })
+    const phone = new SyncedSession(sessionId, { ...deviceOptions(server, userId), dbName: `short-phone-${userId}`, live: false })
+    opened.push(laptop, phone)
+    await laptop.addItemsAt(0, plain(1))
+    await phone.addItemsAt(0, plain(2))
+    phone.setResealHandler(async ({ items }) => items.slice(1))
+    await laptop.sync()
+    const db = await openDB(`short-phone-${userId}`)
+    const before = (await db.getAll('outbox')).map((entry) => entry.op)
+    const error = await phone.sync().catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(InvalidArgumentError)
+    expect((error as Error).message).toMatch(/returned 1 items for 2 items\. Nothing was changed/)
+    expect((await db.getAll('outbox')).map((entry) => entry.op)).toEqual(before)
+    db.close()
+    // A handler that does its job (here: plain items, no encryption) lets the next sync finish.
+    phone.setResealHandler(async ({ items }) => items)
+    await phone.sync()
+    await laptop.sync()
+    expect(await laptop.getItems()).toEqual([...plain(1), ...plain(2)])
+    expect(await phone.getItems()).toEqual([...plain(1), ...plain(2)])
   })
 
   describe('EncryptedSession over RemoteSession', () => {
