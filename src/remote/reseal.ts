@@ -10,7 +10,7 @@ import { publishChange } from '../idb/changes.js'
 import { newEtag, type OutboxRecord, type SessionRecord } from '../idb/schema.js'
 import { sameJson } from '../items/json.js'
 import type { ResealHandler } from '../session/capabilities.js'
-import { inSyncTransaction, PENDING_BASE, toSeqs } from './local-store.js'
+import { inSyncTransaction, PENDING_BASE, toSeqs, type SyncTransaction } from './local-store.js'
 
 /** An append to seal again: its outbox entry as read, and the branch length it will meet. */
 interface Move {
@@ -30,7 +30,19 @@ export async function resealMoved(location: DatabaseLocation, handlerFor: (sessi
     const found: Move[] = []
     for (const sessionId of sessionIds) {
       const record = await tx.objectStore('sessions').get(sessionId)
-      if (record) found.push(...movesOf(record, entries.filter((entry) => entry.sessionId === sessionId)))
+      if (!record) continue
+      for (const move of movesOf(record, entries.filter((entry) => entry.sessionId === sessionId))) {
+        if (!(await copiesStored(tx, record, move.entry))) {
+          found.push(move)
+          continue
+        }
+        move.entry.rejected = {
+          code: 'conflict',
+          message: 'This append holds copies of envelopes the server already stores at the positions it claims: it was not sealed again nor sent (a replay, written into this device\'s database by other hands).',
+        }
+        delete move.entry.resealDue
+        await tx.objectStore('outbox').put(move.entry)
+      }
     }
     return found
   })
@@ -103,6 +115,22 @@ function movesOf(record: SessionRecord, entries: readonly OutboxRecord[]): Move[
     }
   }
   return moves
+}
+
+/**
+ * True when an item of `entry` is the very envelope the server's copy holds at the position
+ * the entry claims for it. A genuine waiting append cannot be (had the server applied it, the
+ * complete pull before this step would have taken it out of the outbox): it is a copy of
+ * stored envelopes queued by someone without the key, which sealing again would make fit.
+ */
+async function copiesStored(tx: SyncTransaction, record: SessionRecord, entry: OutboxRecord): Promise<boolean> {
+  const branch = record.branches[typeof entry.op.branchId === 'string' ? entry.op.branchId : record.currentBranchId]
+  if (!branch) return false
+  const from = entry.op.expectedLength as number
+  const items = entry.op.items as unknown[]
+  const server = toSeqs(branch.ranges).filter((seq) => seq < PENDING_BASE).slice(from, from + items.length)
+  const rows = await Promise.all(server.map((seq) => tx.objectStore('items').get([record.id, seq])))
+  return rows.some((row, i) => row !== undefined && sameJson(row.item, items[i]))
 }
 
 /** Writes the resealed items into the entry and the rows still holding the old ones; `false` when the entry changed meanwhile. */

@@ -219,6 +219,28 @@ describeEngines('End-to-end encryption over the sync server', (engine) => {
       expect(await serverText()).not.toMatch(/swordfish/)
     })
 
+    it('a copy of stored envelopes queued in the outbox is not sealed again: refused, kept, never sent', async () => {
+      const userId = uniqueUser('e2e-replay')
+      const dataKey = await key()
+      const laptop = device(userId, 'laptop', dataKey)
+      const phone = device(userId, 'phone', dataKey)
+      await laptop.session.addItems(secret(1))
+      await laptop.store.sync()
+      await phone.store.sync()
+      // Someone with the phone's database but not the key queues the stored turn again, as if new.
+      const db = await openDB(phone.dbName)
+      const stored = (await db.getAll('items')).filter((row) => row.sessionId === phone.store.sessionId)
+      const opId = crypto.randomUUID()
+      const op = { opId, sessionId: phone.store.sessionId, kind: 'append', branchId: 'main', items: stored.map((row) => row.item), expectedLength: 0 }
+      await db.add('outbox', { sessionId: phone.store.sessionId, opId, op, localSeq: 2 ** 40 + 100 })
+      db.close()
+      await phone.store.sync()
+      expect(await phone.store.refusedOps()).toEqual([expect.objectContaining({ kind: 'append', code: 'conflict' })])
+      await laptop.store.sync()
+      expect(await laptop.session.getItems()).toEqual(secret(1)) // no replayed turn on the server
+      expect(await phone.session.getItems()).toEqual(secret(1))
+    })
+
     it('a reseal that fails keeps everything, and the next sync seals and pushes', async () => {
       const userId = uniqueUser('e2e-reseal-fails')
       const dataKey = await key()
