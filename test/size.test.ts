@@ -46,11 +46,13 @@ describe('bundle size (min + gzip)', () => {
   // compaction replacement, tool usage and branching by content on every session kind; to
   // 45 KB (44.6 measured) with issue 15's approvals (RunState, paused runs in every session kind);
   // to 53 KB (52.5 measured) with the browser half of sync (issue 14: SyncClient, RemoteSession,
-  // SyncedSession, syncSessions). An app that does not import them does not ship them.
+  // SyncedSession, syncSessions); to 54 KB (52.5 → 53.7 measured) with sealing rebased
+  // encrypted appends again (issue 14: addItemsAt with expectedLength, the reseal step and
+  // EncryptedSession's handler). An app that does not import them does not ship them.
 
-  it('the whole library entry without openai/zod stays under 53 KB', async () => {
+  it('the whole library entry without openai/zod stays under 54 KB', async () => {
     const { gzipBytes } = await bundleSize(libraryEntry, ['openai', 'zod'])
-    expect(kb(gzipBytes)).toBeLessThanOrEqual(53)
+    expect(kb(gzipBytes)).toBeLessThanOrEqual(54)
   })
 
   it('an app using only sessions ships no runner, no openai and no zod classic', async () => {

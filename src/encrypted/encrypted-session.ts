@@ -22,6 +22,7 @@ import {
   type SuffixReplacement,
   type UsageTrackingSession,
   isPendingRunsSession,
+  isResealingSession,
   type PendingRun,
   type PendingRunsSession,
   type PendingRunUpdate,
@@ -41,6 +42,7 @@ import { decryptSessionExport } from './export-codec.js'
 import { inspectItems, openItems, pickItems, sealItems, type OpenPolicy } from './item-codec.js'
 import { resolveOptions, type EncryptedSessionOptions, type ResolvedOptions } from './options.js'
 import { readWindow } from './read-window.js'
+import { resealHandler } from './reseal.js'
 import { rewriteHistory } from './rewrite-history.js'
 import { dropExpired, resealItems, sealPlainItems } from './rewrites.js'
 
@@ -263,6 +265,9 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
     if (isUsageTrackingSession(underlying)) Object.assign(this, usageMethods(core, underlying))
     if (isTitledSession(underlying)) Object.assign(this, titleMethods(core, underlying))
     if (isPendingRunsSession(underlying)) Object.assign(this, pendingRunMethods(core, underlying))
+    // A synced store moves this device's pending items behind other devices': it hands them
+    // back here to be sealed for where they land.
+    if (isResealingSession(underlying)) underlying.setResealHandler(resealHandler(() => this.#policy()))
     if (isCountingSession(underlying) && this.#options.ttl === undefined && this.#options.onUndecryptable === 'throw') {
       this.getItemCount = () => this.#afterWrites(() => underlying.getItemCount())
       if (isSuffixReplaceableSession(underlying)) {

@@ -125,6 +125,11 @@ export interface OutboxRecord {
   ackCursor?: number
   /** `usage` refused because the session was not on the server yet: sent after the session's next append. */
   awaitsSession?: boolean
+  /**
+   * An append sealed for its position (`op.expectedLength`) that the server refused because
+   * other devices' items came first: waits (unsent) to be sealed again for its new position.
+   */
+  resealDue?: boolean
   /** The server refused it (kept, never resent): the refusal's code and message. */
   rejected?: { code: string; reason?: string; message: string }
 }

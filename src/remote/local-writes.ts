@@ -51,7 +51,8 @@ export function writeSynced(location: DatabaseLocation, sessionId: string, actio
 /**
  * Appends at this device's next local seq (the server numbers the items when it applies
  * them). A large batch goes out as several appends of at most ~256 KB, each under the
- * server's body limit; together they keep the batch's order.
+ * server's body limit; together they keep the batch's order. With `expectedLength` (items
+ * sealed for their positions) each append carries the branch length it expects.
  */
 export async function appendPending(
   tx: SyncTransaction,
@@ -61,6 +62,7 @@ export async function appendPending(
   now: number,
   out: Out,
   kind: 'append' | 'replace' = 'append',
+  expectedLength?: number,
 ): Promise<{ record: SessionRecord; opId: string }> {
   const counters = tx.objectStore('syncState')
   const start = Math.max(PENDING_BASE, (await counters.get(nextSeqKey(sessionId)))?.value ?? 0)
@@ -73,7 +75,10 @@ export async function appendPending(
   let first = 0
   // A replace is one op (all or nothing on the server too); appends may be split.
   for (const chunk of kind === 'replace' ? [stored] : chunks(stored)) {
-    opId = out({ kind, branchId: held.currentBranchId, items: chunk }, { localSeq: start + first })
+    const op: NewOp = { kind, branchId: held.currentBranchId, items: chunk }
+    // Sealed for their positions: the server must hold exactly this many items first.
+    if (expectedLength !== undefined) op.expectedLength = expectedLength + first
+    opId = out(op, { localSeq: start + first })
     first += chunk.length
   }
   // Usage recorded before the session reached the server goes out behind this append.

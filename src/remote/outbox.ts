@@ -16,7 +16,8 @@ const MAX_BATCH_BYTES = 900_000
 
 /**
  * The next ops to push: the oldest first, up to `maxOps`, stopping before a pop that waits
- * for its append's server seq. Each is marked sent (its content is fixed from now on).
+ * for its append's server seq, and skipping sessions whose append waits to be sealed again
+ * (`resealDue`). Each is marked sent (its content is fixed from now on).
  */
 export function takeBatch(location: DatabaseLocation, maxOps: number): Promise<Batch> {
   return inSyncTransaction(location, 'reading the sync outbox', async (tx) => {
@@ -24,8 +25,14 @@ export function takeBatch(location: DatabaseLocation, maxOps: number): Promise<B
     const all = await outbox.getAll()
     const batch: Batch = { entries: [], ops: [] }
     let bytes = 0
+    // Sessions with an append waiting to be sealed again: their later ops wait behind it.
+    const held = new Set<string>()
     for (const entry of all) {
       if (entry.rejected || entry.awaitsSession || entry.firstSeq !== undefined) continue
+      if (entry.resealDue || held.has(entry.sessionId)) {
+        held.add(entry.sessionId)
+        continue
+      }
       if (entry.popRef) {
         const ref = all.find((other) => other.opId === entry.popRef!.opId)
         if (!ref || ref.rejected) {
@@ -87,8 +94,20 @@ export function settlePush(location: DatabaseLocation, status: number, body: Pus
       await outbox.put(refused)
       return
     }
+    if (refused && status === 409 && body.error.reason === 'length_mismatch' && refused.op.expectedLength !== undefined) {
+      // Sealed for its position, and other devices' items came first: nothing was stored
+      // under its id; it waits to be sealed again for where it lands (see reseal.ts).
+      refused.resealDue = true
+      await outbox.put(refused)
+      return
+    }
     await refuse(outbox, refused, status, body.error)
   })
+}
+
+/** True when a push answer left an append waiting to be sealed again (pull, then reseal). */
+export function awaitsReseal(status: number, body: PushResponse): boolean {
+  return status === 409 && body.error?.reason === 'length_mismatch' && body.error.opId !== undefined
 }
 
 /** Marks one op refused by the whole request (a 400 or 413 on a push of that op alone). */

@@ -9,7 +9,9 @@ import { SerialQueue } from '../sync/serial-queue.js'
 import { errorOf, type SyncClient } from './client.js'
 import { ConflictError, SyncError } from './errors.js'
 import { CURSOR_KEY, inSyncTransaction } from './local-store.js'
-import { isRefusal, refuseOp, settlePush, takeBatch } from './outbox.js'
+import { awaitsReseal, isRefusal, refuseOp, settlePush, takeBatch } from './outbox.js'
+import { resealMoved } from './reseal.js'
+import type { ResealHandler } from '../session/capabilities.js'
 import { readLive } from './live.js'
 import type { ChangesPage, SyncErrorCode } from './protocol.js'
 import { applyPage } from './replica.js'
@@ -28,11 +30,15 @@ export interface SyncEngineOptions {
   retry?: RetryOptions
   /** Told about each failure of live sync (the work is kept and retried). */
   onError?: ((error: Error) => void) | undefined
+  /** The handler sealing a session's moved appends again, if one is set (see reseal.ts). */
+  resealFor?: (sessionId: string) => ResealHandler | undefined
 }
 
 /** What a failed push keeps: said in its error's message. */
 export const KEPT_IN_OUTBOX = 'Your changes are kept on this device and will be sent again.'
 const MAX_OPS = 500
+/** Rounds of push, pull and reseal one `sync()` makes while other devices keep appending first. */
+const MAX_RESEAL_ROUNDS = 5
 /** How long the live stream's headers may take before long-poll takes over. */
 const STREAM_CONNECT_MS = 5_000
 /** The first long-poll wait asked for (halved while the server refuses it as too long). */
@@ -65,11 +71,19 @@ export class SyncEngine {
     }
   }
 
-  /** Pushes the whole outbox, then pulls until caught up. Rejects with the typed error of the first failure; nothing is lost. */
+  /**
+   * Pushes the whole outbox, then pulls until caught up, sealing moved appends again and
+   * pushing them while there are any. Rejects with the typed error of the first failure
+   * (or the reseal handler's); nothing is lost.
+   */
   sync(): Promise<void> {
     return this.#queue.run(async () => {
-      await this.#pushAll()
-      await this.#pullAll()
+      for (let round = 1; ; round++) {
+        const waiting = await this.#pushAll()
+        await this.#pullAll()
+        const resealed = await this.#reseal()
+        if ((!waiting && !resealed) || round === MAX_RESEAL_ROUNDS) return
+      }
     })
   }
 
@@ -79,7 +93,7 @@ export class SyncEngine {
     this.#pushScheduled = true
     this.#pushTimer = setTimeout(() => {
       this.#pushScheduled = false
-      this.#queue.run(() => this.#pushAll()).then(
+      this.#queue.run(() => this.#pushThenReseal()).then(
         () => {
           this.#failures = 0
         },
@@ -100,11 +114,25 @@ export class SyncEngine {
     this.#wake?.()
   }
 
-  async #pushAll(): Promise<void> {
+  /** Live push: when an append met other devices' items first, pull, seal it again and push once more soon. */
+  async #pushThenReseal(): Promise<void> {
+    if (!(await this.#pushAll())) return
+    await this.#pullAll()
+    if (await this.#reseal()) this.schedulePush()
+  }
+
+  /** Seals moved appends again (see reseal.ts); `true` when some wait to be pushed. */
+  #reseal(): Promise<boolean> {
+    const handlerFor = this.#options.resealFor
+    return handlerFor ? resealMoved(this.#location, handlerFor) : Promise.resolve(false)
+  }
+
+  /** Pushes the outbox; resolves `true` when it stopped at an append to seal again. */
+  async #pushAll(): Promise<boolean> {
     let oneByOne = false
     for (;;) {
       const batch = await takeBatch(this.#location, oneByOne ? 1 : MAX_OPS)
-      if (batch.ops.length === 0) return
+      if (batch.ops.length === 0) return false
       let answer
       try {
         answer = await this.#client.push(batch.ops, KEPT_IN_OUTBOX)
@@ -121,6 +149,7 @@ export class SyncEngine {
         continue
       }
       await settlePush(this.#location, answer.status, answer.body)
+      if (awaitsReseal(answer.status, answer.body)) return true
       if (answer.body.error && !isRefusal(answer.status)) throw errorOf(answer.status, { error: answer.body.error }, KEPT_IN_OUTBOX)
     }
   }
@@ -211,6 +240,8 @@ export class SyncEngine {
       for (const [sessionId, kind] of touched) publishChange({ dbName: this.#location.dbName, sessionId, kind })
     }
     if (page.hasMore) await this.#pullAll()
+    // Other devices' items may have moved this device's: seal those again and push them.
+    if (await this.#reseal()) this.schedulePush()
   }
 
   #fail(error: unknown): void {

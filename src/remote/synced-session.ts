@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../errors.js'
+import { InvalidArgumentError, PositionConflictError } from '../errors.js'
 import type { AgentItem } from '../items/types.js'
 import { toStoredItems } from '../items/validate.js'
 import { publishChange, type SessionChangeKind } from '../idb/changes.js'
@@ -6,7 +6,17 @@ import { toLocation, type DatabaseLocation, type DatabaseOptions } from '../idb/
 import { IndexedDBSession } from '../idb/indexeddb-session.js'
 import { branchOf, clearBranch, currentBranch, dropNewest, forkBranch, removeBranch, sessionBound, type SessionInfo } from '../idb/records.js'
 import { MAIN_BRANCH, newSessionRecord } from '../idb/schema.js'
-import { assertTurn, type BranchInfo, type BranchingSession, type ReplaceableSession, type UsageTrackingSession } from '../session/capabilities.js'
+import { rangesLength } from '../idb/seq-ranges.js'
+import {
+  assertPosition,
+  assertTurn,
+  type BranchInfo,
+  type BranchingSession,
+  type ReplaceableSession,
+  type ResealHandler,
+  type ResealingSession,
+  type UsageTrackingSession,
+} from '../session/capabilities.js'
 import { copySealedLabel, type SealedLabel, type TitledSession } from '../session/labels.js'
 import { assertSessionId, type SessionSettings } from '../session/session.js'
 import type { TimedItem, TurnInfo, TurnMatch } from '../session/turns.js'
@@ -44,7 +54,9 @@ export interface SyncedSessionOptions extends SyncClientOptions, DatabaseOptions
  * (each op under an id made once, so a retried push never stores twice) and pulls the
  * user's changes by cursor. Items this device appended while others did too are rebased
  * behind the server's: afterwards every device shows the same items in the server's order,
- * each device's turns whole. Branches, titles, usage, pops, clears and session deletion
+ * each device's turns whole; an `EncryptedSession` over it has its rebased items sealed
+ * again for their new positions (see {@link SyncedSession.setResealHandler}) before they
+ * are pushed. Branches, titles, usage, pops, clears and session deletion
  * sync too. With `live` (the default) all this happens by itself and other devices'
  * writes fire `onSessionsChanged`; {@link SyncedSession.close} stops it.
  *
@@ -56,13 +68,16 @@ export interface SyncedSessionOptions extends SyncClientOptions, DatabaseOptions
  *   `IndexedDBSession`; `sync()` rejects with {@link SyncOfflineError},
  *   {@link SyncUnauthorizedError} or {@link SyncError} — what was written stays in the outbox
  */
-export class SyncedSession<TItem = AgentItem> implements ReplaceableSession<TItem>, BranchingSession<TItem>, UsageTrackingSession<TItem>, TitledSession<TItem> {
+export class SyncedSession<TItem = AgentItem>
+  implements ReplaceableSession<TItem>, BranchingSession<TItem>, UsageTrackingSession<TItem>, TitledSession<TItem>, ResealingSession<TItem>
+{
   readonly sessionId: string
   /** The database holding the local copy. */
   readonly dbName: string
   readonly #local: IndexedDBSession<TItem>
   readonly #location: DatabaseLocation
   readonly #engine: SyncEngine
+  #reseal: ResealHandler | undefined
 
   /**
    * @param sessionId - the conversation's id within the signed-in user's sessions
@@ -79,7 +94,12 @@ export class SyncedSession<TItem = AgentItem> implements ReplaceableSession<TIte
     if (options.indexedDB) local.indexedDB = options.indexedDB
     if (options.settings) local.settings = options.settings
     this.#local = new IndexedDBSession<TItem>(sessionId, local)
-    this.#engine = new SyncEngine(this.#location, client, { live: options.live ?? true, retry: options.retry, onError: options.onSyncError })
+    this.#engine = new SyncEngine(this.#location, client, {
+      live: options.live ?? true,
+      retry: options.retry,
+      onError: options.onSyncError,
+      resealFor: (sessionId) => (sessionId === this.sessionId ? this.#reseal : undefined),
+    })
   }
 
   /** Pushes what this device wrote, then pulls what the others did, until caught up. */
@@ -117,6 +137,44 @@ export class SyncedSession<TItem = AgentItem> implements ReplaceableSession<TIte
       const appended = await appendPending(tx, this.sessionId, record, stored, now, out)
       return appended.record
     })
+  }
+
+  /** How many items the current branch holds here (the server's and those not pushed yet). */
+  getItemCount(): Promise<number> {
+    return this.#local.getItemCount()
+  }
+
+  /**
+   * Appends `items` (and adds `usage` to the newest turn) only if the current branch holds
+   * exactly `position` items here, in one transaction; the server is told the same
+   * (`expectedLength`), so items sealed for their positions (`EncryptedSession`) never land
+   * anywhere else. When other devices' items came first, they are rebased behind them and
+   * sealed again by the {@link SyncedSession.setResealHandler | reseal handler} before they
+   * are pushed.
+   * @throws `PositionConflictError` when the branch holds another number here;
+   *   {@link InvalidArgumentError} for a bad position. Nothing is written then.
+   */
+  async addItemsAt(position: number, items: TItem[], usage?: UsageTotals): Promise<void> {
+    assertPosition(position)
+    const checked = usage === undefined ? undefined : usageOf({ usage })
+    const stored = toStoredItems(items)
+    await this.#write('add', `adding ${stored.length} items at position ${position} of session "${this.sessionId}"`, async (tx, record, now, out) => {
+      const held = record ? rangesLength(currentBranch(record).ranges) : 0
+      if (held !== position) throw new PositionConflictError(this.sessionId, position, held)
+      if (stored.length === 0 && !checked) return undefined
+      const appended = stored.length > 0 ? (await appendPending(tx, this.sessionId, record, stored, now, out, 'append', position)).record : (record ?? newSessionRecord(this.sessionId, now))
+      if (checked) await addPendingUsage(tx, appended, checked, out)
+      return appended
+    })
+  }
+
+  /**
+   * Sets what seals this session's items again when a pull moved them (see
+   * `ResealingSession`); `EncryptedSession` sets it when it wraps this session. Without
+   * one, moved appends made with `addItemsAt` wait in the outbox, kept, unsent.
+   */
+  setResealHandler(handler: ResealHandler | undefined): void {
+    this.#reseal = handler
   }
 
   async popItem(): Promise<TItem | undefined> {

@@ -320,6 +320,46 @@ export function isPositionalSession<TItem>(session: Session<TItem>): session is 
   return hasMethod(session, 'addItemsAt') && hasMethod(session, 'getItemCount')
 }
 
+/**
+ * Sealed items of a write not yet on the server that moved: a synced store put other
+ * devices' items before them (the rebase), so they sit at new positions. See
+ * {@link ResealingSession}.
+ */
+export interface ResealRequest {
+  /** The stored items (envelopes), as written at `from`, `from + 1`, … */
+  items: unknown[]
+  /** The position the first item was sealed for. */
+  from: number
+  /** The position the first item has now. */
+  to: number
+}
+
+/**
+ * Seals `items` again for their new positions: resolves with as many items, in order, the
+ * first sealed at `to`. Must reject (storing nothing) when an item does not open, or was not
+ * sealed at exactly `from + i`: only items that legitimately moved are sealed again.
+ */
+export type ResealHandler = (request: ResealRequest) => Promise<unknown[]>
+
+/**
+ * A store whose pending items can move under the caller (a local-first `SyncedSession`
+ * rebasing this device's writes behind other devices'): position-bound encryption
+ * (`EncryptedSession`) registers a {@link ResealHandler}, and the store hands it the moved
+ * items before they reach the server or are read here.
+ */
+export interface ResealingSession<TItem = AgentItem> extends PositionalSession<TItem> {
+  /**
+   * Sets the handler that seals moved items again (`undefined`: none; moved items then wait,
+   * kept, until one is set). One per session object; the last one set wins.
+   */
+  setResealHandler(handler: ResealHandler | undefined): void
+}
+
+/** True when `session` implements {@link ResealingSession}. */
+export function isResealingSession<TItem>(session: Session<TItem>): session is ResealingSession<TItem> {
+  return hasMethod(session, 'setResealHandler') && isPositionalSession(session)
+}
+
 /** Checks the `position` of {@link PositionalSession.addItemsAt}. */
 export function assertPosition(position: unknown): asserts position is number {
   if (typeof position !== 'number' || !Number.isSafeInteger(position) || position < 0) {

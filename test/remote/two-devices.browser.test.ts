@@ -7,7 +7,7 @@
 // and they share nothing but the server — which is what sync depends on — yet they do share
 // the page's network and BroadcastChannel, which separate contexts would not.
 import { afterEach, describe, expect, inject, it, vi } from 'vitest'
-import { listSessions, onSessionsChanged, SyncedSession, syncSessions, SyncOfflineError, type AgentItem } from '../../src/index.js'
+import { EncryptedSession, listSessions, onSessionsChanged, SyncedSession, syncSessions, SyncOfflineError, type AgentItem } from '../../src/index.js'
 
 const url = inject('syncServerUrl')
 let counter = 0
@@ -81,6 +81,39 @@ describe('two devices (two databases in one page) through the sync server', () =
       ['laptop?', 2],
       ['phone?', 2],
     ])
+  })
+
+  it('encrypted, live: offline appends on both, then back online: both read every turn, sealed again where the rebase put them', async () => {
+    const userId = unique('encrypted-offline')
+    const key = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt'])
+    const down = { value: false }
+    const options = { fetch: flakyFetch(down), live: true, retry: { initialMs: 20, maxMs: 200 } }
+    const laptopStore = device(userId, 'secret', unique('laptop'), options)
+    const phoneStore = device(userId, 'secret', unique('phone'), options)
+    const laptop = new EncryptedSession(laptopStore, { key })
+    const phone = new EncryptedSession(phoneStore, { key })
+    await laptop.addItems(turn('shared'))
+    await vi.waitFor(async () => expect(await phone.getItems()).toEqual(turn('shared')), { timeout: 10_000, interval: 20 })
+    down.value = true
+    await laptop.addItems(turn('laptop'))
+    await phone.addItems(turn('phone'))
+    down.value = false
+    window.dispatchEvent(new Event('online'))
+    await vi.waitFor(
+      async () => {
+        const seen = await laptop.getItems()
+        expect(seen).toHaveLength(6)
+        expect(await phone.getItems()).toEqual(seen)
+        expect(await laptopStore.pendingOps()).toBe(0)
+        expect(await phoneStore.pendingOps()).toBe(0)
+      },
+      { timeout: 15_000, interval: 50 },
+    )
+    const turns = (await phoneStore.getTurns()).map((t) => t.itemCount)
+    expect(turns).toEqual([2, 2, 2])
+    const texts = (await laptop.getItems()).filter((item) => 'role' in item && item.role === 'user').map((item) => (item as { content: string }).content)
+    expect(texts[0]).toBe('shared?')
+    expect(texts.slice(1).sort()).toEqual(['laptop?', 'phone?'])
   })
 
   it('the `online` event retries at once what failed while offline', async () => {
