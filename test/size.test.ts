@@ -48,11 +48,13 @@ describe('bundle size (min + gzip)', () => {
   // to 53 KB (52.5 measured) with the browser half of sync (issue 14: SyncClient, RemoteSession,
   // SyncedSession, syncSessions); to 54 KB (52.5 → 53.7 measured) with sealing rebased
   // encrypted appends again (issue 14: addItemsAt with expectedLength, the reseal step and
-  // EncryptedSession's handler). An app that does not import them does not ship them.
+  // EncryptedSession's handler); to 55 KB (54.2 measured) with the keyring kept on the sync
+  // server (exportKeyring/importKeyring, uploadKeyring/downloadKeyring) and the reseal's
+  // replay check. An app that does not import them does not ship them.
 
-  it('the whole library entry without openai/zod stays under 54 KB', async () => {
+  it('the whole library entry without openai/zod stays under 55 KB', async () => {
     const { gzipBytes } = await bundleSize(libraryEntry, ['openai', 'zod'])
-    expect(kb(gzipBytes)).toBeLessThanOrEqual(54)
+    expect(kb(gzipBytes)).toBeLessThanOrEqual(55)
   })
 
   it('an app using only sessions ships no runner, no openai and no zod classic', async () => {
