@@ -288,6 +288,8 @@ export async function importSession(doc: unknown, options: ImportSessionOptions 
         tx.objectStore('usage').delete(sessionBound(id)),
         // A replaced session's applied operation ids belong to the history being replaced.
         tx.objectStore('operations').delete(operationsBound(id)),
+        // So does a run paused on it: resuming it on the imported history would append its turn there.
+        tx.objectStore('pendingRuns').delete(id),
         tx.objectStore('sessions').put(record),
         ...items.map((row) => tx.objectStore('items').add(row)),
         ...usage.map((row) => tx.objectStore('usage').add({ sessionId: id, ...row })),

@@ -215,10 +215,12 @@ export async function migrate(
   }
   if (oldVersion < 3 && newVersion >= 3) {
     // v3: SyncedSession's outbox and sync bookkeeping. New stores only: nothing existing changes.
-    const outbox = db.createObjectStore('outbox', { keyPath: 'id', autoIncrement: true })
-    outbox.createIndex('bySession', 'sessionId')
-    outbox.createIndex('byOpId', 'opId', { unique: true })
-    db.createObjectStore('syncState', { keyPath: 'key' })
+    if (!db.objectStoreNames.contains('outbox')) {
+      const outbox = db.createObjectStore('outbox', { keyPath: 'id', autoIncrement: true })
+      outbox.createIndex('bySession', 'sessionId')
+      outbox.createIndex('byOpId', 'opId', { unique: true })
+    }
+    if (!db.objectStoreNames.contains('syncState')) db.createObjectStore('syncState', { keyPath: 'key' })
   }
   if (oldVersion < 4 && newVersion >= 4) {
     // v4: operation ids of applied history transactions. A new store only: every item,

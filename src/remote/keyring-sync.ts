@@ -12,26 +12,40 @@ export interface KeyringSyncOptions extends SyncClientOptions {
   name?: string
 }
 
+/** Options of {@link uploadKeyring}. */
+export interface UploadKeyringOptions extends KeyringSyncOptions {
+  /**
+   * Replace a different keyring the server holds (after this device changed the passphrase
+   * or rotated keys). The server's keyring is overwritten: make sure it holds no data key
+   * this device lacks (another device's rotation), or items sealed with it become unreadable
+   * on new devices.
+   * @default false
+   */
+  replace?: boolean
+}
+
 /**
  * Stores this device's keyring (see `KeyStore.exportKeyring`) on the sync server, unless the
  * server holds the same one already.
  * @returns the record's version on the server
  * @throws `ConflictError` (`version_mismatch`) when the server holds another keyring (made
- *   on another device, or changed there by a rotation or a new passphrase): nothing was
- *   written; use that one with {@link downloadKeyring} on a store without a keyring.
+ *   on another device, or changed by a rotation or a new passphrase) and `replace` is not
+ *   set, or when it changed again while being replaced: nothing was written; use that one
+ *   with {@link downloadKeyring} on a store without a keyring, or pass `replace: true`.
  * @throws `KeyStoreError` `not_found` when `keyStore` holds no keyring; the sync client's
  *   typed errors (`SyncOfflineError`, `SyncUnauthorizedError`, …)
  */
-export async function uploadKeyring(keyStore: KeyStore, options: KeyringSyncOptions): Promise<number> {
+export async function uploadKeyring(keyStore: KeyStore, options: UploadKeyringOptions): Promise<number> {
   const client = new SyncClient(options)
   const name = options.name ?? 'keyring'
   const keyring = await keyStore.exportKeyring()
   const held = await client.getKey(name)
   if (held !== undefined) {
     if (sameJson(held.value, keyring)) return held.version
+    if (options.replace === true) return (await client.putKey(name, keyring, held.version)).version
     throw new ConflictError(
       'version_mismatch',
-      `The sync server already holds another keyring "${name}" (version ${held.version}): use that one on this device, with downloadKeyring on an empty key store.`,
+      `The sync server already holds another keyring "${name}" (version ${held.version}): use that one on this device with downloadKeyring on an empty key store, or pass replace: true to store this device's instead.`,
       { currentVersion: held.version },
     )
   }

@@ -8,7 +8,7 @@ import { assertSessionId, resolveLimit, type SessionSettings } from '../session/
 import { findInTurns, listTurns, type TimedItem, type TurnInfo, type TurnMatch } from '../session/turns.js'
 import { NO_USAGE, usageOf, type RunUsageSource, type UsageTotals } from '../session/usage.js'
 import { errorOf, SyncClient, type SyncClientOptions } from './client.js'
-import { ConflictError, NotFoundError } from './errors.js'
+import { ConflictError, NotFoundError, SyncOfflineError } from './errors.js'
 import type { OpResult, SessionSummary, SyncOp } from './protocol.js'
 import { newOpId } from './op-id.js'
 
@@ -213,7 +213,7 @@ export class RemoteSession<TItem = AgentItem> implements BranchingSession<TItem>
   }
 
   async #pushAll(ops: SyncOp[]): Promise<OpResult[]> {
-    const { status, body } = await this.client.push(ops, NOT_STORED)
+    const { status, body } = await sendWithRetries(this.client, ops)
     if (!body.error) return body.results
     const error = errorOf(status, { error: body.error }, body.results.length > 0 ? 'The ops before it were stored.' : NOT_STORED)
     if (error instanceof ConflictError && (error.reason === 'turn_not_found' || error.reason === 'branch_not_found' || error.reason === 'branch_exists')) {
@@ -222,6 +222,30 @@ export class RemoteSession<TItem = AgentItem> implements BranchingSession<TItem>
     throw error
   }
 }
+
+/**
+ * Sends `ops`, again with the same op ids when no answer came (the server applies an op id
+ * once, so a push that landed before its answer was lost is not stored twice).
+ */
+async function sendWithRetries(client: SyncClient, ops: SyncOp[]): ReturnType<SyncClient['push']> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await client.push(ops, NOT_STORED)
+    } catch (error) {
+      if (!(error instanceof SyncOfflineError)) throw error
+      if (attempt === PUSH_ATTEMPTS) {
+        throw new SyncOfflineError(
+          `The sync server at ${client.url} did not answer ${PUSH_ATTEMPTS} tries of this call, so it may or may not have stored it. ` +
+            'Read the session (getItems) before making the same change again.',
+          error,
+        )
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt))
+    }
+  }
+}
+
+const PUSH_ATTEMPTS = 3
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
 

@@ -165,6 +165,12 @@ class Replica {
   /** This device's own append came back: its items take the server's seqs, in place. */
   async #numberOwn(record: SessionRecord, own: OutboxRecord, change: Extract<SyncChange, { kind: 'append' | 'replace' }>): Promise<void> {
     const { firstSeq, count } = change
+    if (count === 0) {
+      // An emptied replace (its items popped here before it was sent): nothing to renumber.
+      await resolvePops(this.tx, own.opId, firstSeq)
+      await this.tx.objectStore('outbox').delete(own.id!)
+      return
+    }
     // The server's times, so that every device shows the same.
     const times = new Map(change.items.map((entry) => [entry.seq, entry.createdAt]))
     const items = this.tx.objectStore('items')

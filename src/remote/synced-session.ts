@@ -196,9 +196,10 @@ export class SyncedSession<TItem = AgentItem>
       const items = entry.op.items as unknown[]
       const referenced = entries.some((other) => other !== entry && (other.popRef?.opId === entry.opId || JSON.stringify(other.op).includes(entry.opId)))
       if (!entry.sent && index === items.length - 1 && !referenced) {
-        // Never sent: the append itself can still change.
+        // Never sent: the append itself can still change. An emptied append is dropped; an
+        // emptied replace (compaction) stays, as the replace with nothing it now is.
         items.pop()
-        await (items.length === 0 ? tx.objectStore('outbox').delete(entry.id!) : tx.objectStore('outbox').put(entry))
+        await (items.length === 0 && entry.op.kind === 'append' ? tx.objectStore('outbox').delete(entry.id!) : tx.objectStore('outbox').put(entry))
       } else if (entry.firstSeq !== undefined) {
         out({ kind: 'pop', branchId, seq: entry.firstSeq + index })
       } else {
@@ -359,6 +360,13 @@ export class SyncedSession<TItem = AgentItem>
       if (!record) return undefined
       await tx.objectStore('items').delete(sessionBound(this.sessionId))
       await tx.objectStore('usage').delete(sessionBound(this.sessionId))
+      // Writes the server never stored (not sent yet, refused, or waiting to be sealed again
+      // for a new position) need not go first: the deletion is all the server needs, and one
+      // held back would hold the deletion back with it.
+      const outbox = tx.objectStore('outbox')
+      for (const entry of await outbox.index('bySession').getAll(this.sessionId)) {
+        if (!entry.sent || entry.resealDue || entry.rejected) await outbox.delete(entry.id!)
+      }
       out({ kind: 'deleteSession' })
       return 'deleted'
     })

@@ -89,6 +89,21 @@ describeEngines('the keyring on the sync server', (engine) => {
     await other.unlock('another passphrase')
   }, 60_000)
 
+  it('after a passphrase change, replace: true stores the new keyring; a new device unlocks with the new passphrase', async () => {
+    const userId = uniqueUser('keyring-change')
+    const options = deviceOptions(server, userId)
+    const laptop = await keyStore(`change-laptop-${userId}`)
+    const ring = await laptop.create(PASSPHRASE)
+    expect(await uploadKeyring(laptop, options)).toBe(1)
+    await ring.changePassphrase('a new passphrase')
+    await expect(uploadKeyring(laptop, options)).rejects.toBeInstanceOf(ConflictError) // not without replace
+    expect(await uploadKeyring(laptop, { ...options, replace: true })).toBe(2)
+    const phone = await keyStore(`change-phone-${userId}`)
+    expect(await downloadKeyring(phone, options)).toBe(true)
+    await expect(phone.unlock(PASSPHRASE)).rejects.toBeInstanceOf(WrongKeyError)
+    await phone.unlock('a new passphrase')
+  }, 60_000)
+
   it('refuses a server record that is not a keyring with KeyStoreError, storing nothing', async () => {
     const userId = uniqueUser('keyring-bad')
     const options = deviceOptions(server, userId)

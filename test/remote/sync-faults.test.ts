@@ -218,6 +218,49 @@ describeEngines('SyncedSession under faults', (engine) => {
     expect(await phone.getItems()).toEqual(expected)
   })
 
+  it('RemoteSession: a push whose answer was lost is sent again with the same op ids, stored once', async () => {
+    const { remote } = await fresh()
+    server.loseResponses = 1
+    await remote.addItems(turn('once'))
+    expect(await remote.getItems()).toEqual(turn('once'))
+    server.down = true
+    const error = await remote.addItems(turn('twice?')).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(SyncOfflineError)
+    expect((error as Error).message).toMatch(/may or may not have stored it/)
+    server.down = false
+    expect(await remote.getItems()).toEqual(turn('once'))
+  })
+
+  it('deleting a session drops its writes the server never got: only the deletion goes', async () => {
+    const { userId, sessionId, remote } = await fresh()
+    const laptop = device(server, userId, sessionId)
+    await laptop.addItems(turn('one'))
+    await laptop.sync()
+    await laptop.addItems(turn('unsent'))
+    await laptop.setTitle('unsent title')
+    await laptop.deleteSession()
+    expect(await laptop.pendingOps()).toBe(1)
+    await laptop.sync()
+    expect(await laptop.pendingOps()).toBe(0)
+    expect(await remote.getItems()).toEqual([])
+    expect(await remote.getInfo()).toBeUndefined()
+  })
+
+  it('an unsent compaction whose only item is popped still empties the branch on the server', async () => {
+    const { userId, sessionId, remote } = await fresh()
+    const laptop = device(server, userId, sessionId)
+    await laptop.addItems([...turn('one'), ...turn('two')])
+    await laptop.sync()
+    await laptop.replaceItems([user('summary')]) // offline: not sent yet
+    expect(await laptop.popItem()).toEqual(user('summary'))
+    await laptop.sync()
+    expect(await laptop.getItems()).toEqual([])
+    expect(await remote.getItems()).toEqual([])
+    const phone = device(server, userId, sessionId)
+    await phone.sync()
+    expect(await phone.getItems()).toEqual([])
+  })
+
   it('a device whose database was deleted gets everything back', async () => {
     const { userId, sessionId } = await fresh()
     const dbName = `wiped-${userId}`

@@ -161,6 +161,18 @@ describe('IndexedDBSession: operation ids in the database', () => {
     expect(await operations()).toEqual(['b/op'])
   })
 
+  it('an import over a session drops the run paused on it, in the same transaction', async () => {
+    const name = fresh()
+    const a = new IndexedDBSession('a', { dbName: name })
+    const b = new IndexedDBSession('b', { dbName: name })
+    await a.addItems([user('a')])
+    await b.addItems([user('b')])
+    await b.updatePendingRun({ expected: null, items: [], next: { runId: 'run_1', state: '{"paused":true}', createdAt: 1 } })
+    await importSession((await exportSession('a', { dbName: name }))!, { dbName: name, sessionId: 'b', replace: true })
+    expect(await new IndexedDBSession('b', { dbName: name }).getItems()).toEqual([user('a')])
+    expect(await new IndexedDBSession('b', { dbName: name }).getPendingRun()).toBeUndefined()
+  })
+
   it('the operation id and the change commit together: a write that fails halfway records neither', async () => {
     const name = fresh()
     const session = new IndexedDBSession('atomic', { dbName: name })
