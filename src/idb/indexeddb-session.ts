@@ -3,6 +3,7 @@ import type { AgentItem } from '../items/types.js'
 import { toStoredItems } from '../items/validate.js'
 import type { Unsubscribe } from '../sync/broadcast.js'
 import {
+  turnUsageOf,
   assertPosition,
   assertTurn,
   checkedPendingRun,
@@ -457,10 +458,7 @@ export class IndexedDBSession<TItem = AgentItem>
   getTurnUsage(): Promise<Array<{ turn: number; usage: UsageTotals }>>
   getTurnUsage(turn: number): Promise<UsageTotals | undefined>
   async getTurnUsage(turn?: number): Promise<Array<{ turn: number; usage: UsageTotals }> | UsageTotals | undefined> {
-    if (turn === undefined) {
-      const turns = await this.getTurns()
-      return turns.flatMap((info) => (info.usage ? [{ turn: info.turn, usage: info.usage }] : []))
-    }
+    if (turn === undefined) return turnUsageOf(await this.getTurns())
     // One turn: its user message through the turn index, then its usage row.
     const found = await this.#read(`reading usage of turn ${turn} of "${this.sessionId}"`, async (tx, record) => {
       const branch = currentBranch(record)

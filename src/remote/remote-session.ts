@@ -3,7 +3,7 @@ import { branchInfos } from './branch-infos.js'
 import { isUserMessage } from '../items/predicates.js'
 import type { AgentItem } from '../items/types.js'
 import { toStoredItems } from '../items/validate.js'
-import { assertTurn, type BranchInfo, type BranchingSession, type UsageTrackingSession } from '../session/capabilities.js'
+import { assertTurn, turnUsageOf, type BranchInfo, type BranchingSession, type UsageTrackingSession } from '../session/capabilities.js'
 import { assertSessionId, resolveLimit, type SessionSettings } from '../session/session.js'
 import { findInTurns, listTurns, type TimedItem, type TurnInfo, type TurnMatch } from '../session/turns.js'
 import { NO_USAGE, usageOf, type RunUsageSource, type UsageTotals } from '../session/usage.js'
@@ -177,10 +177,7 @@ export class RemoteSession<TItem = AgentItem> implements BranchingSession<TItem>
   getTurnUsage(): Promise<Array<{ turn: number; usage: UsageTotals }>>
   getTurnUsage(turn: number): Promise<UsageTotals | undefined>
   async getTurnUsage(turn?: number): Promise<Array<{ turn: number; usage: UsageTotals }> | UsageTotals | undefined> {
-    const turns = await this.getTurns()
-    if (turn === undefined) return turns.flatMap((info) => (info.usage ? [{ turn: info.turn, usage: info.usage }] : []))
-    assertTurn(turn, turns.length)
-    return turns[turn - 1]!.usage
+    return turnUsageOf(await this.getTurns(), turn)
   }
 
   /** Sets the title shown in session lists; does nothing before the session has items. */

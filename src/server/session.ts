@@ -3,6 +3,7 @@ import { branchInfos } from '../remote/branch-infos.js'
 import type { AgentItem } from '../items/types.js'
 import { toStoredItems } from '../items/validate.js'
 import {
+  turnUsageOf,
   assertTurn,
   type BranchInfo,
   type BranchingSession,
@@ -191,10 +192,7 @@ export class PostgresSession<TItem = AgentItem> implements ReplaceableSession<TI
   getTurnUsage(): Promise<Array<{ turn: number; usage: UsageTotals }>>
   getTurnUsage(turn: number): Promise<UsageTotals | undefined>
   async getTurnUsage(turn?: number): Promise<Array<{ turn: number; usage: UsageTotals }> | UsageTotals | undefined> {
-    const turns = await this.getTurns()
-    if (turn === undefined) return turns.flatMap((info) => (info.usage ? [{ turn: info.turn, usage: info.usage }] : []))
-    assertTurn(turn, turns.length)
-    return turns[turn - 1]!.usage
+    return turnUsageOf(await this.getTurns(), turn)
   }
 
   /** Sets the title shown in session lists; stored as given. Does nothing before the session has items. */

@@ -136,6 +136,20 @@ export function assertTurn(turn: number, turnCount: number): void {
 }
 
 /**
+ * What `getTurnUsage` answers, from the listed turns of the current branch: every turn that
+ * has usage (no `turn`), or the usage of `turn` (checked by {@link assertTurn}). Copies.
+ */
+export function turnUsageOf(turns: readonly TurnInfo[]): Array<{ turn: number; usage: UsageTotals }>
+export function turnUsageOf(turns: readonly TurnInfo[], turn: number): UsageTotals | undefined
+export function turnUsageOf(turns: readonly TurnInfo[], turn?: number): Array<{ turn: number; usage: UsageTotals }> | UsageTotals | undefined
+export function turnUsageOf(turns: readonly TurnInfo[], turn?: number): Array<{ turn: number; usage: UsageTotals }> | UsageTotals | undefined {
+  if (turn === undefined) return turns.flatMap((info) => (info.usage ? [{ turn: info.turn, usage: { ...info.usage } }] : []))
+  assertTurn(turn, turns.length)
+  const usage = turns[turn - 1]!.usage
+  return usage && { ...usage }
+}
+
+/**
  * Rewrites stored items in place (see {@link RewritableSession.rewriteItems}).
  * @param items - every stored item of every branch, each once, oldest first
  * @param positions - for each item, its 0-based position in the branches that show it (an

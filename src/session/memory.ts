@@ -4,6 +4,7 @@ import { isUserMessage } from '../items/predicates.js'
 import type { AgentItem } from '../items/types.js'
 import { toStoredItems } from '../items/validate.js'
 import {
+  turnUsageOf,
   assertPosition,
   assertTurn,
   checkedPendingRun,
@@ -331,11 +332,7 @@ export class MemorySession<TItem = AgentItem>
   getTurnUsage(): Promise<Array<{ turn: number; usage: UsageTotals }>>
   getTurnUsage(turn: number): Promise<UsageTotals | undefined>
   async getTurnUsage(turn?: number): Promise<Array<{ turn: number; usage: UsageTotals }> | UsageTotals | undefined> {
-    const turns = listTurns(this.#current.entries)
-    if (turn === undefined) return turns.flatMap((info) => (info.usage ? [{ turn: info.turn, usage: { ...info.usage } }] : []))
-    assertTurn(turn, turns.length)
-    const usage = turns[turn - 1]!.usage
-    return usage && { ...usage }
+    return turnUsageOf(listTurns(this.#current.entries), turn)
   }
 
   /**

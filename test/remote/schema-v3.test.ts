@@ -1,5 +1,6 @@
 // Schema v3 (the outbox and sync state of SyncedSession) adds stores only: a database
 // written by v2 opens with every item, turn, branch and usage row as it was.
+import { writeV2Session } from '../idb/support/v2-database.js'
 import { SCHEMA_VERSION } from '../../src/idb/schema.js'
 import { openDB } from 'idb'
 import { expect, it } from 'vitest'
@@ -8,25 +9,7 @@ import { IndexedDBSession, type AgentItem } from '../../src/index.js'
 it('a v2 database upgrades with its history untouched and the sync stores of v3 added', async () => {
   const dbName = `v2-${Math.random().toString(36).slice(2)}`
   const items: AgentItem[] = [{ role: 'user', content: 'Hi' }, { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Hello' }] } as AgentItem]
-  const v2 = await openDB(dbName, 2, {
-    upgrade(db) {
-      db.createObjectStore('sessions', { keyPath: 'id' }).createIndex('byUpdatedAt', ['updatedAt', 'id'])
-      db.createObjectStore('items', { keyPath: ['sessionId', 'seq'] }).createIndex('byTurn', ['sessionId', 'turn'])
-      db.createObjectStore('usage', { keyPath: ['sessionId', 'seq'] })
-    },
-  })
-  await v2.put('sessions', {
-    id: 'kept',
-    createdAt: 1,
-    updatedAt: 2,
-    nextSeq: 2,
-    currentBranchId: 'main',
-    branches: { main: { id: 'main', name: 'main', parentId: null, forkAt: 0, createdAt: 1, ranges: [[0, 2]], turns: 1 } },
-  })
-  await v2.put('items', { sessionId: 'kept', seq: 0, createdAt: 1, item: items[0], turn: 1 })
-  await v2.put('items', { sessionId: 'kept', seq: 1, createdAt: 2, item: items[1] })
-  await v2.put('usage', { sessionId: 'kept', seq: 0, requests: 1, inputTokens: 2, outputTokens: 3, totalTokens: 5 })
-  v2.close()
+  await writeV2Session(dbName, 'kept', [items[0]!, items[1]!])
 
   const session = new IndexedDBSession('kept', { dbName })
   expect(await session.getItems()).toEqual(items)

@@ -3,6 +3,7 @@
 // IndexedDBSession on fake-indexeddb, EncryptedSession over both. Then what only the
 // IndexedDB store shows: operation ids in their own store (schema v4), written in the
 // change's transaction, gone with the session, not exported.
+import { writeV2Session } from '../idb/support/v2-database.js'
 import { SCHEMA_VERSION } from '../../src/idb/schema.js'
 import { openDB } from 'idb'
 import { describe, expect, it } from 'vitest'
@@ -104,24 +105,7 @@ describe('IndexedDBSession: operation ids in the database', () => {
 
   it('upgrades a v2 database to v4 keeping every item, and records operations there', async () => {
     const name = fresh()
-    const v2 = await openDB(name, 2, {
-      upgrade(db) {
-        db.createObjectStore('sessions', { keyPath: 'id' }).createIndex('byUpdatedAt', ['updatedAt', 'id'])
-        db.createObjectStore('items', { keyPath: ['sessionId', 'seq'] }).createIndex('byTurn', ['sessionId', 'turn'])
-        db.createObjectStore('usage', { keyPath: ['sessionId', 'seq'] })
-      },
-    })
-    await v2.put('sessions', {
-      id: 'old',
-      createdAt: 1,
-      updatedAt: 1,
-      nextSeq: 2,
-      currentBranchId: 'main',
-      branches: { main: { id: 'main', name: 'main', parentId: null, forkAt: 0, createdAt: 1, ranges: [[0, 2]], turns: 1 } },
-    })
-    await v2.put('items', { sessionId: 'old', seq: 0, createdAt: 1, item: user('kept'), turn: 1 })
-    await v2.put('items', { sessionId: 'old', seq: 1, createdAt: 1, item: assistant('kept too') })
-    v2.close()
+    await writeV2Session(name, 'old', [user('kept'), assistant('kept too')], false)
     const session = new IndexedDBSession('old', { dbName: name })
     await session.applyHistoryTransaction({ operationId: 'op-1', transaction: { type: 'append_items', items: [user('new')] } })
     expect(await session.getItems()).toEqual([user('kept'), assistant('kept too'), user('new')])

@@ -1,5 +1,6 @@
 // Schema migration, export/import and database-wide search: one suite run on
 // fake-indexeddb in Node and on real IndexedDB in Chromium.
+import { writeV2Session } from './v2-database.js'
 import { SCHEMA_VERSION } from '../../../src/idb/schema.js'
 import { openDB } from 'idb'
 import { describe, expect, it } from 'vitest'
@@ -61,27 +62,7 @@ export function describeStoredHistory(label: string, freshDb: () => string): voi
     it('opens a database written by schema v2 at v5: history and usage kept, paused runs stored beside them', async () => {
       const dbName = freshDb()
       // What the v2 store wrote: turns, usage, no pendingRuns store.
-      const v2 = await openDB(dbName, 2, {
-        upgrade(db, _old, _new, tx) {
-          db.createObjectStore('sessions', { keyPath: 'id' }).createIndex('byUpdatedAt', ['updatedAt', 'id'])
-          db.createObjectStore('items', { keyPath: ['sessionId', 'seq'] })
-          tx.objectStore('items').createIndex('byTurn', ['sessionId', 'turn'])
-          db.createObjectStore('usage', { keyPath: ['sessionId', 'seq'] })
-        },
-      })
-      await v2.put('sessions', {
-        id: 'v2',
-        createdAt: 1,
-        updatedAt: 2,
-        nextSeq: 2,
-        etag: 'e1',
-        currentBranchId: 'main',
-        branches: { main: { id: 'main', name: 'main', parentId: null, forkAt: 0, createdAt: 1, ranges: [[0, 2]], turns: 1 } },
-      })
-      await v2.put('items', { sessionId: 'v2', seq: 0, createdAt: 1, item: user('Hello'), turn: 1 })
-      await v2.put('items', { sessionId: 'v2', seq: 1, createdAt: 1, item: assistant('Hi') })
-      await v2.put('usage', { sessionId: 'v2', seq: 0, requests: 1, inputTokens: 2, outputTokens: 3, totalTokens: 5 })
-      v2.close()
+      await writeV2Session(dbName, 'v2', [user('Hello'), assistant('Hi')])
 
       const session = new IndexedDBSession('v2', { dbName })
       expect(await session.getItems()).toEqual([user('Hello'), assistant('Hi')])
