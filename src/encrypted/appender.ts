@@ -81,23 +81,11 @@ export class Appender {
       if (usage !== undefined && isUsageTrackingSession(inner)) await inner.addItemsWithUsage([], usage)
       return
     }
-    const { keys, sessionId } = this.#policy()
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const position = await this.#position()
-        const sealed = asStoredBatch(await sealItems(plain, keys, sessionId, at, position)) as AgentItem[]
-        if (isPositionalSession(inner)) await inner.addItemsAt(position, sealed, usage)
-        else if (usage !== undefined && isUsageTrackingSession(inner)) await inner.addItemsWithUsage(sealed, usage)
-        else await inner.addItems(sealed)
-        this.settle(position + plain.length)
-        return
-      } catch (error) {
-        this.invalidate()
-        if (!(error instanceof PositionConflictError) || attempt === MAX_ATTEMPTS) throw error
-        if (isPositionalSession(inner)) this.settle(error.actual)
-        if (attempt >= 2) await pause(attempt)
-      }
-    }
+    await this.appendVia(plain, at, async (sealed, position) => {
+      if (position !== undefined && isPositionalSession(inner)) await inner.addItemsAt(position, sealed, usage)
+      else if (usage !== undefined && isUsageTrackingSession(inner)) await inner.addItemsWithUsage(sealed, usage)
+      else await inner.addItems(sealed)
+    })
   }
 
   /**
