@@ -99,6 +99,9 @@ export async function send(page: Page, text: string): Promise<void> {
   await page.fill('#message', text)
   // Sending shows Stop at once (in the key's own handler), so Send is back only when the run is over.
   await page.press('#message', 'Enter')
+  // The message is in the chat first (sent, waiting or marked unsent): a page still opening
+  // a chat has not taken it yet, and an idle Send button would say nothing then.
+  await page.waitForFunction((sent) => [...document.querySelectorAll('#messages > li')].some((row) => row.textContent?.includes(sent)), text.slice(0, 40))
   await page.waitForSelector('#send', { state: 'visible' })
   await page.waitForFunction(() => !document.querySelector('.msg.streaming'))
 }
