@@ -3,7 +3,7 @@
 // is back, on the compaction path too; a run goes on while another chat is open.
 import { expect, test } from 'vitest'
 import { userBubbles, userTexts, type ChatApp } from './chat-app-fixture.js'
-import { send, transcript, type, useProxy } from './support.js'
+import { openNewChat, send, transcript, type, useProxy } from './support.js'
 
 export function sendingTests(app: ChatApp): void {
   const { freshApp, script, shot } = app
@@ -68,8 +68,7 @@ export function sendingTests(app: ChatApp): void {
     await type(page, 'A question that takes a while')
     await page.waitForFunction(() => document.querySelector('.msg.streaming .text')?.textContent?.includes('one'))
     const first = await page.textContent('#session-id')
-    await page.click('#new-chat')
-    await expect.poll(() => page.textContent('#session-id')).not.toBe(first)
+    await openNewChat(page)
     expect(await page.inputValue('#message')).toBe('')
     await page.fill('#message', 'a draft for the new chat')
     await page.click('#chat-list li .open')
@@ -119,12 +118,10 @@ export function sendingTests(app: ChatApp): void {
     const { context, page } = await freshApp()
     await useProxy(page, api.baseURL)
     await send(page, 'First message')
-    const first = await page.textContent('#session-id')
     await context.setOffline(true)
     await send(page, 'Waiting in chat one')
     await expect.poll(() => page.locator('#messages li.msg.waiting').count(), { timeout: 20_000 }).toBe(1)
-    await page.click('#new-chat')
-    await expect.poll(() => page.textContent('#session-id')).not.toBe(first)
+    await openNewChat(page)
     await context.setOffline(false)
     await expect.poll(async () => (await api.requests()).length, { timeout: 20_000 }).toBe(2)
     await page.click('#chat-list li .open')

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises'
 import type { Browser, BrowserContext, Page } from 'playwright'
 import { afterAll, afterEach, beforeAll, describe, expect, inject, test } from 'vitest'
 import { createServerScript } from '../../src/testing/api-server/client.js'
-import { launchChromium, newContext, openApp, screenshot, send, startDevServer, transcript, type Running } from './support.js'
+import { launchChromium, newContext, openApp, openNewChat, screenshot, send, startDevServer, transcript, type Running } from './support.js'
 import { decide } from './chat-app-approvals.js'
 
 let server: Running
@@ -93,7 +93,7 @@ describe('demo on the dev server, offline demo model', { timeout: 90_000 }, () =
     await send(page, 'Save a note called Trip: book the train')
     await expect.poll(() => noteTitles(page)).toEqual(['Groceries', 'Trip'])
     await reload(page)
-    await page.click('#new-chat')
+    await openNewChat(page)
     await send(page, 'List my notes')
     const rows = await transcript(page)
     expect(rows[1]).toContain('list_notes()')

@@ -94,6 +94,17 @@ export async function openApp(page: Page, url: string): Promise<void> {
   await page.waitForSelector('body[data-ready="true"]')
 }
 
+/**
+ * Clicks "New chat" and waits until the new chat is open: text typed before that would land
+ * in the chat being left (as its draft), as it would for a person typing that fast.
+ */
+export async function openNewChat(page: Page): Promise<string> {
+  const before = await page.textContent('#session-id')
+  await page.click('#new-chat')
+  await page.waitForFunction((left) => document.querySelector('#session-id')?.textContent !== left, before)
+  return (await page.textContent('#session-id')) ?? ''
+}
+
 /** Sends a message and waits until the answer is stored and shown. */
 export async function send(page: Page, text: string): Promise<void> {
   await page.fill('#message', text)
