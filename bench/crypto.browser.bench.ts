@@ -5,29 +5,7 @@ import { it } from 'vitest'
 import { EncryptedSession, KeyStore } from '../src/index.js'
 import { MIN_PBKDF2_ITERATIONS } from '../src/crypto/passphrase.js'
 import { IndexedDBSession, type AgentItem, type Session } from '../src/index.js'
-
-// Self-contained timing (bench/support is shared and still moving).
-async function batchMs(fn: () => Promise<unknown>, batch: number): Promise<number> {
-  const start = performance.now()
-  for (let i = 0; i < batch; i++) await fn()
-  return (performance.now() - start) / batch
-}
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
-
-/** Median ms per call of each fn; rounds alternate so background load hits both alike. */
-async function compare(fns: Array<() => Promise<unknown>>, rounds = 15, batch = 20): Promise<number[]> {
-  for (const fn of fns) await batchMs(fn, batch)
-  const times: number[][] = fns.map(() => [])
-  for (let round = 0; round < rounds; round++) for (const [i, fn] of fns.entries()) times[i]!.push(await batchMs(fn, batch))
-  return times.map(median)
-}
-
-function deleteDatabase(name: string): Promise<void> {
-  return new Promise((resolve) => {
-    const request = indexedDB.deleteDatabase(name)
-    request.onsuccess = request.onerror = request.onblocked = () => resolve()
-  })
-}
+import { compareMs, deleteDatabase, median, ratio } from './support/measure.js'
 
 const words = 'the quick brown fox jumps over a lazy dog while we discuss private notes '
 /** A ~1 KB message (1,000 characters of content). */
@@ -65,8 +43,8 @@ it('encrypted vs plaintext add + get of 1 KB items on the same store', async () 
   ]
   const lines: string[] = []
   for (const [name, make] of rows) {
-    const [ours, anchor] = (await compare([make(encrypted), make(plain)])) as [number, number]
-    lines.push(`  ${name.padEnd(40)} encrypted ${ours.toFixed(3).padStart(7)} ms  plaintext ${anchor.toFixed(3).padStart(7)} ms  ratio ${(ours / anchor).toFixed(2)}×  (goal ≤ 1.3×)`)
+    const [ours, anchor] = (await compareMs([make(encrypted), make(plain)], 41)) as [number, number]
+    lines.push(`  ${name.padEnd(40)} encrypted ${ours.toFixed(3).padStart(7)} ms  plaintext ${anchor.toFixed(3).padStart(7)} ms  ratio ${ratio(ours, anchor)}  (goal ≤ 1.3×)`)
   }
   console.log(`\nEncryption at rest: EncryptedSession over IndexedDBSession ÷ the same store in plaintext (real Chromium, 1 KB items)\n${lines.join('\n')}\n`)
   store.close()

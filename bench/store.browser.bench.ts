@@ -57,23 +57,19 @@ it('getItems(50): 100k items / 1k sessions vs 1k items, and vs a raw getAll of t
   const bigSession = new IndexedDBSession('s500', { dbName: big })
   const smallSession = new IndexedDBSession('s5', { dbName: small })
   const rawDb = await openDB(big)
-  const [bigMs, smallMs, rawMs] = (await compareMs(
-    [
-      () => bigSession.getItems(50),
-      () => smallSession.getItems(50),
-      // The physical limit: the same 50 rows by one getAll of their key range.
-      async () => {
-        const tx = rawDb.transaction('items', 'readonly')
-        const rows = await tx.store.getAll(IDBKeyRange.bound(['s500', 50], ['s500', 99]))
-        rows.map((row) => row.item)
-        await tx.done
-      },
-    ],
-    runs,
-  )) as [number, number, number]
+  const ours = () => bigSession.getItems(50)
+  // The physical limit: the same 50 rows by one getAll of their key range (the rows are
+  // there once it succeeds: neither waits for the transaction's complete event).
+  const raw = async () => {
+    const rows = await rawDb.transaction('items', 'readonly').store.getAll(IDBKeyRange.bound(['s500', 50], ['s500', 99]))
+    return rows.map((row) => row.item)
+  }
+  // Pairs measured apart: a call that follows one on another database pays for the switch.
+  const [bigMs, rawMs] = (await compareMs([ours, raw], runs)) as [number, number]
+  const [bigAgainMs, smallMs] = (await compareMs([ours, () => smallSession.getItems(50)], runs)) as [number, number]
   rawDb.close()
   report('Session store: reads (real Chromium)', [
-    { name: 'getItems(50), 100k items/1k sessions', ours: bigMs, anchor: smallMs, anchorName: 'same at 1k items', goal: '≤ 1.2×' },
+    { name: 'getItems(50), 100k items/1k sessions', ours: bigAgainMs, anchor: smallMs, anchorName: 'same at 1k items', goal: '≤ 1.2×' },
     { name: 'getItems(50), 100k items', ours: bigMs, anchor: rawMs, anchorName: 'raw getAll, same rows', goal: '≤ 1.2×' },
   ])
   await deleteDatabase(big)

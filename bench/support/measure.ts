@@ -6,7 +6,8 @@ async function timeBatch(fn: () => Promise<unknown>, batch: number): Promise<num
   return (performance.now() - start) / batch
 }
 
-function median(values: number[]): number {
+/** The middle value (the upper one of an even count). */
+export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b)
   return sorted[Math.floor(sorted.length / 2)]!
 }

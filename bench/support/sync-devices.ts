@@ -3,6 +3,7 @@
 // 10,000-item session written by one device and brought to new ones. Asserts counts only.
 import { expect } from 'vitest'
 import { onSessionsChanged, SyncedSession, syncSessions, type AgentItem } from '../../src/index.js'
+import { median } from './measure.js'
 
 export const SYNC_COUNT = 10_000
 const filler = 'x'.repeat(200)
@@ -11,7 +12,6 @@ const items: AgentItem[] = Array.from({ length: SYNC_COUNT }, (_, i) =>
     ? { role: 'user', content: `question ${i} ${filler}` }
     : { type: 'message', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: `answer ${i} ${filler}` }] },
 )
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
 
 /** Measures and returns the report lines: latency (median of `rounds`), push, pull (median of 5). */
 export async function measureSyncDevices(url: string, userId: string, rounds: number): Promise<string> {

@@ -152,8 +152,10 @@ export class IndexedDBSession<TItem = AgentItem>
   async getItems<T extends TItem = TItem>(limit?: number): Promise<T[]> {
     const count = resolveLimit(limit, this.#settings)
     if (count <= 0) return []
-    const rows = await this.#read(`reading session "${this.sessionId}"`, (tx, record) =>
-      readRows(tx, record, lastPositions(currentBranch(record).ranges, count)),
+    const rows = await this.#read(
+      `reading session "${this.sessionId}"`,
+      (tx, record) => readRows(tx, record, lastPositions(currentBranch(record).ranges, count)),
+      { tailRead: true },
     )
     return (rows ?? []).map((row) => row.item as T)
   }
@@ -530,8 +532,17 @@ export class IndexedDBSession<TItem = AgentItem>
    * A readonly transaction that resolves to `undefined` when the session has no record.
    * `read` gets the record settled (see settle.ts): it runs at once, beside the check that
    * no branch lost its newest rows, and again on the settled record only when one did.
+   *
+   * `tailRead`: `read` reads the current branch's newest rows and its result depends on
+   * nothing else, so its success already proves that branch lost nothing (settling would
+   * change no other part of what it returns): the check is left out, and only a read that
+   * fails is tried again on the settled record.
    */
-  async #read<T>(action: string, read: (tx: AgentsTransaction<'readonly'>, record: SessionRecord) => Promise<T>): Promise<T | undefined> {
+  async #read<T>(
+    action: string,
+    read: (tx: AgentsTransaction<'readonly'>, record: SessionRecord) => Promise<T>,
+    { tailRead = false }: { tailRead?: boolean } = {},
+  ): Promise<T | undefined> {
     return withDatabase(this.#location, SESSIONS_DB, action, async (db) => {
       const tx = db.transaction(SESSION_STORES, 'readonly')
       tx.done.catch(() => {}) // the results are read by then; a late abort changes nothing
@@ -542,21 +553,21 @@ export class IndexedDBSession<TItem = AgentItem>
       // The check that no branch lost its newest rows (settle.ts) goes out beside it too.
       const seen = this.#seen
       const speculative = seen && settle(read(tx, seen))
-      const seenIntact = seen && tailsIntact(tx, seen).catch(() => false)
+      const seenIntact = seen && !tailRead && tailsIntact(tx, seen).catch(() => false)
       const record = await reading
       this.#seen = record
       if (!record) return undefined
-      if (speculative && seen.etag !== undefined && record.etag === seen.etag && (await seenIntact)) {
-        const outcome = await speculative
+      const unchanged = speculative !== undefined && seen?.etag !== undefined && record.etag === seen.etag
+      if (tailRead) {
+        const outcome = unchanged ? await speculative : await settle(read(tx, record))
         if (outcome.ok) return outcome.value
-        throw outcome.error
+        const settled = await settleRecord(tx, record)
+        if (settled === record) throw outcome.error // nothing was freed: the failure stands
+        return read(tx, settled)
       }
+      if (unchanged && (await seenIntact)) return unwrap(await speculative)
       const first = settle(read(tx, record))
-      if (await tailsIntact(tx, record)) {
-        const outcome = await first
-        if (outcome.ok) return outcome.value
-        throw outcome.error
-      }
+      if (await tailsIntact(tx, record)) return unwrap(await first)
       await first // its requests were built on rows that are gone: its result is dropped
       return read(tx, await settleRecord(tx, record))
     })
@@ -649,13 +660,20 @@ export class IndexedDBSession<TItem = AgentItem>
   }
 }
 
+type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown }
+
 /** A promise's outcome, without rejecting: for work whose failure may not matter. */
-async function settle<T>(work: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+async function settle<T>(work: Promise<T>): Promise<Outcome<T>> {
   try {
     return { ok: true, value: await work }
   } catch (error) {
     return { ok: false, error }
   }
+}
+
+function unwrap<T>(outcome: Outcome<T>): T {
+  if (outcome.ok) return outcome.value
+  throw outcome.error
 }
 
 /** Thrown inside `#attempt` to abort a transaction built on a stale record. */

@@ -392,11 +392,13 @@ describeEngines('SyncedSession under faults', (engine) => {
       if (!new URL(request.url).pathname.endsWith('/live')) return server.fetch(request)
       return new Promise((_resolve, reject) => request.signal.addEventListener('abort', () => reject(request.signal.reason)))
     }
-    const laptop = device(server, userId, sessionId, { live: true })
-    const phone = new SyncedSession(sessionId, { ...deviceOptions(server, userId), fetch: noStream, dbName: `no-stream-${userId}` })
-    open.push(phone)
+    const failures: string[] = [] // said if the wait below times out
+    const failed = (device: string) => (error: Error) => void failures.push(`${device}: ${error.name}: ${error.message}`)
+    const laptop = new SyncedSession(sessionId, { ...deviceOptions(server, userId), dbName: `laptop-${userId}`, onSyncError: failed('laptop') })
+    const phone = new SyncedSession(sessionId, { ...deviceOptions(server, userId), fetch: noStream, dbName: `no-stream-${userId}`, onSyncError: failed('phone') })
+    open.push(laptop, phone)
     await laptop.addItems(turn('polled'))
-    await vi.waitFor(async () => expect(await phone.getItems()).toEqual(turn('polled')), { timeout: 20_000, interval: 50 })
+    await vi.waitFor(async () => expect(await phone.getItems(), failures.join('\n')).toEqual(turn('polled')), { timeout: 20_000, interval: 50 })
   }, 30_000)
 
   it('live: retried with backoff while the server is down, then sent', async () => {
