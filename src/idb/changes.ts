@@ -1,7 +1,7 @@
 // Change events across tabs and workers of one origin, over BroadcastChannel (the same
 // idea as Dexie's liveQuery, without the query). A write publishes after it commits;
 // every subscriber of the database, in this realm or another, hears about it.
-import { deferredSender, openChannel, type Unsubscribe } from '../sync/broadcast.js'
+import { openChannel, type Unsubscribe } from '../sync/broadcast.js'
 import { DEFAULT_DB_NAME } from './database.js'
 
 /** What changed in a session. */
@@ -32,19 +32,13 @@ function isChange(data: unknown): data is SessionChange {
   return typeof change?.dbName === 'string' && typeof change.sessionId === 'string' && typeof change.kind === 'string'
 }
 
-const publishers = new Map<string, ((change: SessionChange) => void) | undefined>()
+const publishers = new Map<string, BroadcastChannel | undefined>()
 
-/**
- * Tells every subscriber of `change.dbName` (all tabs and workers) about a committed change,
- * in the task after this one (the writer's caller goes on first; changes keep their order).
- */
+/** Tells every subscriber of `change.dbName` (all tabs and workers) about a committed change. */
 export function publishChange(change: SessionChange): void {
   const name = channelName(change.dbName)
-  if (!publishers.has(name)) {
-    const channel = openChannel(name, { unref: true })
-    publishers.set(name, channel && deferredSender(channel))
-  }
-  publishers.get(name)?.(change)
+  if (!publishers.has(name)) publishers.set(name, openChannel(name, { unref: true }))
+  publishers.get(name)?.postMessage(change)
 }
 
 /**
