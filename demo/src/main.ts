@@ -87,6 +87,8 @@ async function useChats(store: ChatStore): Promise<void> {
   chats = store
   syncPanel.show(store.sync, syncBlockers())
   if (store.sync) {
+    const kept = new ChatStore(store.user, () => vault, { inMemory })
+    syncPanel.localChats((await kept.list()).length)
     // Without the server the synced chats on this device still show; the panel says why.
     await store.sync.start().catch((error: unknown) => syncPanel.failed(error instanceof Error ? error : new Error(String(error))))
   }

@@ -54,6 +54,7 @@ describe('demo sync between two profiles (dev server)', { timeout: 90_000 }, () 
     const phone = await profile()
     expect(await laptop.isChecked('#sync-toggle')).toBe(false)
     expect(await laptop.textContent('#sync-state')).toBe('off')
+    expect(await laptop.textContent('#sync-status')).toContain('those from before stay on this device, apart')
 
     // A chat kept on the laptop alone before sync: it stays there, not on the server.
     await send(laptop, 'my favorite color is green')
@@ -62,6 +63,8 @@ describe('demo sync between two profiles (dev server)', { timeout: 90_000 }, () 
 
     await turnSyncOn(laptop)
     await expect.poll(() => sidebarTitles(laptop)).toEqual([]) // the synced chats: none yet
+    // …and the panel says where the chat from before is, so it does not look lost.
+    expect(await laptop.textContent('#sync-status')).toContain('One chat from before sync stays on this device, apart: sync off shows it.')
     await send(laptop, 'remember that the meeting is on Tuesday')
     await laptop.waitForSelector('#sync-state[data-state="synced"]')
     await expect.poll(() => sidebarTitles(laptop)).toHaveLength(1)
@@ -72,6 +75,7 @@ describe('demo sync between two profiles (dev server)', { timeout: 90_000 }, () 
     // The phone, another profile: nothing until it turns sync on, then the laptop's chat.
     expect(await sidebarTitles(phone)).toEqual([])
     await turnSyncOn(phone)
+    expect(await phone.textContent('#sync-status')).not.toContain('from before sync')
     await phone.waitForFunction((n) => document.querySelectorAll('#chat-list .open').length === n, 1)
     await expect.poll(() => sidebarTitles(phone)).toEqual(laptopTitles)
     await phone.click('#chat-list .open')

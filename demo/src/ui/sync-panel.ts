@@ -56,6 +56,9 @@ export class SyncPanel {
   readonly #badge = $('sync-state')
   readonly #text = $('sync-status')
   #stopStatus: (() => void) | undefined
+  /** Chats kept on this device before sync: they stay there, apart from the synced ones. */
+  #localChats = 0
+  #status: SyncStatus | undefined
 
   /** @param changed - the user turned sync on or off */
   constructor(changed: (on: boolean) => void) {
@@ -66,6 +69,7 @@ export class SyncPanel {
   show(link: SyncLink | undefined, blockers: SyncBlockers): void {
     this.#stopStatus?.()
     this.#stopStatus = undefined
+    this.#status = undefined
     const blocked = blockerSentence(blockers)
     this.#toggle.checked = link !== undefined
     this.#toggle.disabled = blocked !== undefined && link === undefined
@@ -79,11 +83,19 @@ export class SyncPanel {
     if (!link) {
       this.#badge.dataset.state = 'off'
       this.#badge.textContent = 'off'
-      this.#text.textContent = blocked ?? 'Off: chats stay on this device. On: they are kept on the sync server too, and another browser signed in as this user shows the same chats.'
+      this.#text.textContent =
+        blocked ??
+        'Off: chats stay on this device. On: chats are kept on the sync server too, and another browser signed in as this user shows the same chats; those from before stay on this device, apart.'
       return
     }
     this.#render(link.status)
     this.#stopStatus = link.onStatus((status) => this.#render(status))
+  }
+
+  /** How many chats this device kept before sync (said while synced, so none looks lost). */
+  localChats(count: number): void {
+    this.#localChats = count
+    if (this.#status) this.#render(this.#status)
   }
 
   /** Shows a failure to turn sync on. */
@@ -92,6 +104,7 @@ export class SyncPanel {
   }
 
   #render(status: SyncStatus): void {
+    this.#status = status
     this.#badge.dataset.state = status.state
     this.#badge.textContent = LABELS[status.state]
     if (status.error) return void (this.#text.textContent = syncSentence(status.error))
@@ -103,6 +116,9 @@ export class SyncPanel {
       failed: 'Sync stopped. Your chats are kept on this device.',
       synced: 'Your chats are on the sync server. Dev only: the server trusts the user name, no password.',
     }
-    this.#text.textContent = texts[status.state]
+    const local = this.#localChats
+    const apart =
+      local === 0 ? '' : ` ${local === 1 ? 'One chat' : `${local} chats`} from before sync ${local === 1 ? 'stays' : 'stay'} on this device, apart: sync off shows ${local === 1 ? 'it' : 'them'}.`
+    this.#text.textContent = texts[status.state] + (status.state === 'synced' ? apart : '')
   }
 }
