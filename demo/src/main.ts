@@ -71,7 +71,27 @@ const sidebar = new Sidebar({
   },
 })
 
-const syncPanel = new SyncPanel((on) => void setSync(on))
+const syncPanel = new SyncPanel(
+  (on) => void setSync(on),
+  () => void copyLocalChats(),
+)
+
+/** Copies the chats kept on this device before sync to it (the originals stay here). */
+async function copyLocalChats(): Promise<void> {
+  const store = chats
+  syncPanel.copying(true)
+  let failure: Error | undefined
+  try {
+    await store.copyLocalChats()
+  } catch (error) {
+    failure = error instanceof Error ? error : new Error(String(error))
+  }
+  syncPanel.copying(false)
+  if (store !== chats) return
+  syncPanel.localChats((await store.localOnly()).length)
+  if (failure) syncPanel.failed(failure) // after the count, which shows the status again
+  await sidebar.refresh()
+}
 
 const syncBlockers = () => ({ noServer: !caps.sync, inMemory, vaultOn: vault.state !== 'off' })
 
@@ -87,8 +107,7 @@ async function useChats(store: ChatStore): Promise<void> {
   chats = store
   syncPanel.show(store.sync, syncBlockers())
   if (store.sync) {
-    const kept = new ChatStore(store.user, () => vault, { inMemory })
-    syncPanel.localChats((await kept.list()).length)
+    syncPanel.localChats((await store.localOnly()).length)
     // Without the server the synced chats on this device still show; the panel says why.
     await store.sync.start().catch((error: unknown) => syncPanel.failed(error instanceof Error ? error : new Error(String(error))))
   }

@@ -288,6 +288,8 @@ describe('demo on the dev server, offline demo model', { timeout: 90_000 }, () =
     expect(await banner.isVisible()).toBe(true)
     expect(await banner.textContent()).toContain('history will not be kept')
     expect(await page.isDisabled('#vault-button')).toBe(true)
+    // The empty chat says so too, instead of promising the history stays.
+    expect(await page.textContent('#messages li.hint')).toContain('in memory only: they are gone when you reload')
     await send(page, 'My favorite color is teal')
     await send(page, "What's my favorite color?")
     expect((await transcript(page)).at(-1)).toBe('Your favorite color is teal!')

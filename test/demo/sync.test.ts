@@ -64,7 +64,7 @@ describe('demo sync between two profiles (dev server)', { timeout: 90_000 }, () 
     await turnSyncOn(laptop)
     await expect.poll(() => sidebarTitles(laptop)).toEqual([]) // the synced chats: none yet
     // …and the panel says where the chat from before is, so it does not look lost.
-    expect(await laptop.textContent('#sync-status')).toContain('One chat from before sync stays on this device, apart: sync off shows it.')
+    expect(await laptop.textContent('#sync-status')).toContain('One chat from before sync stays on this device, apart: sync off shows it, or copy it to sync.')
     await send(laptop, 'remember that the meeting is on Tuesday')
     await laptop.waitForSelector('#sync-state[data-state="synced"]')
     await expect.poll(() => sidebarTitles(laptop)).toHaveLength(1)
@@ -150,6 +150,54 @@ describe('demo sync between two profiles (dev server)', { timeout: 90_000 }, () 
     await dialog.getByRole('button', { name: 'Delete' }).click()
     await expect.poll(() => sidebarTitles(phone)).toEqual([])
     await expect.poll(() => sidebarTitles(laptop)).toEqual([])
+  })
+})
+
+describe('demo sync: chats from before sync, and imports', { timeout: 90_000 }, () => {
+  test('chats kept before sync are copied to it on request, versions and all, once; an import under sync reaches the other profile', async () => {
+    // bob again: the test above left his synced chats empty (it deleted the one it made).
+    const laptop = await profile({ user: 'bob' })
+    await send(laptop, 'My favorite color is blue')
+    await send(laptop, "What's my favorite color?")
+    await laptop.click('#messages button[aria-label="Regenerate answer"]')
+    await expect.poll(() => laptop.textContent('#messages li[data-turn="2"] .versions')).toContain('2 / 2')
+    const kept = await transcript(laptop)
+    const [download] = await Promise.all([laptop.waitForEvent('download'), laptop.click('#export')])
+    const exported = await download.path()
+
+    await turnSyncOn(laptop)
+    await expect.poll(() => sidebarTitles(laptop)).toEqual([])
+    expect(await laptop.textContent('#sync-status')).toContain('One chat from before sync stays on this device, apart: sync off shows it, or copy it to sync.')
+    expect(await laptop.textContent('#sync-copy')).toBe('Copy it to sync')
+    expect(await laptop.textContent('#messages li.hint')).toContain('kept on this device and on the sync server')
+    await screenshot(laptop, 'dev-sync-copy')
+    await laptop.click('#sync-copy')
+    await expect.poll(() => sidebarTitles(laptop)).toEqual(['My favorite color is blue'])
+    await laptop.waitForSelector('#sync-copy', { state: 'hidden' })
+    expect(await laptop.textContent('#sync-status')).not.toContain('from before sync')
+
+    // The other profile gets the copy with both versions of the answer.
+    const phone = await profile({ user: 'bob' })
+    await turnSyncOn(phone)
+    await expect.poll(() => sidebarTitles(phone)).toEqual(['My favorite color is blue'])
+    await phone.click('#chat-list .open')
+    await expect.poll(() => transcript(phone)).toEqual(kept)
+    expect(await phone.textContent('#messages li[data-turn="2"] .versions')).toContain('2 / 2')
+    await phone.click('#messages li[data-turn="2"] button[aria-label="Previous version"]')
+    await expect.poll(() => phone.textContent('#messages li[data-turn="2"] .versions')).toContain('1 / 2')
+
+    // Imported under sync on the phone: written through sync, so the laptop lists it too.
+    await phone.setInputFiles('#import-file', exported)
+    await expect.poll(() => phone.textContent('#chat-title')).toBe('My favorite color is blue (imported)')
+    await expect.poll(() => sidebarTitles(laptop).then((titles) => titles.sort())).toEqual(['My favorite color is blue', 'My favorite color is blue (imported)'])
+
+    // Copied once: sync off and on again offers nothing more to copy; the original is still here.
+    await laptop.uncheck('#sync-toggle')
+    await laptop.waitForSelector('body[data-ready="true"] #sync-state[data-state="off"]')
+    await expect.poll(() => sidebarTitles(laptop)).toEqual(['My favorite color is blue'])
+    await turnSyncOn(laptop)
+    expect(await laptop.isHidden('#sync-copy')).toBe(true)
+    expect(await laptop.textContent('#sync-status')).not.toContain('from before sync')
   })
 })
 

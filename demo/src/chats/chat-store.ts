@@ -27,11 +27,32 @@ import {
 import { itemText } from '../offline-model/text.js'
 import { SetupError } from '../ui/problems.js'
 import type { TextSealer } from '../vault/sealer.js'
+import { replayInto } from './replay.js'
 import type { SyncLink } from './sync-link.js'
 
 export const DB_NAME = 'idb-agents-demo'
 /** Where the compacted, model-facing views of the conversations are kept (a cache). */
 const VIEW_DB_NAME = `${DB_NAME}-compacted-views`
+/** Where an imported file is checked before it is copied into a synced chat (emptied again). */
+const CHECK_DB_NAME = `${DB_NAME}-import-check`
+
+/** Chats this device kept before sync and already copied to it, per user. */
+const copiedKey = (user: string): string => `idb-agents-demo:${user}:copied-to-sync`
+const copiedIds = (user: string): Set<string> => new Set(JSON.parse(localStorage.getItem(copiedKey(user)) ?? '[]') as string[])
+function markCopied(user: string, sessionId: string): void {
+  localStorage.setItem(copiedKey(user), JSON.stringify([...copiedIds(user).add(sessionId)]))
+}
+
+/** `doc` as the library reads it (validated, every reference checked): imported into a scratch database and exported again. */
+async function checkedExport(doc: unknown): Promise<SessionExport> {
+  const sessionId = `check-${crypto.randomUUID()}`
+  await importSession(doc, { dbName: CHECK_DB_NAME, sessionId })
+  try {
+    return (await exportSession(sessionId, { dbName: CHECK_DB_NAME }))!
+  } finally {
+    await deleteSession(sessionId, { dbName: CHECK_DB_NAME })
+  }
+}
 
 export interface ChatSummary {
   sessionId: string
@@ -201,21 +222,25 @@ export class ChatStore {
    * Imports an exported conversation under its own id when that id is this user's and free,
    * else as a copy under a new id, titled "… (imported)". With the vault on, the items are
    * encrypted for the id they are stored under (envelopes are bound to their session id).
+   * With sync on, it is written through the synced session, so it reaches the server.
    * @returns the id it was stored under
    */
   async importChat(doc: unknown): Promise<string> {
     if (this.inMemory) throw new SetupError('Import needs storage, which this window does not allow.')
-    if (this.sync) throw new SetupError('Import works with sync off: an imported chat stays on this device. Turn sync off, import, and the chat is kept here.')
     const exported = (doc as Partial<SessionExport> | null)?.session
     const exportedId = typeof exported?.id === 'string' ? exported.id : ''
     const mine = exportedId.startsWith(this.prefix)
-    const taken = mine && (await new IndexedDBSession(exportedId, { dbName: DB_NAME }).getInfo()) !== undefined
+    const taken = mine && (await new IndexedDBSession(exportedId, { dbName: this.dbName }).getInfo()) !== undefined
     const copy = !mine || taken
     const sessionId = copy ? this.newSessionId() : exportedId
     const { keyring, sealer } = this.#keys()
-    const prepared = keyring ? await encryptSessionExport(doc as SessionExport, { key: keyring, sessionId }) : doc
-    await importSession(prepared, { dbName: DB_NAME, sessionId })
-    if (copy || keyring) {
+    if (this.sync) {
+      await replayInto(await checkedExport(doc), this.sync.session(sessionId))
+    } else {
+      const prepared = keyring ? await encryptSessionExport(doc as SessionExport, { key: keyring, sessionId }) : doc
+      await importSession(prepared, { dbName: DB_NAME, sessionId })
+    }
+    if (copy || keyring || this.sync) {
       let title = 'Imported chat'
       try {
         if (typeof exported?.title === 'string') title = await sealer.open(exported.title, `title:${exportedId}`)
@@ -225,6 +250,34 @@ export class ChatStore {
       await this.setTitle(sessionId, copy ? `${title.replace(/ \(imported\)$/, '')} (imported)` : title)
     }
     return sessionId
+  }
+
+  /** With sync on: the chats this device kept before sync and has not copied to it yet. */
+  async localOnly(): Promise<ChatSummary[]> {
+    if (!this.sync) return []
+    const copied = copiedIds(this.user)
+    return (await new ChatStore(this.user, this.#keys).list()).filter((chat) => !copied.has(chat.sessionId))
+  }
+
+  /**
+   * With sync on: copies the chats this device kept before sync to the synced ones, every
+   * branch and the title, each once; the originals stay on this device.
+   * @returns how many were copied
+   */
+  async copyLocalChats(): Promise<number> {
+    if (!this.sync) return 0
+    let copied = 0
+    for (const chat of await this.localOnly()) {
+      const doc = await exportSession(chat.sessionId, { dbName: DB_NAME })
+      const target = this.sync.session(chat.sessionId)
+      if (doc && (await target.getInfo()) === undefined) {
+        await replayInto(doc, target)
+        await this.setTitle(chat.sessionId, chat.title)
+      }
+      markCopied(this.user, chat.sessionId)
+      copied += 1
+    }
+    return copied
   }
 
   /** Encrypts what was stored in clear before the vault was turned on: items of every branch, and titles. */

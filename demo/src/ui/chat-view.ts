@@ -221,7 +221,9 @@ export class ChatView {
       this.#live = shown
       rows.push(...shown.rows)
     }
-    this.#list.replaceChildren(...(rows.length === 0 ? [hintRow((example) => this.#composer.fill(example))] : rows))
+    const store = this.#deps.store()
+    const kept = store.inMemory ? 'memory' : store.sync ? 'synced' : 'device'
+    this.#list.replaceChildren(...(rows.length === 0 ? [hintRow((example) => this.#composer.fill(example), kept)] : rows))
     this.#composer.busy(live !== undefined)
     this.#scroller.follow()
   }

@@ -34,13 +34,22 @@ const EXAMPLES = [
 ]
 
 /** What an empty chat shows: what to try; a click puts the example in the message box. */
-export function hintRow(fill: (example: string) => void): HTMLElement {
+/** Where the chats of the store shown are kept, as the empty chat says it. */
+export type KeptWhere = 'device' | 'synced' | 'memory'
+
+const KEPT: Record<KeptWhere, string> = {
+  device: 'Everything stays on this device; reload and it is still here.',
+  synced: 'Chats are kept on this device and on the sync server.',
+  memory: 'This window keeps chats in memory only: they are gone when you reload.',
+}
+
+export function hintRow(fill: (example: string) => void, kept: KeptWhere): HTMLElement {
   const tries = EXAMPLES.map((example) => {
     const button = h('button', { type: 'button' }, example)
     button.addEventListener('click', () => fill(example))
     return button
   })
-  return h('li', { class: 'hint' }, h('p', {}, 'Ask the notes agent something. Everything stays on this device; reload and it is still here.'), h('div', { class: 'row', style: 'justify-content:center' }, ...tries))
+  return h('li', { class: 'hint' }, h('p', {}, `Ask the notes agent something. ${KEPT[kept]}`), h('div', { class: 'row', style: 'justify-content:center' }, ...tries))
 }
 
 export function renderItems(items: AgentItem[], actions: MessageActions): HTMLElement[] {

@@ -3,6 +3,7 @@
 // user shows the same chats. The badge says synced / pending / offline; a failure is one
 // sentence a person can act on.
 import { SyncError, SyncOfflineError, SyncUnauthorizedError } from '../../../src/index.js'
+import { ReplayError } from '../chats/replay.js'
 import type { SyncLink, SyncStatus } from '../chats/sync-link.js'
 import { $ } from './dom.js'
 
@@ -34,6 +35,7 @@ export function blockerSentence(blockers: SyncBlockers): string | undefined {
 
 /** One sentence for a sync failure, saying what was kept. */
 export function syncSentence(error: Error): string {
+  if (error instanceof ReplayError) return `A chat could not be copied to sync: ${error.message}. It stays on this device as it was.`
   if (error instanceof SyncOfflineError) return 'The sync server cannot be reached. Your chats are kept on this device and sent when it is back.'
   if (error instanceof SyncUnauthorizedError) return 'The sync server did not accept this user. Your chats are kept on this device.'
   if (error instanceof SyncError)
@@ -55,14 +57,19 @@ export class SyncPanel {
   readonly #toggle = $<HTMLInputElement>('sync-toggle')
   readonly #badge = $('sync-state')
   readonly #text = $('sync-status')
+  readonly #copy = $<HTMLButtonElement>('sync-copy')
   #stopStatus: (() => void) | undefined
   /** Chats kept on this device before sync: they stay there, apart from the synced ones. */
   #localChats = 0
   #status: SyncStatus | undefined
 
-  /** @param changed - the user turned sync on or off */
-  constructor(changed: (on: boolean) => void) {
+  /**
+   * @param changed - the user turned sync on or off
+   * @param copy - the user asked to copy the chats kept before sync to it
+   */
+  constructor(changed: (on: boolean) => void, copy: () => void) {
     this.#toggle.addEventListener('change', () => changed(this.#toggle.checked))
+    this.#copy.addEventListener('click', copy)
   }
 
   /** Shows the setting for the current chats' store: its link (sync on) or why it is off. */
@@ -70,6 +77,7 @@ export class SyncPanel {
     this.#stopStatus?.()
     this.#stopStatus = undefined
     this.#status = undefined
+    this.#copy.hidden = true
     const blocked = blockerSentence(blockers)
     this.#toggle.checked = link !== undefined
     this.#toggle.disabled = blocked !== undefined && link === undefined
@@ -92,10 +100,20 @@ export class SyncPanel {
     this.#stopStatus = link.onStatus((status) => this.#render(status))
   }
 
-  /** How many chats this device kept before sync (said while synced, so none looks lost). */
+  /** How many chats this device kept before sync and did not copy to it (said while synced, so none looks lost). */
   localChats(count: number): void {
     this.#localChats = count
     if (this.#status) this.#render(this.#status)
+  }
+
+  /** While chats are copied to sync: the button waits. */
+  copying(busy: boolean): void {
+    this.#copy.disabled = busy
+    this.#copy.textContent = busy ? 'Copying…' : this.#copyLabel()
+  }
+
+  #copyLabel(): string {
+    return this.#localChats === 1 ? 'Copy it to sync' : 'Copy them to sync'
   }
 
   /** Shows a failure to turn sync on. */
@@ -107,6 +125,8 @@ export class SyncPanel {
     this.#status = status
     this.#badge.dataset.state = status.state
     this.#badge.textContent = LABELS[status.state]
+    this.#copy.hidden = status.state !== 'synced' || this.#localChats === 0
+    if (!this.#copy.disabled) this.#copy.textContent = this.#copyLabel()
     if (status.error) return void (this.#text.textContent = syncSentence(status.error))
     const waiting = status.pending === 1 ? '1 change waits' : `${status.pending} changes wait`
     const texts: Record<SyncStatus['state'], string> = {
@@ -118,7 +138,9 @@ export class SyncPanel {
     }
     const local = this.#localChats
     const apart =
-      local === 0 ? '' : ` ${local === 1 ? 'One chat' : `${local} chats`} from before sync ${local === 1 ? 'stays' : 'stay'} on this device, apart: sync off shows ${local === 1 ? 'it' : 'them'}.`
+      local === 0
+        ? ''
+        : ` ${local === 1 ? 'One chat' : `${local} chats`} from before sync ${local === 1 ? 'stays' : 'stay'} on this device, apart: sync off shows ${local === 1 ? 'it' : 'them'}, or copy ${local === 1 ? 'it' : 'them'} to sync.`
     this.#text.textContent = texts[status.state] + (status.state === 'synced' ? apart : '')
   }
 }
