@@ -2,6 +2,7 @@
 import './styles.css'
 import { listSessions, StorageUnavailableError } from '../../src/index.js'
 import { ChatStore, DB_NAME } from './chats/chat-store.js'
+import type { CopyOutcome } from './chats/copy-to-sync.js'
 import { SyncLink } from './chats/sync-link.js'
 import { UnsentInputs } from './chats/unsent.js'
 import { resolveModel, type ResolvedModel } from './connection/model.js'
@@ -80,16 +81,16 @@ const syncPanel = new SyncPanel(
 async function copyLocalChats(): Promise<void> {
   const store = chats
   syncPanel.copying(true)
-  let failure: Error | undefined
+  let outcome: CopyOutcome
   try {
-    await store.copyLocalChats()
+    outcome = await store.copyLocalChats()
   } catch (error) {
-    failure = error instanceof Error ? error : new Error(String(error))
+    outcome = { copied: 0, failed: [{ title: 'every chat', reason: error instanceof Error ? error.message : String(error) }] }
   }
   syncPanel.copying(false)
   if (store !== chats) return
   syncPanel.localChats((await store.localOnly()).length)
-  if (failure) syncPanel.failed(failure) // after the count, which shows the status again
+  syncPanel.copied(outcome)
   await sidebar.refresh()
 }
 

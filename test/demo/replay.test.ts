@@ -15,15 +15,22 @@ const assistant = (text: string): AgentItem => ({ type: 'message', role: 'assist
 let counter = 0
 const device = (sessionId: string) => new SyncedSession(sessionId, { ...deviceOptions(server, 'carol'), dbName: `replay-${++counter}`, live: false })
 
-/** A chat with two versions of its second answer and an edit of its first question, exported. */
+/**
+ * A chat with two versions of its second answer, a third turn on the second version and a
+ * version of that (a branch of a branch), and an edit of its first question; exported while
+ * on the second version, which is neither main nor the branch made last.
+ */
 async function exportedChat(sessionId: string): Promise<SessionExport> {
   const local = new IndexedDBSession(sessionId, { dbName: `replay-local-${++counter}` })
   await local.addItems([user('q1'), assistant('a1'), user('q2'), assistant('a2')])
-  await local.createBranchFromTurn(2, 'again')
-  await local.addItems([user('q2'), assistant('a2, again')])
+  const again = await local.createBranchFromTurn(2, 'again')
+  await local.addItems([user('q2'), assistant('a2, again'), user('q3'), assistant('a3')])
+  await local.createBranchFromTurn(3, 'again, then')
+  await local.addItems([user('q3'), assistant('a3, again')])
   await local.switchToBranch('main')
   await local.createBranchFromTurn(1, 'edited')
   await local.addItems([user('q1, edited'), assistant('a1, edited')])
+  await local.switchToBranch(again)
   return (await exportSession(sessionId, { dbName: local.dbName }))!
 }
 
@@ -47,18 +54,21 @@ describe('replayInto (the demo copying a chat into sync)', () => {
     await laptop.sync()
     const phone = device('carol/one')
     await phone.sync()
+    const again = [user('q1'), assistant('a1'), user('q2'), assistant('a2, again'), user('q3'), assistant('a3')]
     const expected = {
       main: [user('q1'), assistant('a1'), user('q2'), assistant('a2')],
-      again: [user('q1'), assistant('a1'), user('q2'), assistant('a2, again')],
+      again,
+      'again, then': [...again.slice(0, 4), user('q3'), assistant('a3, again')],
       edited: [user('q1, edited'), assistant('a1, edited')],
     }
     expect(await branchesOf(laptop)).toEqual(expected)
     expect(await branchesOf(phone)).toEqual(expected)
-    // The current branch is the one the export was on (the last one made).
-    expect(await phone.getItems()).toEqual(expected.edited)
-    // Starts are shared, as in the original: 4 + 2 + 2 items stored, not 10.
-    expect(doc.items).toHaveLength(8)
-    expect((await exportSession('carol/one', { dbName: phone.dbName }))!.items).toHaveLength(8)
+    // The current branch is the one the export was on: neither main nor the last one made.
+    expect(await laptop.getItems()).toEqual(again)
+    expect(await phone.getItems()).toEqual(again)
+    // Starts are shared, as in the original: 4 + 4 + 2 + 2 items stored, not 18.
+    expect(doc.items).toHaveLength(12)
+    expect((await exportSession('carol/one', { dbName: phone.dbName }))!.items).toHaveLength(12)
   })
 
   it('a branch that does not start as the one it was made from: ReplayError, and nothing is left on the synced side', async () => {

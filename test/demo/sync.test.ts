@@ -173,8 +173,11 @@ describe('demo sync: chats from before sync, and imports', { timeout: 90_000 }, 
     await screenshot(laptop, 'dev-sync-copy')
     await laptop.click('#sync-copy')
     await expect.poll(() => sidebarTitles(laptop)).toEqual(['My favorite color is blue'])
-    await laptop.waitForSelector('#sync-copy', { state: 'hidden' })
+    // Once the copy is pushed, nothing more is offered (the button also hides while pending).
+    await laptop.waitForSelector('#sync-state[data-state="synced"]')
+    expect(await laptop.isHidden('#sync-copy')).toBe(true)
     expect(await laptop.textContent('#sync-status')).not.toContain('from before sync')
+    expect(await laptop.textContent('#sync-status')).not.toContain('could not be copied')
 
     // The other profile gets the copy with both versions of the answer.
     const phone = await profile({ user: 'bob' })
@@ -195,7 +198,7 @@ describe('demo sync: chats from before sync, and imports', { timeout: 90_000 }, 
     await laptop.uncheck('#sync-toggle')
     await laptop.waitForSelector('body[data-ready="true"] #sync-state[data-state="off"]')
     await expect.poll(() => sidebarTitles(laptop)).toEqual(['My favorite color is blue'])
-    await turnSyncOn(laptop)
+    await turnSyncOn(laptop) // waits for "synced"
     expect(await laptop.isHidden('#sync-copy')).toBe(true)
     expect(await laptop.textContent('#sync-status')).not.toContain('from before sync')
   })

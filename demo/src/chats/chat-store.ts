@@ -27,6 +27,7 @@ import {
 import { itemText } from '../offline-model/text.js'
 import { SetupError } from '../ui/problems.js'
 import type { TextSealer } from '../vault/sealer.js'
+import { copiedIds, copyChats, type CopyOutcome } from './copy-to-sync.js'
 import { replayInto } from './replay.js'
 import type { SyncLink } from './sync-link.js'
 
@@ -35,13 +36,6 @@ export const DB_NAME = 'idb-agents-demo'
 const VIEW_DB_NAME = `${DB_NAME}-compacted-views`
 /** Where an imported file is checked before it is copied into a synced chat (emptied again). */
 const CHECK_DB_NAME = `${DB_NAME}-import-check`
-
-/** Chats this device kept before sync and already copied to it, per user. */
-const copiedKey = (user: string): string => `idb-agents-demo:${user}:copied-to-sync`
-const copiedIds = (user: string): Set<string> => new Set(JSON.parse(localStorage.getItem(copiedKey(user)) ?? '[]') as string[])
-function markCopied(user: string, sessionId: string): void {
-  localStorage.setItem(copiedKey(user), JSON.stringify([...copiedIds(user).add(sessionId)]))
-}
 
 /** `doc` as the library reads it (validated, every reference checked): imported into a scratch database and exported again. */
 async function checkedExport(doc: unknown): Promise<SessionExport> {
@@ -222,7 +216,7 @@ export class ChatStore {
    * Imports an exported conversation under its own id when that id is this user's and free,
    * else as a copy under a new id, titled "… (imported)". With the vault on, the items are
    * encrypted for the id they are stored under (envelopes are bound to their session id).
-   * With sync on, it is written through the synced session, so it reaches the server.
+   * With sync on, it is always a copy, written through the synced session so it reaches the server.
    * @returns the id it was stored under
    */
   async importChat(doc: unknown): Promise<string> {
@@ -231,7 +225,8 @@ export class ChatStore {
     const exportedId = typeof exported?.id === 'string' ? exported.id : ''
     const mine = exportedId.startsWith(this.prefix)
     const taken = mine && (await new IndexedDBSession(exportedId, { dbName: this.dbName }).getInfo()) !== undefined
-    const copy = !mine || taken
+    // Under sync always a copy: the server may hold that id already, unseen on this device.
+    const copy = !mine || taken || this.sync !== undefined
     const sessionId = copy ? this.newSessionId() : exportedId
     const { keyring, sealer } = this.#keys()
     if (this.sync) {
@@ -240,7 +235,7 @@ export class ChatStore {
       const prepared = keyring ? await encryptSessionExport(doc as SessionExport, { key: keyring, sessionId }) : doc
       await importSession(prepared, { dbName: DB_NAME, sessionId })
     }
-    if (copy || keyring || this.sync) {
+    if (copy || keyring) {
       let title = 'Imported chat'
       try {
         if (typeof exported?.title === 'string') title = await sealer.open(exported.title, `title:${exportedId}`)
@@ -260,24 +255,18 @@ export class ChatStore {
   }
 
   /**
-   * With sync on: copies the chats this device kept before sync to the synced ones, every
-   * branch and the title, each once; the originals stay on this device.
-   * @returns how many were copied
+   * With sync on: copies the chats this device kept before sync to the synced ones, under
+   * new ids, every branch and the title, each once; the originals stay on this device.
    */
-  async copyLocalChats(): Promise<number> {
-    if (!this.sync) return 0
-    let copied = 0
-    for (const chat of await this.localOnly()) {
-      const doc = await exportSession(chat.sessionId, { dbName: DB_NAME })
-      const target = this.sync.session(chat.sessionId)
-      if (doc && (await target.getInfo()) === undefined) {
-        await replayInto(doc, target)
-        await this.setTitle(chat.sessionId, chat.title)
-      }
-      markCopied(this.user, chat.sessionId)
-      copied += 1
-    }
-    return copied
+  async copyLocalChats(): Promise<CopyOutcome> {
+    if (!this.sync) return { copied: 0, failed: [] }
+    const sync = this.sync
+    return copyChats(this.user, await this.localOnly(), {
+      session: (sessionId) => sync.session(sessionId),
+      newSessionId: () => this.newSessionId(),
+      exportChat: (sessionId) => exportSession(sessionId, { dbName: DB_NAME }),
+      setTitle: (sessionId, title) => this.setTitle(sessionId, title),
+    })
   }
 
   /** Encrypts what was stored in clear before the vault was turned on: items of every branch, and titles. */

@@ -3,7 +3,7 @@
 // user shows the same chats. The badge says synced / pending / offline; a failure is one
 // sentence a person can act on.
 import { SyncError, SyncOfflineError, SyncUnauthorizedError } from '../../../src/index.js'
-import { ReplayError } from '../chats/replay.js'
+import type { CopyOutcome } from '../chats/copy-to-sync.js'
 import type { SyncLink, SyncStatus } from '../chats/sync-link.js'
 import { $ } from './dom.js'
 
@@ -35,7 +35,6 @@ export function blockerSentence(blockers: SyncBlockers): string | undefined {
 
 /** One sentence for a sync failure, saying what was kept. */
 export function syncSentence(error: Error): string {
-  if (error instanceof ReplayError) return `A chat could not be copied to sync: ${error.message}. It stays on this device as it was.`
   if (error instanceof SyncOfflineError) return 'The sync server cannot be reached. Your chats are kept on this device and sent when it is back.'
   if (error instanceof SyncUnauthorizedError) return 'The sync server did not accept this user. Your chats are kept on this device.'
   if (error instanceof SyncError)
@@ -61,6 +60,8 @@ export class SyncPanel {
   #stopStatus: (() => void) | undefined
   /** Chats kept on this device before sync: they stay there, apart from the synced ones. */
   #localChats = 0
+  /** What the last copy to sync could not do: said until the next copy. */
+  #copyNote = ''
   #status: SyncStatus | undefined
 
   /**
@@ -110,6 +111,17 @@ export class SyncPanel {
   copying(busy: boolean): void {
     this.#copy.disabled = busy
     this.#copy.textContent = busy ? 'Copying…' : this.#copyLabel()
+    if (busy) this.#copyNote = ''
+  }
+
+  /** Says which chats could not be copied, and why; each stays on this device as it was. */
+  copied(outcome: CopyOutcome): void {
+    const failed = outcome.failed.map(({ title, reason }) => `“${title}” (${reason.replace(/\.$/, '')})`)
+    this.#copyNote =
+      failed.length === 0
+        ? ''
+        : ` ${failed.length === 1 ? 'One chat' : `${failed.length} chats`} could not be copied and ${failed.length === 1 ? 'stays' : 'stay'} on this device as ${failed.length === 1 ? 'it was' : 'they were'}: ${failed.join('; ')}.`
+    if (this.#status) this.#render(this.#status)
   }
 
   #copyLabel(): string {
@@ -141,6 +153,6 @@ export class SyncPanel {
       local === 0
         ? ''
         : ` ${local === 1 ? 'One chat' : `${local} chats`} from before sync ${local === 1 ? 'stays' : 'stay'} on this device, apart: sync off shows ${local === 1 ? 'it' : 'them'}, or copy ${local === 1 ? 'it' : 'them'} to sync.`
-    this.#text.textContent = texts[status.state] + (status.state === 'synced' ? apart : '')
+    this.#text.textContent = texts[status.state] + (status.state === 'synced' ? apart : '') + this.#copyNote
   }
 }
