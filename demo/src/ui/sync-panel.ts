@@ -44,6 +44,9 @@ export function syncSentence(error: Error): string {
   return `Sync stopped: ${error.message} Your chats are kept on this device.`
 }
 
+/** The sentence for one, else the one for many. */
+const forCount = (n: number, one: string, many: string): string => (n === 1 ? one : many)
+
 const LABELS: Record<SyncStatus['state'], string> = {
   syncing: 'syncing…',
   synced: 'synced',
@@ -117,15 +120,16 @@ export class SyncPanel {
   /** Says which chats could not be copied, and why; each stays on this device as it was. */
   copied(outcome: CopyOutcome): void {
     const failed = outcome.failed.map(({ title, reason }) => `“${title}” (${reason.replace(/\.$/, '')})`)
+    const n = failed.length
     this.#copyNote =
-      failed.length === 0
+      n === 0
         ? ''
-        : ` ${failed.length === 1 ? 'One chat' : `${failed.length} chats`} could not be copied and ${failed.length === 1 ? 'stays' : 'stay'} on this device as ${failed.length === 1 ? 'it was' : 'they were'}: ${failed.join('; ')}.`
+        : ` ${forCount(n, 'One chat could not be copied and stays on this device as it was', `${n} chats could not be copied and stay on this device as they were`)}: ${failed.join('; ')}.`
     if (this.#status) this.#render(this.#status)
   }
 
   #copyLabel(): string {
-    return this.#localChats === 1 ? 'Copy it to sync' : 'Copy them to sync'
+    return forCount(this.#localChats, 'Copy it to sync', 'Copy them to sync')
   }
 
   /** Shows a failure to turn sync on. */
@@ -140,7 +144,7 @@ export class SyncPanel {
     this.#copy.hidden = status.state !== 'synced' || this.#localChats === 0
     if (!this.#copy.disabled) this.#copy.textContent = this.#copyLabel()
     if (status.error) return void (this.#text.textContent = syncSentence(status.error))
-    const waiting = status.pending === 1 ? '1 change waits' : `${status.pending} changes wait`
+    const waiting = forCount(status.pending, '1 change waits', `${status.pending} changes wait`)
     const texts: Record<SyncStatus['state'], string> = {
       syncing: 'Bringing your chats from the sync server… (its very first start creates its database: a few seconds)',
       pending: `${waiting} to be sent to the sync server.`,
@@ -152,7 +156,11 @@ export class SyncPanel {
     const apart =
       local === 0
         ? ''
-        : ` ${local === 1 ? 'One chat' : `${local} chats`} from before sync ${local === 1 ? 'stays' : 'stay'} on this device, apart: sync off shows ${local === 1 ? 'it' : 'them'}, or copy ${local === 1 ? 'it' : 'them'} to sync.`
+        : ` ${forCount(
+            local,
+            'One chat from before sync stays on this device, apart: sync off shows it, or copy it to sync.',
+            `${local} chats from before sync stay on this device, apart: sync off shows them, or copy them to sync.`,
+          )}`
     this.#text.textContent = texts[status.state] + (status.state === 'synced' ? apart : '') + this.#copyNote
   }
 }
