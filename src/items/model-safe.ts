@@ -18,9 +18,10 @@ function isModelOutput(item: unknown): boolean {
  * output or an output without its call (python #4322), and a `reasoning` item not followed
  * by the model output it belongs to (openai-agents-js #929, python #1709). Used for what is
  * sent; stored history keeps everything.
+ * @param keep - items sent whatever they pair with (the caller's new input)
  */
-export function modelSafe<TItem>(items: readonly TItem[]): TItem[] {
-  return filterUnpaired(items, true)
+export function modelSafe<TItem>(items: readonly TItem[], keep?: (item: TItem) => boolean): TItem[] {
+  return filterUnpaired(items, true, keep)
 }
 
 /**
@@ -31,7 +32,7 @@ export function dropDanglingReasoning<TItem>(items: readonly TItem[]): TItem[] {
   return filterUnpaired(items, false)
 }
 
-function filterUnpaired<TItem>(items: readonly TItem[], pairCalls: boolean): TItem[] {
+function filterUnpaired<TItem>(items: readonly TItem[], pairCalls: boolean, keepAlways?: (item: TItem) => boolean): TItem[] {
   const calls = new Set<unknown>()
   const outputs = new Set<unknown>()
   for (const item of items) {
@@ -48,7 +49,7 @@ function filterUnpaired<TItem>(items: readonly TItem[], pairCalls: boolean): TIt
     if (type === 'function_call') keep = !pairCalls || outputs.has(field(item, 'call_id'))
     else if (type === 'function_call_output') keep = !pairCalls || calls.has(field(item, 'call_id'))
     else if (type === 'reasoning') keep = outputFollows
-    if (!keep) continue
+    if (!keep && !keepAlways?.(item)) continue
     kept.push(item)
     if (type !== 'reasoning') outputFollows = isModelOutput(item)
   }

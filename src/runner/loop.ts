@@ -1,7 +1,6 @@
 import type * as z4 from 'zod/v4/core'
 import { IdbAgentsError, messageOf } from '../errors.js'
 import type { PendingInputStore } from '../idb/pending-input.js'
-import { modelSafe } from '../items/model-safe.js'
 import { isAssistantMessage, isFunctionCall, isFunctionCallOutput, messageText } from '../items/predicates.js'
 import type { AgentItem, FunctionCallItem, FunctionCallOutputItem } from '../items/types.js'
 import { AbortError, MaxTurnsExceededError, RunError, withSaveState } from '../model/errors.js'
@@ -17,15 +16,9 @@ import { RunContext } from './run-context.js'
 import { notRunOutput, TOOL_APPROVAL_REJECTION_MESSAGE, type ApprovalDecision } from './approvals.js'
 import { abandonPendingRun, checkResumable, markOf } from './pause.js'
 import { newRunId, RunState } from './run-state.js'
+import { latestOutputs, mergeInput, requestInput, type SessionInputCallback } from './session-input.js'
 import { finalToolOutput } from './tool-use.js'
 import type { FunctionTool } from './tool.js'
-
-/**
- * Merges the stored history with the new input into what is sent. Return history items
- * as the same objects you were given: those are recognised as already stored and are not
- * saved again (openai-agents-python #4069); every other returned item is saved once.
- */
-export type SessionInputCallback = (history: AgentItem[], newInput: AgentItem[]) => AgentItem[] | Promise<AgentItem[]>
 
 /** Options of one run (`run()` / `Runner.run()`). */
 export interface RunOptions<TContext = unknown> {
@@ -141,6 +134,9 @@ export async function executeRun<TContext, TOutput extends z4.$ZodType | undefin
       const history = session ? await session.getItems(options.sessionSettings?.limit) : []
       ;({ sent, unsaved } = await mergeInput(history, input, options.sessionInputCallback))
     }
+    // The caller's new input is sent as given, and its tool outputs replace older ones (session-input.ts).
+    const callerItems = new Set(unsaved)
+    sent = latestOutputs(sent, callerItems)
     const instructions = await agent.resolveInstructions(runContext)
     const tools = new Map(agent.tools.map((t) => [t.name, t]))
     const newItems: AgentItem[] = []
@@ -172,7 +168,7 @@ export async function executeRun<TContext, TOutput extends z4.$ZodType | undefin
         turn += 1
         signal?.throwIfAborted()
         const request: ModelRequest = {
-          input: modelSafe(newItems.length === 0 ? sent : [...sent, ...newItems]),
+          input: requestInput(sent, newItems, callerItems),
           tools: agent.tools.map((t) => t.definition),
           modelSettings: plan.modelSettings,
         }
@@ -274,27 +270,6 @@ export async function executeRun<TContext, TOutput extends z4.$ZodType | undefin
     if (!usageStored && expectedPending === null) await storeUsage(session, saved, usage).catch(() => {})
     throw withSaveState(toRunError(error, signal), { inputSaved, savedItems: [...saved] })
   }
-}
-
-/**
- * What is sent (history and input, merged by the callback when there is one) and what of
- * it still has to be saved. The stored items are noted before the callback runs, so a
- * callback that changes the array it is given (push, replace, pop) can neither hide a new
- * item from saving nor get a stored one saved twice (python #4072/#4181, js #1577).
- */
-async function mergeInput(
-  history: AgentItem[],
-  input: AgentItem[],
-  callback: SessionInputCallback | undefined,
-): Promise<{ sent: AgentItem[]; unsaved: AgentItem[] }> {
-  if (!callback) return { sent: history.length === 0 ? input : [...history, ...input], unsaved: input }
-  const stored = new Set<AgentItem>(history)
-  const merged = await callback([...history], [...input])
-  if (!Array.isArray(merged)) {
-    throw new RunError('invalid_argument', `sessionInputCallback must return an array of items, got ${merged === null ? 'null' : typeof merged}.`)
-  }
-  const sent = [...merged]
-  return { sent, unsaved: sent.filter((item) => !stored.has(item)) }
 }
 
 /**

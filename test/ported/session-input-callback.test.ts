@@ -129,6 +129,40 @@ for (const kind of allKinds) {
       expect(saved).toEqual(['history', 'new', 'answer'])
     })
 
+    // js packages/agents-core/test/run.test.ts: 'does not duplicate history when callback clones entries'
+    // python tests/test_agent_runner.py::test_prepare_input_with_session_matches_copied_items_by_content
+    it.each([
+      ['structuredClone', (item: AgentItem) => structuredClone(item)],
+      ['a spread copy', (item: AgentItem) => ({ ...item })],
+    ] as const)('does not save again history the callback returns as copies (%s)', async (_name, copy) => {
+      const { sent, saved, stored } = await merge(make, [user('Existing history item')], [user('Fresh input')], (history, input) => [
+        ...history.map(copy),
+        ...input.map(copy),
+      ])
+      expect(sent).toEqual(['Existing history item', 'Fresh input'])
+      expect(saved).toEqual(['Fresh input', 'answer'])
+      expect(stored).toEqual(['Existing history item', 'Fresh input', 'answer'])
+    })
+
+    it('saves a new message equal to a stored one when the callback returns only copies of the input', async () => {
+      const { sent, saved, stored } = await merge(make, [user('yes'), assistant('Shall I go on?')], 'yes', (_history, input) => input.map((item) => structuredClone(item)))
+      expect(sent).toEqual(['yes'])
+      expect(saved).toEqual(['yes', 'answer'])
+      expect(stored).toEqual(['yes', 'Shall I go on?', 'yes', 'answer'])
+    })
+
+    it('saves a repeated message once when the history and the input both come back as copies', async () => {
+      const { saved, stored } = await merge(make, [user('yes')], 'yes', (history, input) => [...history, ...input].map((item) => structuredClone(item)))
+      expect(saved).toEqual(['yes', 'answer'])
+      expect(stored).toEqual(['yes', 'yes', 'answer'])
+    })
+
+    it('does not save a stored item twice when the callback returns it and a copy of another equal one', async () => {
+      const { saved, stored } = await merge(make, [user('same'), user('same')], 'new', (history, input) => [history[0]!, structuredClone(history[1]!), ...input])
+      expect(saved).toEqual(['new', 'answer'])
+      expect(stored).toEqual(['same', 'same', 'new', 'answer'])
+    })
+
     // issue 12 (known issues): a callback that pops the history array, then returns the rest
     it('does not save again the history left after the callback pops one item off', async () => {
       const { sent, saved, stored } = await merge(make, [user('older'), user('newer')], 'new', (history, input) => {
