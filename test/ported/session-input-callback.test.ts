@@ -3,7 +3,7 @@
 // (`sessionInputCallback`) Agents SDKs test it, ported to every session kind.
 // Cases where we differ from both SDKs are written up in FINDINGS.md instead.
 import { describe, expect, it } from 'vitest'
-import { Agent, run, type AgentItem, type RunOptions, type SessionInputCallback } from '../../src/index.js'
+import { Agent, run, RunError, type AgentItem, type RunOptions, type SessionInputCallback } from '../../src/index.js'
 import { ScriptedModel } from '../../src/testing/index.js'
 import { allKinds } from './support/kinds.js'
 import { assistant, RecordingSession, storedTexts, texts, user } from './support/items.js'
@@ -161,6 +161,67 @@ for (const kind of allKinds) {
       const { saved, stored } = await merge(make, [user('same'), user('same')], 'new', (history, input) => [history[0]!, structuredClone(history[1]!), ...input])
       expect(saved).toEqual(['new', 'answer'])
       expect(stored).toEqual(['same', 'same', 'new', 'answer'])
+    })
+
+    // js packages/agents-core/test/runner/sessionPersistence.test.ts: 'persists appended copies when callbacks mutate history in place'
+    // python #4072/#4181, js #1577 (FINDINGS F1)
+    it('saves the new message the callback pushed onto the history array it returns', async () => {
+      const { sent, saved, stored } = await merge(make, [user('past')], 'fresh', (history, input) => {
+        history.push(...input)
+        return history
+      })
+      expect(sent).toEqual(['past', 'fresh'])
+      expect(saved).toEqual(['fresh', 'answer'])
+      expect(stored).toEqual(['past', 'fresh', 'answer'])
+    })
+
+    // python tests/test_agent_runner.py::test_prepare_input_with_session_async_callback_moves_repeated_history_item
+    // python tests/test_agent_runner.py::test_prepare_input_with_session_history_moved_to_new_input_stays_history
+    // js packages/agents-core/test/runner/sessionPersistence.test.ts: 'preserves history provenance after async pop, move, and repeat' (FINDINGS F2)
+    it('does not save again a history item the callback moved out of the array and returned', async () => {
+      const popped = await merge(make, [user('history')], 'new', async (history, input) => {
+        await Promise.resolve()
+        const moved = history.pop()!
+        return [moved, input[0]!, moved]
+      })
+      expect(popped.sent).toEqual(['history', 'new', 'history'])
+      expect(popped.stored).toEqual(['history', 'new', 'answer'])
+      const shifted = await merge(make, [user('history')], 'new', (history, input) => {
+        const moved = history.shift()!
+        input.unshift(moved)
+        return [...input, moved]
+      })
+      expect(shifted.stored).toEqual(['history', 'new', 'answer'])
+    })
+
+    // js packages/agents-core/test/runner/sessionPersistence.test.ts: 'persists a replacement history object as injected input'
+    // (python tests/test_agent_runner.py::test_prepare_input_with_session_callback_replaces_history_item keeps it unsaved; FINDINGS F3)
+    it('saves a new object the callback put in place of a history item, as SessionInputCallback says', async () => {
+      const { sent, stored } = await merge(make, [user('history')], 'new', (history, input) => {
+        history[0] = user('summary')
+        return [...history, ...input]
+      })
+      expect(sent).toEqual(['summary', 'new'])
+      expect(stored).toEqual(['history', 'summary', 'new', 'answer'])
+    })
+
+    // js packages/agents-core/test/run.test.ts: 'throws when session input callback returns invalid data'
+    // python tests/test_agent_runner.py::test_prepare_input_with_session_rejects_non_list_callback_result (FINDINGS F5)
+    it.each([
+      ['a string', 'not-an-array'],
+      ['an object', {}],
+      ['undefined', undefined],
+      ['null', null],
+    ])('refuses a callback returning %s before calling the model, nothing stored', async (_label, value) => {
+      const model = new ScriptedModel(['answer'])
+      const session = make()
+      await session.inner.addItems([user('history')])
+      const error = await run(new Agent({ name: 'test', model }), 'Hello', { session, sessionInputCallback: () => value as never }).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(RunError)
+      expect((error as RunError).code).toBe('invalid_argument')
+      expect((error as Error).message).toMatch(/sessionInputCallback must return an array/)
+      expect(model.requests).toHaveLength(0)
+      expect(await storedTexts(session)).toEqual(['history'])
     })
 
     // issue 12 (known issues): a callback that pops the history array, then returns the rest
