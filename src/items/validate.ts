@@ -24,14 +24,12 @@ function describe(value: unknown): string {
  */
 export const MAX_ITEM_DEPTH = 500
 
-/**
- * Where the copy is: the item, the keys leading to the value being copied, and the values
- * on the way (each an ancestor of the next). Paths are spelled out only for an error.
- */
-interface CopyWalk {
+/** Where the copy is: the item, the path inside it, how deep, and what is being copied. */
+interface CopyPosition {
   index: number
-  keys: Array<string | number>
-  ancestors: object[]
+  path: string
+  depth: number
+  seen: Set<object>
 }
 
 /** `key` as a path segment: `a.b` for plain names, `a["we.ird"]` otherwise. */
@@ -40,69 +38,41 @@ function pathTo(parent: string, key: string): string {
   return `${parent}[${JSON.stringify(key)}]`
 }
 
-/** The path of the first `length` keys, e.g. `content[0].text`. */
-function pathOf(keys: readonly (string | number)[], length = keys.length): string {
-  let path = ''
-  for (let i = 0; i < length; i++) {
-    const key = keys[i]!
-    path = typeof key === 'number' ? `${path}[${key}]` : pathTo(path, key)
-  }
-  return path
-}
-
-function invalid(walk: CopyWalk, problem: string): InvalidItemError {
-  return new InvalidItemError(walk.index, pathOf(walk.keys), problem)
-}
-
-/**
- * The error for `value` past the depth limit. A value that refers to itself nests without
- * end and gets here too: it is named where it first repeats.
- */
-function tooDeep(value: object, walk: CopyWalk): InvalidItemError {
-  const { ancestors } = walk
-  const seen = new Set<object>()
-  for (let depth = 0; depth <= ancestors.length; depth++) {
-    const here = depth < ancestors.length ? ancestors[depth]! : value
-    if (seen.has(here)) return new InvalidItemError(walk.index, pathOf(walk.keys, depth), 'the value refers to itself (a cycle)')
-    seen.add(here)
-  }
-  return invalid(walk, `it nests more than ${MAX_ITEM_DEPTH} levels deep`)
-}
-
 /**
  * Returns a deep copy of `value` made only of plain JSON, or throws InvalidItemError
  * naming the path of the first value that is not JSON. Object keys whose value is
  * `undefined` are dropped, as `JSON.stringify` would. Every key is kept as the copy's own
  * data, `__proto__` included (as `JSON.parse` makes it), never as its prototype.
  */
-function copyJson(value: unknown, walk: CopyWalk): JsonValue {
+function copyJson(value: unknown, at: CopyPosition): JsonValue {
+  const { index, path } = at
   switch (typeof value) {
     case 'string':
     case 'boolean':
       return value
     case 'number':
-      if (!Number.isFinite(value)) throw invalid(walk, `${value} is not a JSON number`)
+      if (!Number.isFinite(value)) throw new InvalidItemError(index, path, `${value} is not a JSON number`)
       return value
     case 'object':
       break
     default:
-      throw invalid(walk, `a ${typeof value} is not JSON`)
+      throw new InvalidItemError(index, path, `a ${typeof value} is not JSON`)
   }
   if (value === null) return null
-  const { keys, ancestors } = walk
-  if (ancestors.length >= MAX_ITEM_DEPTH) throw tooDeep(value, walk)
-  ancestors.push(value)
+  if (at.depth >= MAX_ITEM_DEPTH) throw new InvalidItemError(index, path, `it nests more than ${MAX_ITEM_DEPTH} levels deep`)
+  if (at.seen.has(value)) throw new InvalidItemError(index, path, 'the value refers to itself (a cycle)')
+  at.seen.add(value)
+  const depth = at.depth + 1
   let copy: JsonValue
   if (Array.isArray(value)) {
     // An index loop: `map` and `every` skip the holes of `[a, , b]`.
     const out: JsonValue[] = []
     for (let i = 0; i < value.length; i++) {
-      keys.push(i)
-      if (!Object.hasOwn(value, i)) throw invalid(walk, 'an empty slot (a hole in the array) is not JSON (use null)')
+      const where = `${path}[${i}]`
+      if (!Object.hasOwn(value, i)) throw new InvalidItemError(index, where, 'an empty slot (a hole in the array) is not JSON (use null)')
       const entry: unknown = value[i]
-      if (entry === undefined) throw invalid(walk, 'undefined is not JSON (use null)')
-      out.push(copyJson(entry, walk))
-      keys.pop()
+      if (entry === undefined) throw new InvalidItemError(index, where, 'undefined is not JSON (use null)')
+      out.push(copyJson(entry, { index, path: where, depth, seen: at.seen }))
     }
     copy = out
   } else if (isPlainObject(value)) {
@@ -110,18 +80,14 @@ function copyJson(value: unknown, walk: CopyWalk): JsonValue {
     for (const key of Object.keys(value)) {
       const entry: unknown = (value as Record<string, unknown>)[key]
       if (entry === undefined) continue
-      keys.push(key)
-      const copied = copyJson(entry, walk)
-      keys.pop()
-      // Plain assignment would make a "__proto__" key the copy's prototype.
-      if (key === '__proto__') Object.defineProperty(out, key, { value: copied, enumerable: true, writable: true, configurable: true })
-      else out[key] = copied
+      const copied = copyJson(entry, { index, path: pathTo(path, key), depth, seen: at.seen })
+      Object.defineProperty(out, key, { value: copied, enumerable: true, writable: true, configurable: true })
     }
     copy = out
   } else {
-    throw invalid(walk, `a ${describe(value)} instance is not plain JSON`)
+    throw new InvalidItemError(index, path, `a ${describe(value)} instance is not plain JSON`)
   }
-  ancestors.pop()
+  at.seen.delete(value)
   return copy
 }
 
@@ -162,7 +128,7 @@ export function toStoredItems<TItem>(items: readonly TItem[]): TItem[] {
     if (typeof item !== 'object' || item === null || Array.isArray(item)) {
       throw new InvalidItemError(index, '', `an item must be an object, got ${Array.isArray(item) ? 'an array' : describe(item)}`)
     }
-    const copy = copyJson(item, { index, keys: [], ancestors: [] })
+    const copy = copyJson(item, { index, path: '', depth: 0, seen: new Set() })
     if (!itemShape.safeParse(copy).success) {
       throw new InvalidItemError(
         index,
