@@ -182,11 +182,12 @@ export abstract class CompactingSession implements OpenAIResponsesCompactionAwar
   }
 
   /**
-   * Every item ever added, oldest first, uncompacted: what the user saw. The newest
-   * `limit` items when given.
+   * Every item ever added, oldest first, uncompacted: what the user saw (also when the
+   * underlying session has a default window, `settings.limit`). The newest `limit` items
+   * when given.
    */
   getTranscript(limit?: number): Promise<AgentItem[]> {
-    return this.#transcript.getItems(limit)
+    return this.#transcript.getItems(limit ?? Infinity)
   }
 
   /**
@@ -320,9 +321,10 @@ export abstract class CompactingSession implements OpenAIResponsesCompactionAwar
     }
   }
 
+  /** The whole model-facing history: every item, past any default window of the stores. */
   async #snapshot(): Promise<ViewSnapshot> {
-    const view = await this.#view.getItems()
-    return view.length > 0 ? { items: view, fromView: true } : { items: await this.#transcript.getItems(), fromView: false }
+    const view = await this.#view.getItems(Infinity)
+    return view.length > 0 ? { items: view, fromView: true } : { items: await this.#transcript.getItems(Infinity), fromView: false }
   }
 
   async #viewActive(): Promise<boolean> {
@@ -345,11 +347,12 @@ function defaultView(underlying: Session): Session {
 /**
  * Replaces every item of `session` with `items`: in one step where the session can
  * (`replaceItems`), else by clear and add, putting the old items back if the add fails
- * (openai-agents-python's compaction lost history there).
+ * (openai-agents-python's compaction lost history there). The old items are read with
+ * `getItems(Infinity)`: all of them, not a default window (`settings.limit`).
  */
 export async function replaceAll(session: Session, items: AgentItem[]): Promise<void> {
   if (isReplaceableSession(session)) return session.replaceItems(items)
-  const before = await session.getItems()
+  const before = await session.getItems(Infinity)
   await session.clearSession()
   try {
     await session.addItems(items)
