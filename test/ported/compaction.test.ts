@@ -368,7 +368,7 @@ it('compacts and shows the whole transcript of an underlying session with a defa
 // js packages/agents-openai/test/openaiConversationsSession.test.ts: 'preserves the conversation ID when replacing history with compaction'
 // (JS refuses a Conversations-backed session under compaction — 'rejects conversations-backed sessions'; here
 // the conversation is the transcript and is never deleted or rewritten, the compacted view lives beside it.)
-// (A Conversations session not created yet cannot be wrapped today: FINDINGS.md F18.)
+// (A Conversations session not created yet is wrapped too: the next test, FINDINGS.md F18.)
 it('compacting over an existing Conversations session keeps that conversation, its id and its items', async () => {
   const script = await createServerScript(serverUrl, [])
   const client = createOpenAIClient({ baseURL: script.baseURL, maxRetries: 0 })
@@ -382,4 +382,35 @@ it('compacting over an existing Conversations session keeps that conversation, i
   expect(await conversation.getSessionId()).toBe(id)
   expect(await conversation.getItems()).toEqual(before)
   expect((await script.requests()).filter((r) => r.method === 'DELETE')).toEqual([])
+})
+
+// js packages/agents-openai/test/openaiResponsesCompactionSession.test.ts: 'rejects conversations-backed sessions'
+// (FINDINGS.md F18: the constructor threw `sessionId must be a non-empty string, got ""`.)
+it('compacting over a Conversations session not created yet: created on first use, its id the session id, also after a clear', async () => {
+  const script = await createServerScript(serverUrl, ['hi there'])
+  const client = createOpenAIClient({ baseURL: script.baseURL, maxRetries: 0 })
+  const conversation = new OpenAIConversationsSession({ client })
+  const session = new OpenAIResponsesCompactionSession({ underlyingSession: conversation, client, compactionMode: 'input' })
+  expect(session.sessionId).toBe('')
+  expect((await script.requests()).filter((r) => r.path === '/v1/conversations')).toEqual([])
+  await new Runner({ client, model: 'gpt-test' }).run(new Agent({ name: 'a' }), 'hello', { session })
+  expect(conversation.sessionId).toMatch(/^conv_/)
+  expect(session.sessionId).toBe(conversation.sessionId)
+  expect(await session.getSessionId()).toBe(conversation.sessionId)
+  expect(texts(await session.getItems())).toEqual(['hello', 'hi there'])
+  await session.runCompaction({ force: true })
+  expect(kindsOf(await session.getItems())).toEqual(['user', 'compaction'])
+  expect(texts(await conversation.getItems())).toEqual(['hello', 'hi there'])
+  const first = session.sessionId
+  await session.clearSession()
+  expect(session.sessionId).toBe('')
+  await session.addItems([user('again')])
+  expect(session.sessionId).toBe(conversation.sessionId)
+  expect(session.sessionId).not.toBe(first)
+  expect(texts(await session.getItems())).toEqual(['again'])
+  // getSessionId creates the conversation, as the Conversations session's own does.
+  const other = new OpenAIResponsesCompactionSession({ underlyingSession: new OpenAIConversationsSession({ client }), client })
+  const id = await other.getSessionId()
+  expect(id).toMatch(/^conv_/)
+  expect(other.sessionId).toBe(id)
 })
