@@ -97,8 +97,6 @@ interface ViewSnapshot {
  * history kept as it is.
  */
 export abstract class CompactingSession implements OpenAIResponsesCompactionAwareSession {
-  /** The underlying session's id. */
-  readonly sessionId: string
   /** Token estimates used by the triggers, refined by reported usage. */
   readonly #estimator = new TokenEstimator()
   /** The last failure of a trigger-started compaction, until one succeeds. */
@@ -133,7 +131,6 @@ export abstract class CompactingSession implements OpenAIResponsesCompactionAwar
   /** @param options - the transcript's session, where the view lives, the trigger */
   constructor(options: CompactingSessionOptions) {
     this.#transcript = options.underlyingSession
-    this.sessionId = options.underlyingSession.sessionId
     this.#view = options.viewSession ?? defaultView(options.underlyingSession)
     this.#trigger = options.shouldTriggerCompaction ?? itemCountTrigger()
     this.#onError = options.onCompactionError ?? ((error) => console.warn(error.message))
@@ -161,8 +158,17 @@ export abstract class CompactingSession implements OpenAIResponsesCompactionAwar
     return this.#transcript
   }
 
+  /**
+   * The underlying session's id, read from it each time: an `OpenAIConversationsSession` has
+   * one only once its conversation exists (`''` before, a new one after a clear).
+   */
+  get sessionId(): string {
+    return this.#transcript.sessionId
+  }
+
+  /** The underlying session's `getSessionId()` (which creates a Conversations session's conversation). */
   async getSessionId(): Promise<string> {
-    return this.sessionId
+    return this.#transcript.getSessionId()
   }
 
   /**
@@ -182,11 +188,12 @@ export abstract class CompactingSession implements OpenAIResponsesCompactionAwar
   }
 
   /**
-   * Every item ever added, oldest first, uncompacted: what the user saw. The newest
-   * `limit` items when given.
+   * Every item ever added, oldest first, uncompacted: what the user saw (also when the
+   * underlying session has a default window, `settings.limit`). The newest `limit` items
+   * when given.
    */
   getTranscript(limit?: number): Promise<AgentItem[]> {
-    return this.#transcript.getItems(limit)
+    return this.#transcript.getItems(limit ?? Infinity)
   }
 
   /**
@@ -320,9 +327,10 @@ export abstract class CompactingSession implements OpenAIResponsesCompactionAwar
     }
   }
 
+  /** The whole model-facing history: every item, past any default window of the stores. */
   async #snapshot(): Promise<ViewSnapshot> {
-    const view = await this.#view.getItems()
-    return view.length > 0 ? { items: view, fromView: true } : { items: await this.#transcript.getItems(), fromView: false }
+    const view = await this.#view.getItems(Infinity)
+    return view.length > 0 ? { items: view, fromView: true } : { items: await this.#transcript.getItems(Infinity), fromView: false }
   }
 
   async #viewActive(): Promise<boolean> {
@@ -336,7 +344,8 @@ export abstract class CompactingSession implements OpenAIResponsesCompactionAwar
 
 /** The default store of the compacted view (see {@link CompactingSessionOptions.viewSession}). */
 function defaultView(underlying: Session): Session {
-  if (!isIndexedDBBackedSession(underlying)) return new MemorySession(underlying.sessionId)
+  // A memory view's id is only a label: a Conversations session has none until its conversation exists.
+  if (!isIndexedDBBackedSession(underlying)) return underlying.sessionId === '' ? new MemorySession() : new MemorySession(underlying.sessionId)
   const { dbName, indexedDB } = underlying.indexedDBLocation
   const options = { dbName: `${dbName}${COMPACTED_VIEW_DB_SUFFIX}` }
   return new IndexedDBSession(underlying.sessionId, indexedDB ? { ...options, indexedDB } : options)
@@ -345,11 +354,12 @@ function defaultView(underlying: Session): Session {
 /**
  * Replaces every item of `session` with `items`: in one step where the session can
  * (`replaceItems`), else by clear and add, putting the old items back if the add fails
- * (openai-agents-python's compaction lost history there).
+ * (openai-agents-python's compaction lost history there). The old items are read with
+ * `getItems(Infinity)`: all of them, not a default window (`settings.limit`).
  */
 export async function replaceAll(session: Session, items: AgentItem[]): Promise<void> {
   if (isReplaceableSession(session)) return session.replaceItems(items)
-  const before = await session.getItems()
+  const before = await session.getItems(Infinity)
   await session.clearSession()
   try {
     await session.addItems(items)

@@ -71,7 +71,9 @@ export class ConversationError extends IdbAgentsError {
  *   (openai-agents-js #929, python #1709). A batch split over several calls that fails
  *   midway is rolled back.
  * - `clearSession` deletes the conversation; the next use creates a new one, so
- *   `sessionId` changes.
+ *   `sessionId` changes. It waits for every call made before it on this object, reads
+ *   included (a `getItems` in flight finishes on the old conversation rather than failing
+ *   with a 404); calls made after it wait for it.
  *
  * `sessionId` is the conversation id, `''` until it exists; `getSessionId()` creates it.
  */
@@ -83,6 +85,8 @@ export class OpenAIConversationsSession implements Session {
   #conversationId: string | undefined
   #creating: Promise<string> | undefined
   readonly #writes = new SerialQueue()
+  /** Reads not yet settled: a clear waits for those issued before it. */
+  readonly #reads = new Set<Promise<unknown>>()
   #mirrorStale = false
 
   /** @param options - conversation id, client, settings, optional offline mirror */
@@ -113,9 +117,7 @@ export class OpenAIConversationsSession implements Session {
   async getItems(limit?: number): Promise<AgentItem[]> {
     const count = resolveLimit(limit, this.#settings)
     if (count <= 0) return []
-    await this.#writes.settled()
-    const id = await this.#ensureConversation()
-    return this.#list(id, count)
+    return this.#read(async () => this.#list(await this.#ensureConversation(), count))
   }
 
   async addItems(items: AgentItem[]): Promise<void> {
@@ -158,9 +160,14 @@ export class OpenAIConversationsSession implements Session {
     })
   }
 
-  /** Deletes the conversation; the next use creates a new one. */
+  /**
+   * Deletes the conversation; the next use creates a new one. Waits for the calls made
+   * before it on this object, reads included.
+   */
   async clearSession(): Promise<void> {
+    const readsBefore = [...this.#reads]
     await this.#exclusive(async () => {
+      await Promise.all(readsBefore)
       const id = this.#conversationId ?? (await this.#creating?.catch(() => undefined))
       if (id !== undefined) {
         try {
@@ -180,8 +187,16 @@ export class OpenAIConversationsSession implements Session {
     })
   }
 
-  /** Rebuilds the mirror from the API (all items, oldest first). */
+  /**
+   * Rebuilds the mirror from the API (all items, oldest first), after the writes made
+   * before it; writes and clears made after it wait for it.
+   */
   async syncMirror(): Promise<void> {
+    if (!this.#mirror) return
+    await this.#exclusive(() => this.#syncMirror())
+  }
+
+  async #syncMirror(): Promise<void> {
     if (!this.#mirror) return
     const id = await this.#ensureConversation()
     await replaceAll(this.#mirror, await this.#list(id, Infinity))
@@ -239,7 +254,7 @@ export class OpenAIConversationsSession implements Session {
   async #toMirror(write: (mirror: Session) => Promise<unknown>): Promise<void> {
     if (!this.#mirror) return
     try {
-      if (this.#mirrorStale) await this.syncMirror()
+      if (this.#mirrorStale) await this.#syncMirror()
       else await write(this.#mirror)
     } catch (error) {
       this.#mirrorFailed(error)
@@ -264,6 +279,18 @@ export class OpenAIConversationsSession implements Session {
 
   #exclusive<T>(task: () => Promise<T>): Promise<T> {
     return this.#writes.run(task)
+  }
+
+  /** Runs `task` after the writes made before it; a clear made after it waits for it. */
+  #read<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.#writes.settled().then(task)
+    const settled = result.then(
+      () => undefined,
+      () => undefined,
+    )
+    this.#reads.add(settled)
+    void settled.then(() => this.#reads.delete(settled))
+    return result
   }
 }
 

@@ -56,6 +56,11 @@ const DEFAULT_COMPACTION_MODEL = 'gpt-4.1'
  *
  * The runner calls {@link CompactingSession.runCompaction} after each run; a failed
  * compaction never fails the run and never changes stored history.
+ *
+ * Over an `OpenAIConversationsSession` the conversation is the transcript: it is
+ * never rewritten, and the compacted view is kept beside it (in memory unless you pass a
+ * `viewSession`). The conversation may not exist yet: it is created on first use as
+ * usual, and `sessionId` / `getSessionId()` are the conversation's id (`''` before).
  */
 export class OpenAIResponsesCompactionSession extends CompactingSession {
   #client: OpenAI | undefined

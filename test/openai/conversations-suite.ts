@@ -153,6 +153,51 @@ export function describeConversations(name: string, options: ConversationsSuiteO
       expect(session.sessionId).toBe(await id)
     })
 
+    // js packages/agents-openai/test/openaiConversationsSession.test.ts: 'waits for an in-flight lazy %s operation before clearing'
+    it('clears behind a read in flight: the read finishes on the old conversation, then it is deleted', async () => {
+      const events: string[] = []
+      let releaseRead!: () => void
+      const readGate = new Promise<void>((resolve) => (releaseRead = resolve))
+      let readArrived!: () => void
+      const readReached = new Promise<void>((resolve) => (readArrived = resolve))
+      let holding = false
+      const fetchFn: typeof fetch = async (input, init) => {
+        const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url)
+        const method = init?.method ?? 'GET'
+        if (holding && method === 'GET' && /\/items$/.test(url.pathname)) {
+          holding = false
+          readArrived()
+          await readGate
+          events.push('read sent')
+        }
+        if (method === 'DELETE') {
+          events.push('delete sent')
+          // A DELETE sent while the read is held reaches the server first.
+          const response = await fetch(input, init)
+          releaseRead()
+          return response
+        }
+        return fetch(input, init)
+      }
+      const { client } = await setup([], fetchFn)
+      const session = new OpenAIConversationsSession({ client })
+      await session.addItems([user('hello')])
+      const old = session.sessionId
+      holding = true
+      const read = session.getItems()
+      await readReached
+      const clearing = session.clearSession()
+      // Give a clear that does not wait a chance to send its DELETE before the read goes on.
+      await new Promise((resolve) => setTimeout(resolve, 0))
+      releaseRead()
+      expect((await read).map(textOf)).toEqual(['hello'])
+      await clearing
+      expect(events).toEqual(['read sent', 'delete sent'])
+      expect(session.sessionId).toBe('')
+      await expect(client.conversations.items.list(old)).rejects.toThrow(/not found/)
+      expect(await session.getItems()).toEqual([])
+    })
+
     it('drops a reasoning item with neither id nor encrypted_content before items.create, which requires one', async () => {
       const { script, client } = await setup()
       const session = new OpenAIConversationsSession({ client })

@@ -191,6 +191,33 @@ for (const [name, makeTranscript] of transcripts) {
       expect(texts(await session.getTranscript())).toEqual(['q1', 'a1', 'q2', 'a2'])
     })
 
+    // python tests/memory/test_openai_responses_compaction_session.py::test_run_compaction_restores_full_history_when_session_limit_applies
+    it('puts back every item of a view store with a default window, not just the newest `limit`', async () => {
+      let failing = false
+      const view = new ListSession('view', { limit: 1, add: () => (failing ? ((failing = false), 'partial') : undefined) })
+      const { session } = await setup({ mode: 'input', view })
+      await session.addItems([user('u1'), assistantMessage('a1'), user('u2'), assistantMessage('a2')])
+      await session.runCompaction({ force: true })
+      await session.addItems([user('u3'), assistantMessage('a3')])
+      const before = await view.getItems(Infinity)
+      expect(kindsOf(before)).toEqual(['user', 'user', 'compaction', 'user', 'assistant'])
+      failing = true
+      await expect(session.runCompaction({ force: true })).rejects.toThrow(/replacement failed.*unchanged/)
+      expect(await view.getItems(Infinity)).toEqual(before)
+    })
+
+    it('compacts the whole history, past the default window of the view store', async () => {
+      const view = new ListSession('view', { limit: 1 })
+      const { script, session } = await setup({ mode: 'input', view })
+      await session.addItems([user('u1'), assistantMessage('a1')])
+      await session.runCompaction({ force: true })
+      await session.addItems([user('u2'), assistantMessage('a2')])
+      await session.runCompaction({ force: true })
+      const [, second] = await compactBodies(script)
+      expect(kindsOf(second!.input as AgentItem[])).toEqual(['user', 'compaction', 'user', 'assistant'])
+      expect(texts((await view.getItems(Infinity)).filter((i) => i.role === 'user'))).toEqual(['u1', 'u2'])
+    })
+
     // python tests/memory/test_openai_responses_compaction_session.py::test_run_compaction_does_not_restore_when_clear_fails_without_mutation
     it('changes nothing when clearing the old compacted history fails before clearing anything', async () => {
       const view = new ListSession('view', { clear: () => 'fail' })
@@ -323,10 +350,25 @@ for (const [name, makeTranscript] of transcripts) {
   })
 }
 
+it('compacts and shows the whole transcript of an underlying session with a default window', async () => {
+  const script = await createServerScript(serverUrl, [])
+  const session = new OpenAIResponsesCompactionSession({
+    underlyingSession: new MemorySession(`cmp-port-window-${++counter}`, { settings: { limit: 2 } }),
+    client: createOpenAIClient({ baseURL: script.baseURL, maxRetries: 0 }),
+    compactionMode: 'input',
+  })
+  await session.addItems([user('u1'), assistantMessage('a1'), user('u2'), assistantMessage('a2')])
+  expect(texts(await session.getTranscript())).toEqual(['u1', 'a1', 'u2', 'a2'])
+  await session.runCompaction({ force: true })
+  const [body] = await compactBodies(script)
+  expect(texts(body!.input as AgentItem[])).toEqual(['u1', 'a1', 'u2', 'a2'])
+  expect(kindsOf(await session.getItems())).toEqual(['user', 'user', 'compaction'])
+})
+
 // js packages/agents-openai/test/openaiConversationsSession.test.ts: 'preserves the conversation ID when replacing history with compaction'
 // (JS refuses a Conversations-backed session under compaction — 'rejects conversations-backed sessions'; here
 // the conversation is the transcript and is never deleted or rewritten, the compacted view lives beside it.)
-// (A Conversations session not created yet cannot be wrapped today: FINDINGS.md F18.)
+// (A Conversations session not created yet is wrapped too: the next test, FINDINGS.md F18.)
 it('compacting over an existing Conversations session keeps that conversation, its id and its items', async () => {
   const script = await createServerScript(serverUrl, [])
   const client = createOpenAIClient({ baseURL: script.baseURL, maxRetries: 0 })
@@ -340,4 +382,35 @@ it('compacting over an existing Conversations session keeps that conversation, i
   expect(await conversation.getSessionId()).toBe(id)
   expect(await conversation.getItems()).toEqual(before)
   expect((await script.requests()).filter((r) => r.method === 'DELETE')).toEqual([])
+})
+
+// js packages/agents-openai/test/openaiResponsesCompactionSession.test.ts: 'rejects conversations-backed sessions'
+// (FINDINGS.md F18: the constructor threw `sessionId must be a non-empty string, got ""`.)
+it('compacting over a Conversations session not created yet: created on first use, its id the session id, also after a clear', async () => {
+  const script = await createServerScript(serverUrl, ['hi there'])
+  const client = createOpenAIClient({ baseURL: script.baseURL, maxRetries: 0 })
+  const conversation = new OpenAIConversationsSession({ client })
+  const session = new OpenAIResponsesCompactionSession({ underlyingSession: conversation, client, compactionMode: 'input' })
+  expect(session.sessionId).toBe('')
+  expect((await script.requests()).filter((r) => r.path === '/v1/conversations')).toEqual([])
+  await new Runner({ client, model: 'gpt-test' }).run(new Agent({ name: 'a' }), 'hello', { session })
+  expect(conversation.sessionId).toMatch(/^conv_/)
+  expect(session.sessionId).toBe(conversation.sessionId)
+  expect(await session.getSessionId()).toBe(conversation.sessionId)
+  expect(texts(await session.getItems())).toEqual(['hello', 'hi there'])
+  await session.runCompaction({ force: true })
+  expect(kindsOf(await session.getItems())).toEqual(['user', 'compaction'])
+  expect(texts(await conversation.getItems())).toEqual(['hello', 'hi there'])
+  const first = session.sessionId
+  await session.clearSession()
+  expect(session.sessionId).toBe('')
+  await session.addItems([user('again')])
+  expect(session.sessionId).toBe(conversation.sessionId)
+  expect(session.sessionId).not.toBe(first)
+  expect(texts(await session.getItems())).toEqual(['again'])
+  // getSessionId creates the conversation, as the Conversations session's own does.
+  const other = new OpenAIResponsesCompactionSession({ underlyingSession: new OpenAIConversationsSession({ client }), client })
+  const id = await other.getSessionId()
+  expect(id).toMatch(/^conv_/)
+  expect(other.sessionId).toBe(id)
 })
