@@ -1,7 +1,7 @@
 // `sessionInputCallback`: how stored history and the new input are merged, and which of the
 // returned items are saved, as the Python (`session_input_callback`) and JavaScript
 // (`sessionInputCallback`) Agents SDKs test it, ported to every session kind.
-// Cases where we differ from both SDKs are written up in FINDINGS.md instead.
+// What these tests found, and where each finding is now checked: FINDINGS.md.
 import { describe, expect, it } from 'vitest'
 import { Agent, run, RunError, type AgentItem, type RunOptions, type SessionInputCallback } from '../../src/index.js'
 import { ScriptedModel } from '../../src/testing/index.js'
