@@ -19,7 +19,9 @@ afterAll(async () => {
   await deleteDatabase(dbName)
 })
 
-describeSessionConformance('EncryptedSession over IndexedDBSession (Chromium)', (id) => new EncryptedSession(new IndexedDBSession(id, { dbName }), { key: keyring }))
+describeSessionConformance('EncryptedSession over IndexedDBSession (Chromium)', (id) => new EncryptedSession(new IndexedDBSession(id, { dbName }), { key: keyring }), {
+  withDefaultLimit: (id, limit) => new EncryptedSession(new IndexedDBSession(id, { dbName, settings: { limit } }), { key: keyring }),
+})
 
 interface RawRecord {
   sessionId: string

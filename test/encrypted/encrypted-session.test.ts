@@ -14,7 +14,7 @@ describeSessionConformance('EncryptedSession over MemorySession', (id) => {
   const inner = stores.get(id) ?? new MemorySession(id)
   stores.set(id, inner)
   return new EncryptedSession(inner, { key: sharedKey })
-})
+}, { withDefaultLimit: (id, limit) => new EncryptedSession(new MemorySession(id, { settings: { limit } }), { key: sharedKey }) })
 
 
 async function setup(options: { onUndecryptable?: 'throw' | 'skip'; ttl?: number; now?: () => number } = {}) {

@@ -32,7 +32,9 @@ afterEach(async () => {
   }
 })
 
-describeSessionConformance('IndexedDBSession (Chromium)', (id) => new IndexedDBSession(id, { dbName: 'idb-conformance' }))
+describeSessionConformance('IndexedDBSession (Chromium)', (id) => new IndexedDBSession(id, { dbName: 'idb-conformance' }), {
+  withDefaultLimit: (id, limit) => new IndexedDBSession(id, { dbName: 'idb-conformance', settings: { limit } }),
+})
 
 describe('IndexedDBSession in real Chromium', () => {
   it('keeps history after the connection is closed and the database reopened', async () => {

@@ -14,7 +14,9 @@ import { describeSessionConformance } from '../../src/testing/vitest/index.js'
 
 // Logic tests on fake-indexeddb; the browser project repeats what needs a real engine.
 const dbName = `idb-node-${Math.random().toString(36).slice(2)}`
-describeSessionConformance('IndexedDBSession (fake-indexeddb)', (id) => new IndexedDBSession(id, { dbName }))
+describeSessionConformance('IndexedDBSession (fake-indexeddb)', (id) => new IndexedDBSession(id, { dbName }), {
+  withDefaultLimit: (id, limit) => new IndexedDBSession(id, { dbName, settings: { limit } }),
+})
 
 const freshDb = () => `idb-node-${Math.random().toString(36).slice(2)}`
 const user = (text: string): AgentItem => ({ role: 'user', content: text })

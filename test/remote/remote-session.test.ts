@@ -9,7 +9,9 @@ describeEngines('RemoteSession', (engine) => {
   const server = testServer(engine.store)
   const userId = uniqueUser('remote')
   const open = (id: string) => new RemoteSession(id, deviceOptions(server, userId))
-  describeSessionConformance(`RemoteSession (${engine.name})`, open)
+  describeSessionConformance(`RemoteSession (${engine.name})`, open, {
+    withDefaultLimit: (id, limit) => new RemoteSession(id, { ...deviceOptions(server, userId), settings: { limit } }),
+  })
   describeBranching(`RemoteSession (${engine.name})`, open)
 
   describe('typed errors', () => {

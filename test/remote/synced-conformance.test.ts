@@ -26,7 +26,9 @@ describeEngines('SyncedSession', (engine) => {
   const server = testServer(engine.store)
   const userId = uniqueUser('synced')
   const local = (id: string) => new SyncedSession(id, { ...deviceOptions(server, userId), dbName: `local-${userId}`, live: false })
-  describeSessionConformance(`SyncedSession, local (${engine.name})`, local)
+  describeSessionConformance(`SyncedSession, local (${engine.name})`, local, {
+    withDefaultLimit: (id, limit) => new SyncedSession(id, { ...deviceOptions(server, userId), dbName: `local-${userId}`, live: false, settings: { limit } }),
+  })
   describeBranching(`SyncedSession, local (${engine.name})`, local)
 
   const synced = (id: string) => syncedAfterEachCall(new SyncedSession(id, { ...deviceOptions(server, userId), dbName: `synced-${userId}`, live: false }))

@@ -6,6 +6,8 @@ import { describeEngines, uniqueUser } from './support/engines.js'
 
 describeEngines('PostgresSession', (engine) => {
   const userId = uniqueUser('session')
-  describeSessionConformance(`PostgresSession (${engine.name})`, (id) => new PostgresSession(id, { store: engine.store(), userId }))
+  describeSessionConformance(`PostgresSession (${engine.name})`, (id) => new PostgresSession(id, { store: engine.store(), userId }), {
+    withDefaultLimit: (id, limit) => new PostgresSession(id, { store: engine.store(), userId, settings: { limit } }),
+  })
   describeBranching(`PostgresSession (${engine.name})`, (id) => new PostgresSession(id, { store: engine.store(), userId }))
 })

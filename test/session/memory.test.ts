@@ -8,7 +8,7 @@ describeSessionConformance('MemorySession', (id) => {
   const session = sessions.get(id) ?? new MemorySession(id)
   sessions.set(id, session)
   return session
-})
+}, { withDefaultLimit: (id, limit) => new MemorySession(id, { settings: { limit } }) })
 
 describe('MemorySession', () => {
   it('uses settings.limit as the default window; an explicit limit wins', async () => {

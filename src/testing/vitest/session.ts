@@ -13,6 +13,12 @@ export interface SessionConformanceOptions {
    * @default true
    */
   rejectsInvalidItems?: boolean
+  /**
+   * Opens the session with a default window (`settings: { limit }`). When given, the suite
+   * also checks that `getItems()` honours it and that `getItems(Infinity)` returns every
+   * item past it (what compaction and history rewrites read).
+   */
+  withDefaultLimit?: (sessionId: string, limit: number) => Session<AgentItem> | Promise<Session<AgentItem>>
 }
 
 /**
@@ -51,6 +57,18 @@ export function describeSessionConformance(
       expect(await session.getItems()).toEqual([])
       expect(await session.popItem()).toBeUndefined()
     })
+
+    const { withDefaultLimit } = options
+    if (withDefaultLimit) {
+      it('honours a default window in getItems(), and getItems(Infinity) returns every item past it', async () => {
+        const session = await withDefaultLimit(uniqueId('default-window'), 2)
+        await session.addItems([user('a'), user('b'), user('c')])
+        await session.addItems([user('d')])
+        expect(texts(await session.getItems())).toEqual(['c', 'd'])
+        expect(texts(await session.getItems(3))).toEqual(['b', 'c', 'd'])
+        expect(texts(await session.getItems(Infinity))).toEqual(['a', 'b', 'c', 'd'])
+      })
+    }
 
     it('returns items in the order they were added, across calls', async () => {
       const session = await makeSession(uniqueId('order'))
