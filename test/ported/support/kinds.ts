@@ -143,3 +143,9 @@ export const branchingKinds: readonly BranchingKind[] = [
     dbNameOf: () => dbName,
   },
 ]
+
+/**
+ * The kinds that offer `@openai/agents`' history transactions (`applyHistoryTransaction`);
+ * each `make()` returns a session for which `isSessionHistoryTransactionAwareSession` is true.
+ */
+export const historyKinds: readonly SessionKind[] = [memoryKind, indexedDBKind, encryptedMemoryKind, encryptedIndexedDBKind]
