@@ -325,5 +325,100 @@ for (const kind of branchingKinds) {
       expect(await session.getItems()).toHaveLength(4)
       expect(texts(await session.getItems(3))).toEqual(['First answer', 'Branch question', 'Branch answer'])
     })
+
+    // python tests/extensions/memory/test_advanced_sqlite_session.py::test_pop_item_uses_branch_snapshot_when_branch_switches_concurrently
+    it('a pop called before a switch pops the branch it was called on', async () => {
+      const session = kind.make()
+      const main = [...turn('u1', 'a1'), ...turn('u2', 'a2')]
+      await session.addItems(main)
+      await session.createBranchFromTurn(2, 'branch_a')
+      await session.addItems([user('branch-only')])
+      const popping = session.popItem()
+      const switching = session.switchToBranch('main')
+      const [popped] = await Promise.all([popping, switching])
+      expect(texts([popped!])).toEqual(['branch-only'])
+      expect(await session.getCurrentBranchId()).toBe('main')
+      expect(await storedTexts(session)).toEqual(texts(main))
+    })
+
+    // python tests/extensions/memory/test_advanced_sqlite_session.py::test_stale_create_branch_after_clear_does_not_repoint
+    // python tests/extensions/memory/test_advanced_sqlite_session.py::test_stale_switch_after_clear_does_not_repoint_to_deleted_branch
+    // (here clearSession empties the current branch only: BranchingSession)
+    it('a branch created and a clear called right after it land in call order: the new branch is current and empty, main whole', async () => {
+      const session = kind.make()
+      const main = [...turn('u1', 'a1'), ...turn('u2', 'a2')]
+      await session.addItems(main)
+      const creating = session.createBranchFromTurn(2, 'branch_b')
+      const clearing = session.clearSession()
+      const [branchId] = await Promise.all([creating, clearing])
+      expect(await session.getCurrentBranchId()).toBe(branchId)
+      expect(await session.getItems()).toEqual([])
+      expect((await session.listBranches()).map((b) => [b.id, b.current])).toEqual([
+        ['main', false],
+        [branchId, true],
+      ])
+      await session.switchToBranch('main')
+      expect(await storedTexts(session)).toEqual(texts(main))
+    })
+
+    if (kind.reopen) {
+      // python tests/extensions/memory/test_advanced_sqlite_session.py::test_external_clear_resets_stale_branch_before_next_write
+      // (the counterpart here: another tab deletes the branch this object is on)
+      it('after another object deleted the current branch, the next write lands on its parent, never on the deleted branch', async () => {
+        const stale = kind.make()
+        await stale.addItems([...turn('u1', 'a1'), user('u2')])
+        const branchId = await stale.createBranchFromTurn(2, 'stale')
+        await kind.reopen!(stale).deleteBranch(branchId)
+        await stale.addItems([user('after delete')])
+        expect(await stale.getCurrentBranchId()).toBe('main')
+        expect(await storedTexts(stale)).toEqual(['u1', 'a1', 'u2', 'after delete'])
+        expect((await stale.listBranches()).map((b) => b.id)).toEqual(['main'])
+      })
+
+      // python tests/extensions/memory/test_advanced_sqlite_session.py::test_external_clear_resets_stale_branch_before_pop
+      it('after another object deleted the current branch, a pop takes the newest item of the parent', async () => {
+        const stale = kind.make()
+        await stale.addItems([...turn('u1', 'a1'), user('u2')])
+        const branchId = await stale.createBranchFromTurn(2, 'stale')
+        await stale.addItems([user('branch-only')])
+        const other = kind.reopen!(stale)
+        await other.deleteBranch(branchId)
+        await other.addItems([user('after delete')])
+        expect(texts([(await stale.popItem())!])).toEqual(['after delete'])
+        expect(await storedTexts(other)).toEqual(['u1', 'a1', 'u2'])
+      })
+
+      // python tests/extensions/memory/test_advanced_sqlite_session.py::test_external_clear_resets_stale_branch_before_default_reads
+      it('after another object deleted the current branch and wrote on main, every read of this object shows main', async () => {
+        const stale = kind.make()
+        await stale.addItems([...turn('old question', 'old answer'), user('old follow-up')])
+        const branchId = await stale.createBranchFromTurn(2, 'stale')
+        const other = kind.reopen!(stale)
+        await other.deleteBranch(branchId)
+        await other.clearSession()
+        await other.addItems([user('new main question'), functionCall('lookup-new-main', 'lookup'), assistant('new main answer')])
+        await other.storeRunUsage({ usage: usage(1, 50, 30) })
+        expect(await storedTexts(stale)).toEqual(['new main question', '', 'new main answer'])
+        expect((await stale.getTurns()).map((t) => t.userText)).toEqual(['new main question'])
+        expect((await stale.findTurns('new')).map((t) => t.turn)).toEqual([1])
+        expect(await stale.getTurnUsage(1)).toEqual(usage(1, 50, 30))
+        expect((await stale.listBranches()).map((b) => [b.id, b.current])).toEqual([['main', true]])
+        expect(await stale.getCurrentBranchId()).toBe('main')
+      })
+
+      // (our counterpart of python's external clear: a clear from another tab empties the branch both are on)
+      it('a clear from another object empties the branch both are on and leaves main whole', async () => {
+        const first = kind.make()
+        await first.addItems([...turn('u1', 'a1'), ...turn('u2', 'a2')])
+        await first.createBranchFromTurn(2, 'shared')
+        await first.addItems([user('on the branch')])
+        await kind.reopen!(first).clearSession()
+        expect(await first.getItems()).toEqual([])
+        await first.addItems([user('after clear')])
+        expect(await storedTexts(first)).toEqual(['after clear'])
+        await first.switchToBranch('main')
+        expect(await storedTexts(first)).toEqual(['u1', 'a1', 'u2', 'a2'])
+      })
+    }
   })
 }
