@@ -4,6 +4,7 @@
 import { describe, expect, inject, it } from 'vitest'
 import { z } from 'zod'
 import {
+  AbortError,
   Agent,
   createOpenAIClient,
   run,
@@ -16,7 +17,7 @@ import {
 } from '../../src/index.js'
 import { createServerScript, ScriptedModel, type ScriptedTurn } from '../../src/testing/index.js'
 import { allKinds } from './support/kinds.js'
-import { assistant, functionCall, functionOutput, RecordingSession, storedTexts, texts, user } from './support/items.js'
+import { assistant, deferred, functionCall, functionOutput, RecordingSession, storedTexts, texts, user } from './support/items.js'
 
 type Mode = 'run' | 'stream'
 const modes: Mode[] = ['run', 'stream']
@@ -214,6 +215,40 @@ for (const kind of allKinds) {
       await runIn(mode, agent, [user('next')], { session, sessionInputCallback: merge })
       expect(session.batches.map(texts)).toEqual([['hello', 'first'], ['next', 'second']])
       expect(await storedTexts(session)).toEqual(['hello', 'first', 'next', 'second'])
+    })
+
+    // js packages/agents-core/test/run.test.ts: 'persists accepted tool results before surfacing cancellation'
+    // js packages/agents-core/test/run.test.ts: 'does not persist a cancelled tool turn again when its state resumes'
+    it('saves the call and output of a tool that finished after an abort, and continuing sends them once', async () => {
+      const controller = new AbortController()
+      const started = deferred()
+      const finish = deferred()
+      const stubborn = tool({
+        name: 'stubborn',
+        description: 'Finishes whatever the signal says.',
+        parameters: z.object({}),
+        execute: async () => {
+          started.resolve()
+          await finish.promise
+          return 'completed tool result'
+        },
+      })
+      const model = new ScriptedModel([{ toolCalls: [{ name: 'stubborn', arguments: {}, callId: 'call_stubborn' }] }, 'after the tool'])
+      const agent = new Agent({ name: 'test', model, tools: [stubborn] })
+      const session = kind.make()
+      const running = runIn(mode, agent, 'start', { session, signal: controller.signal }).catch((e: unknown) => e)
+      await started.promise
+      controller.abort(new Error('stop after tool result'))
+      finish.resolve()
+      const error = await running
+      expect(error).toBeInstanceOf(AbortError)
+      expect(error).toMatchObject({ inputSaved: true })
+      expect(typesOf(await session.getItems())).toEqual(['user', 'function_call', 'function_call_output'])
+      expect((await session.getItems())[2]).toMatchObject({ call_id: 'call_stubborn', output: 'completed tool result' })
+      expect(model.requests).toHaveLength(1)
+      expect((await runIn(mode, agent, [], { session })).finalOutput).toBe('after the tool')
+      expect(typesOf(model.requests[1]!.input)).toEqual(['user', 'function_call', 'function_call_output'])
+      expect(typesOf(await session.getItems())).toEqual(['user', 'function_call', 'function_call_output', 'assistant'])
     })
 
     // python tests/memory/test_session.py::test_session_add_items_exception_propagates_in_streamed
