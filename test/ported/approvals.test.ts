@@ -1,0 +1,79 @@
+// Human in the loop over a session, as the JavaScript Agents SDK's HITL scenario tests run it
+// (MemorySession and OpenAIConversationsSession: approve, approve after a reload, reject,
+// each turn stored once and whole), ported to every session kind here.
+import { describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { Agent, run, tool, type AgentItem, type Session } from '../../src/index.js'
+import { ScriptedModel, type ScriptedTurn } from '../../src/testing/index.js'
+import { allKinds } from './support/kinds.js'
+import { textOf } from './support/items.js'
+
+/** Items as short lines, whatever shape a store gives them back in. */
+const lines = (items: readonly AgentItem[]) =>
+  items.map((item) =>
+    item.type === 'function_call_output'
+      ? `output ${item.call_id}: ${String(item.output)}`
+      : item.type === 'function_call'
+        ? `call ${item.call_id} ${item.name}`
+        : `${item.role}: ${textOf(item)}`,
+  )
+
+for (const kind of allKinds) {
+  describe(`${kind.name}: approvals across turns (ported)`, () => {
+    // js packages/agents-core/test/hitlMemorySessionScenario.test.ts: 'persists approvals, rehydration, and rejections across tools'
+    // js packages/agents-openai/test/hitlOpenAIConversationsSession.test.ts: 'persists approvals, rehydration, and rejections across tools'
+    // (JS ends a rejected stop_on_first_tool call with the rejection as the final output; here
+    // the model hears the rejection and answers, as test/runner/approvals.test.ts documents.)
+    it('stores each approved or rejected turn once and whole, on the object that paused or another one', async () => {
+      const executed: string[] = []
+      const echo = tool({
+        name: 'approval_echo',
+        description: 'Echoes the text once approved.',
+        parameters: z.object({ text: z.string() }),
+        needsApproval: true,
+        execute: ({ text }) => (executed.push('echo'), `approved:${text}`),
+      })
+      const note = tool({
+        name: 'approval_note',
+        description: 'Notes the text once approved.',
+        parameters: z.object({ text: z.string() }),
+        needsApproval: true,
+        execute: ({ text }) => (executed.push('note'), `approved_note:${text}`),
+      })
+      const turns: ScriptedTurn[] = [
+        { toolCalls: [{ name: 'approval_echo', arguments: { text: 'first' }, callId: 'call_1' }] },
+        { toolCalls: [{ name: 'approval_note', arguments: { text: 'second' }, callId: 'call_2' }] },
+        { toolCalls: [{ name: 'approval_echo', arguments: { text: 'third' }, callId: 'call_3' }] },
+        'Understood, not echoed.',
+      ]
+      const model = new ScriptedModel(turns)
+      const agent = new Agent({ name: 'hitl', model, tools: [echo, note], toolUseBehavior: 'stop_on_first_tool' })
+      const session = kind.make()
+
+      async function step(on: Session, message: string, decision: 'approve' | 'reject') {
+        const before = (await on.getItems()).length
+        const paused = await run(agent, message, { session: on })
+        expect(paused.interruptions).toHaveLength(1)
+        if (decision === 'approve') paused.state!.approve(paused.interruptions[0]!)
+        else paused.state!.reject(paused.interruptions[0]!)
+        const resumed = await run(agent, paused.state!, { session: on })
+        expect(resumed.interruptions).toEqual([])
+        return { finalOutput: resumed.finalOutput, added: lines((await on.getItems()).slice(before)) }
+      }
+
+      const first = await step(session, 'first', 'approve')
+      expect(first.finalOutput).toBe('approved:first')
+      expect(first.added).toEqual(['user: first', 'call call_1 approval_echo', 'output call_1: approved:first'])
+      // Another object on the same stored session stands for a reload (where the kind stores it outside the object).
+      const reloaded = kind.reopen?.(session) ?? session
+      const second = await step(reloaded, 'second', 'approve')
+      expect(second.finalOutput).toBe('approved_note:second')
+      expect(second.added).toEqual(['user: second', 'call call_2 approval_note', 'output call_2: approved_note:second'])
+      const third = await step(reloaded, 'third', 'reject')
+      expect(third.finalOutput).toBe('Understood, not echoed.')
+      expect(third.added).toEqual(['user: third', 'call call_3 approval_echo', 'output call_3: Tool execution was not approved.', 'assistant: Understood, not echoed.'])
+      expect(executed).toEqual(['echo', 'note'])
+      expect(await session.getItems()).toHaveLength(10)
+    })
+  })
+}
