@@ -3,7 +3,7 @@
 // each turn stored once and whole), ported to every session kind here.
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { Agent, run, tool, type AgentItem, type Session } from '../../src/index.js'
+import { Agent, run, RunState, tool, type AgentItem, type RunOptions, type Session } from '../../src/index.js'
 import { ScriptedModel, type ScriptedTurn } from '../../src/testing/index.js'
 import { allKinds } from './support/kinds.js'
 import { textOf } from './support/items.js'
@@ -18,8 +18,22 @@ const lines = (items: readonly AgentItem[]) =>
         : `${item.role}: ${textOf(item)}`,
   )
 
+type Mode = 'run' | 'stream'
+const modes: Mode[] = ['run', 'stream']
+
+/** Runs to the end (or to a pause) in either mode. */
+async function runIn(mode: Mode, agent: Agent, input: string | RunState, options: RunOptions) {
+  if (mode === 'run') return run(agent, input, options)
+  const stream = await run(agent, input, { ...options, stream: true })
+  for await (const _event of stream) {
+    // drain: the run only finishes once its events are consumed or dropped
+  }
+  await stream.completed
+  return stream
+}
+
 for (const kind of allKinds) {
-  describe(`${kind.name}: approvals across turns (ported)`, () => {
+  describe.each(modes)(`${kind.name}: approvals across turns (ported, %s)`, (mode) => {
     // js packages/agents-core/test/hitlMemorySessionScenario.test.ts: 'persists approvals, rehydration, and rejections across tools'
     // js packages/agents-openai/test/hitlOpenAIConversationsSession.test.ts: 'persists approvals, rehydration, and rejections across tools'
     // (JS ends a rejected stop_on_first_tool call with the rejection as the final output; here
@@ -52,11 +66,11 @@ for (const kind of allKinds) {
 
       async function step(on: Session, message: string, decision: 'approve' | 'reject') {
         const before = (await on.getItems()).length
-        const paused = await run(agent, message, { session: on })
+        const paused = await runIn(mode, agent, message, { session: on })
         expect(paused.interruptions).toHaveLength(1)
         if (decision === 'approve') paused.state!.approve(paused.interruptions[0]!)
         else paused.state!.reject(paused.interruptions[0]!)
-        const resumed = await run(agent, paused.state!, { session: on })
+        const resumed = await runIn(mode, agent, paused.state!, { session: on })
         expect(resumed.interruptions).toEqual([])
         return { finalOutput: resumed.finalOutput, added: lines((await on.getItems()).slice(before)) }
       }
@@ -74,6 +88,22 @@ for (const kind of allKinds) {
       expect(third.added).toEqual(['user: third', 'call call_3 approval_echo', 'output call_3: Tool execution was not approved.', 'assistant: Understood, not echoed.'])
       expect(executed).toEqual(['echo', 'note'])
       expect(await session.getItems()).toHaveLength(10)
+    })
+
+    // python tests/test_agent_runner_streamed.py::test_streaming_resume_with_session_does_not_duplicate_items
+    // python tests/test_agent_runner_streamed.py::test_streaming_resume_persists_tool_outputs_on_run_again
+    it('saves the approved call and its output once before the model answers them', async () => {
+      const tested = tool({ name: 'test_tool', description: 'Needs approval.', parameters: z.object({}), needsApproval: true, execute: () => 'tool_result' })
+      const model = new ScriptedModel([{ toolCalls: [{ name: 'test_tool', arguments: {}, callId: 'call-resume' }] }, 'done'])
+      const agent = new Agent({ name: 'test', model, tools: [tested] })
+      const session = kind.make()
+      const first = await runIn(mode, agent, 'Use test_tool', { session })
+      expect(first.interruptions).toHaveLength(1)
+      first.state!.approve(first.interruptions[0]!)
+      const resumed = await runIn(mode, agent, first.state!, { session })
+      expect(resumed.finalOutput).toBe('done')
+      expect(lines(await session.getItems())).toEqual(['user: Use test_tool', 'call call-resume test_tool', 'output call-resume: tool_result', 'assistant: done'])
+      expect(lines(model.requests[1]!.input)).toEqual(['user: Use test_tool', 'call call-resume test_tool', 'output call-resume: tool_result'])
     })
   })
 }
