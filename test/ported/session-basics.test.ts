@@ -2,7 +2,7 @@
 // AsyncSQLiteSession, SQLAlchemySession, AdvancedSQLiteSession, MemorySession), ported to
 // every session kind here.
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { AgentItem } from '../../src/index.js'
+import { InvalidItemError, type AgentItem } from '../../src/index.js'
 import { allKinds } from './support/kinds.js'
 import { assistant, storedTexts, texts, user } from './support/items.js'
 
@@ -115,6 +115,18 @@ for (const kind of allKinds) {
       await session.addItems([user('one')])
       await session.addItems([])
       expect(await storedTexts(session)).toEqual(['one'])
+    })
+
+    // python tests/extensions/memory/test_advanced_sqlite_session.py::test_add_items_failure_preserves_existing_history
+    // python tests/extensions/memory/test_advanced_sqlite_session.py::test_add_items_can_retry_after_structure_metadata_failure
+    it('stores nothing of a refused batch, keeps the history, and takes the batch once it is fixed', async () => {
+      const session = kind.make()
+      await session.addItems([user('already saved')])
+      const error = await session.addItems([assistant('not saved'), { role: 'user', content: 'bad', at: new Date(0) } as unknown as AgentItem]).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(InvalidItemError)
+      expect(await storedTexts(session)).toEqual(['already saved'])
+      await session.addItems([assistant('not saved'), user('fixed')])
+      expect(await storedTexts(session)).toEqual(['already saved', 'not saved', 'fixed'])
     })
 
     // python tests/memory/test_session.py::test_sqlite_session_concurrent_access
