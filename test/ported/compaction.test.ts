@@ -240,6 +240,27 @@ for (const [name, makeTranscript] of transcripts) {
       expect(texts(await session.getItems())).toEqual(['original', 'reply'])
     })
 
+    // js packages/agents-openai/test/openaiResponsesCompactionSession.test.ts: 'preserves existing history when compacted output normalization fails'
+    // python tests/memory/test_openai_responses_compaction_session.py::test_run_compaction_preserves_history_when_output_normalization_fails
+    it.each([
+      ['holds an item that cannot be stored', [{ type: 'compaction', encrypted_content: 'opaque' }, { role: 'user', content: 5 }]],
+      ['holds no compaction item', [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hello' }] }]],
+    ])('keeps the history when the compacted output %s', async (_case, output) => {
+      const rewrite: typeof fetch = async (input, init) => {
+        const response = await fetch(input, init)
+        const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
+        if (!url.endsWith('/responses/compact')) return response
+        const body = (await response.json()) as JsonObject
+        return new Response(JSON.stringify({ ...body, output }), { status: 200, headers: { 'content-type': 'application/json' } })
+      }
+      const { session } = await setup({ mode: 'input', fetch: rewrite })
+      await session.addItems([user('hello'), assistantMessage('world')])
+      const before = await session.getItems()
+      await expect(session.runCompaction({ force: true })).rejects.toBeInstanceOf(CompactionError)
+      expect(await session.getItems()).toEqual(before)
+      expect(await session.getTranscript()).toEqual(before)
+    })
+
     // python tests/memory/test_openai_responses_compaction_session.py::test_run_compaction_reraises_replacement_error_when_restore_fails
     it('says the history changed when neither the new nor the old compacted history could be written', async () => {
       const view = new ListSession('view', {
