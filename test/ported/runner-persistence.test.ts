@@ -6,6 +6,7 @@ import { z } from 'zod'
 import {
   AbortError,
   Agent,
+  MaxTurnsExceededError,
   createOpenAIClient,
   run,
   RunError,
@@ -247,6 +248,23 @@ for (const kind of allKinds) {
       expect((await session.getItems())[2]).toMatchObject({ call_id: 'call_stubborn', output: 'completed tool result' })
       expect(model.requests).toHaveLength(1)
       expect((await runIn(mode, agent, [], { session })).finalOutput).toBe('after the tool')
+      expect(typesOf(model.requests[1]!.input)).toEqual(['user', 'function_call', 'function_call_output'])
+      expect(typesOf(await session.getItems())).toEqual(['user', 'function_call', 'function_call_output', 'assistant'])
+    })
+
+    // python tests/test_max_turns.py::test_non_streamed_max_turns_handler_persists_output_to_session
+    // python tests/test_max_turns.py::test_streamed_max_turns_handler_persists_output_to_session
+    // (there is no max-turns error handler here: the run throws MaxTurnsExceededError and the
+    // conversation is continued with run(agent, [], { session }), as the error says)
+    it('keeps the finished tool turn when maxTurns is reached, and continuing sends it once', async () => {
+      const model = new ScriptedModel([{ toolCalls: [{ name: 'echo_tool', arguments: { text: 'a' }, callId: 'call_max' }] }, 'fallback answer'])
+      const agent = agentWith(model)
+      const session = kind.make()
+      const error = await runIn(mode, agent, 'user_message', { session, maxTurns: 1 }).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(MaxTurnsExceededError)
+      expect(error).toMatchObject({ inputSaved: true })
+      expect(typesOf(await session.getItems())).toEqual(['user', 'function_call', 'function_call_output'])
+      expect((await runIn(mode, agent, [], { session })).finalOutput).toBe('fallback answer')
       expect(typesOf(model.requests[1]!.input)).toEqual(['user', 'function_call', 'function_call_output'])
       expect(typesOf(await session.getItems())).toEqual(['user', 'function_call', 'function_call_output', 'assistant'])
     })
