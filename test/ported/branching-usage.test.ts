@@ -1,7 +1,18 @@
 // Branches, turns and usage as the Python SDK's AdvancedSQLiteSession tests pin them down,
 // ported to every session kind here that branches and records usage.
 import { describe, expect, it } from 'vitest'
-import { Agent, exportSession, IdbAgentsError, InvalidArgumentError, run, type AgentItem, type UsageTotals } from '../../src/index.js'
+import {
+  Agent,
+  exportSession,
+  IdbAgentsError,
+  InvalidArgumentError,
+  isContentBranchingSession,
+  isToolUsageSession,
+  run,
+  TurnNotFoundError,
+  type AgentItem,
+  type UsageTotals,
+} from '../../src/index.js'
 import { ScriptedModel } from '../../src/testing/index.js'
 import { branchingKinds } from './support/kinds.js'
 import { assistant, functionCall, functionOutput, storedTexts, texts, user } from './support/items.js'
@@ -141,6 +152,78 @@ for (const kind of branchingKinds) {
       const [first] = await session.findTurns('cats')
       await session.createBranchFromTurn(first!.turn, 'cats_branch')
       expect(await session.getItems()).toEqual([])
+    })
+
+    // python tests/extensions/memory/test_advanced_sqlite_session.py::test_create_branch_from_content
+    it('branches at the first turn whose user message holds the text, and refuses text no turn holds', async () => {
+      const session = kind.make()
+      if (!isContentBranchingSession(session)) throw new Error(`${kind.name} cannot branch by content`)
+      await session.addItems(turn('Tell me about dogs', 'Dogs are loyal'))
+      await session.addItems(turn('Tell me about cats', 'Cats are great pets'))
+      await session.addItems(turn('More about CATS', 'Cats purr'))
+      const branchId = await session.createBranchFromContent('cats', 'cats_branch')
+      expect(await session.getCurrentBranchId()).toBe(branchId)
+      expect(await storedTexts(session)).toEqual(['Tell me about dogs', 'Dogs are loyal'])
+      await expect(session.createBranchFromContent('elephants')).rejects.toBeInstanceOf(TurnNotFoundError)
+      expect(await session.getCurrentBranchId()).toBe(branchId)
+      expect((await session.listBranches()).map((b) => b.id)).toEqual(['main', branchId])
+    })
+
+    // python tests/extensions/memory/test_advanced_sqlite_session.py::test_tool_usage_tracking
+    // python tests/extensions/memory/test_advanced_sqlite_session.py::test_tool_execution_integration
+    it('counts tool calls per tool and turn, outputs not counted', async () => {
+      const session = kind.make()
+      if (!isToolUsageSession(session)) throw new Error(`${kind.name} has no getToolUsage`)
+      await session.addItems([
+        user('Search for cats'),
+        { type: 'function_call', name: 'web_search', arguments: '{"query": "cats"}' },
+        { type: 'function_call_output', output: 'Found cat information' },
+        { type: 'function_call', name: 'calculator', arguments: '{"expression": "1+1"}' },
+        { type: 'function_call_output', output: '2' },
+        assistant('I found information about cats and calculated 1+1=2'),
+        user('Again'),
+        functionCall('c3', 'calculator'),
+        functionOutput('c3', '4'),
+        functionCall('c4', 'calculator'),
+        functionOutput('c4', '6'),
+      ])
+      expect(await session.getToolUsage()).toEqual([
+        { toolName: 'web_search', calls: 1, turn: 1 },
+        { toolName: 'calculator', calls: 1, turn: 1 },
+        { toolName: 'calculator', calls: 2, turn: 2 },
+      ])
+    })
+
+    // python tests/extensions/memory/test_advanced_sqlite_session.py::test_tool_usage_tracking_preserves_namespaces_and_tool_search
+    // python tests/extensions/memory/test_advanced_sqlite_session.py::test_tool_usage_tracking_uses_bare_name_for_deferred_top_level_calls
+    // python tests/extensions/memory/test_advanced_sqlite_session.py::test_advanced_tool_name_extraction
+    // (a hosted call without a name keeps its item type as its name here: `tool_search_call`, Python says `tool_search`)
+    it('keeps tools of the same name apart by namespace or MCP server; a namespace equal to the name is the bare name', async () => {
+      const session = kind.make()
+      if (!isToolUsageSession(session)) throw new Error(`${kind.name} has no getToolUsage`)
+      await session.addItems([
+        user('Look up the same account in multiple systems'),
+        { type: 'function_call', name: 'lookup_account', namespace: 'crm', arguments: '{}', call_id: 'crm-call' },
+        { type: 'function_call', name: 'lookup_account', namespace: 'billing', arguments: '{}', call_id: 'billing-call' },
+        { type: 'tool_search_call', id: 'tsc_memory', arguments: { paths: ['crm'], query: 'lookup_account' }, execution: 'server', status: 'completed' },
+        { type: 'tool_search_output', id: 'tso_memory', execution: 'server', status: 'completed', tools: [] },
+        { type: 'function_call', name: 'get_weather', arguments: '{}', call_id: 'weather-call' },
+        { type: 'function_call', name: 'get_weather', namespace: 'get_weather', arguments: '{}', call_id: 'weather-call-2' },
+        { type: 'mcp_call', server_label: 'filesystem', name: 'read_file', arguments: '{}' },
+        { type: 'mcp_call', server_label: 'database', name: 'read_file', arguments: '{}' },
+        { type: 'web_search_call', id: 'ws_1', status: 'completed' },
+        { type: 'custom_tool_call', name: 'custom_tool', input: 'x', call_id: 'custom-call' },
+      ])
+      expect((await session.getToolUsage()).map((u) => [u.toolName, u.calls])).toEqual([
+        ['crm.lookup_account', 1],
+        ['billing.lookup_account', 1],
+        ['tool_search_call', 1],
+        ['get_weather', 2],
+        ['filesystem.read_file', 1],
+        ['database.read_file', 1],
+        ['web_search_call', 1],
+        ['custom_tool', 1],
+      ])
     })
 
     // python tests/extensions/memory/test_advanced_sqlite_session.py::test_branch_specific_operations
