@@ -90,6 +90,31 @@ for (const kind of allKinds) {
       expect(await session.getItems()).toHaveLength(10)
     })
 
+    // js packages/agents-core/test/run.test.ts: 'does not duplicate already persisted items when the resumed run continues into additional turns'
+    it('stores every item once when the resumed run goes on to another tool turn', async () => {
+      const weather = tool({ name: 'get_weather', description: 'Weather.', parameters: z.object({ city: z.string() }), needsApproval: async () => true, execute: ({ city }) => `Sunny in ${city}` })
+      const time = tool({ name: 'get_time', description: 'Time.', parameters: z.object({ city: z.string() }), execute: ({ city }) => `12:00PM in ${city}` })
+      const model = new ScriptedModel([
+        { toolCalls: [{ name: 'get_weather', arguments: { city: 'Oakland' }, callId: 'call_weather_1' }] },
+        { toolCalls: [{ name: 'get_time', arguments: { city: 'Oakland' }, callId: 'call_time_1' }] },
+        'It is sunny in Oakland and it is noon.',
+      ])
+      const agent = new Agent({ name: 'assistant', model, tools: [weather, time] })
+      const session = kind.make()
+      const first = await runIn(mode, agent, "What's the weather and time in Oakland?", { session, sessionInputCallback: (history, input) => [...history, ...input] })
+      for (const interruption of first.interruptions) first.state!.approve(interruption)
+      const resumed = await runIn(mode, agent, first.state!, { session })
+      expect(resumed.finalOutput).toBe('It is sunny in Oakland and it is noon.')
+      expect(lines(await session.getItems())).toEqual([
+        "user: What's the weather and time in Oakland?",
+        'call call_weather_1 get_weather',
+        'output call_weather_1: Sunny in Oakland',
+        'call call_time_1 get_time',
+        'output call_time_1: 12:00PM in Oakland',
+        'assistant: It is sunny in Oakland and it is noon.',
+      ])
+    })
+
     // python tests/test_agent_runner_streamed.py::test_streaming_resume_with_session_does_not_duplicate_items
     // python tests/test_agent_runner_streamed.py::test_streaming_resume_persists_tool_outputs_on_run_again
     it('saves the approved call and its output once before the model answers them', async () => {
