@@ -115,6 +115,21 @@ for (const kind of allKinds) {
       ])
     })
 
+    // python tests/test_agent_runner_streamed.py::test_streaming_resume_with_session_does_not_duplicate_items (state through to_state / a string)
+    it('resumes from the state kept as a string, on another object of the same session, storing the turn once', async () => {
+      const tested = tool({ name: 'test_tool', description: 'Needs approval.', parameters: z.object({}), needsApproval: true, execute: () => 'tool_result' })
+      const model = new ScriptedModel([{ toolCalls: [{ name: 'test_tool', arguments: {}, callId: 'call-string' }] }, 'done'])
+      const agent = new Agent({ name: 'test', model, tools: [tested] })
+      const session = kind.make()
+      const first = await runIn(mode, agent, 'Use test_tool', { session })
+      const saved = first.state!.toString()
+      const again = kind.reopen?.(session) ?? session
+      const state = await RunState.fromString(agent, saved)
+      state.approve(state.getInterruptions()[0]!)
+      expect((await runIn(mode, agent, state, { session: again })).finalOutput).toBe('done')
+      expect(lines(await again.getItems())).toEqual(['user: Use test_tool', 'call call-string test_tool', 'output call-string: tool_result', 'assistant: done'])
+    })
+
     // python tests/test_agent_runner_streamed.py::test_streaming_resume_with_session_does_not_duplicate_items
     // python tests/test_agent_runner_streamed.py::test_streaming_resume_persists_tool_outputs_on_run_again
     it('saves the approved call and its output once before the model answers them', async () => {
