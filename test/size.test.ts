@@ -65,8 +65,10 @@ describe('bundle size (min + gzip)', () => {
     // 15 → 16 KB (15.3 measured): freeing space at a full quota; → 17 KB (16.1 measured) with
     // IndexedDBSession's positional append, sealed titles and branch names beside it; → 19 KB
     // (16.1 → 18.4 measured) with issue 15: history transactions, mutations and compaction
-    // replacement on MemorySession and IndexedDBSession, tool usage, branching by content.
-    expect(kb(gzipBytes)).toBeLessThanOrEqual(19)
+    // replacement on MemorySession and IndexedDBSession, tool usage, branching by content;
+    // → 20 KB (19.1 measured on ported-new before, 19.2 with tool names qualified by their
+    // namespace or MCP server in getToolUsage).
+    expect(kb(gzipBytes)).toBeLessThanOrEqual(20)
   })
 
   it('the runner test tools of idb-agents/testing are browser-safe: no node:http server inside', async () => {

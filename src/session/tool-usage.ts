@@ -5,7 +5,12 @@ import { field, isUserMessage, messageText } from '../items/predicates.js'
 
 /** How often one tool was called in one turn, as `getToolUsage()` lists it. */
 export interface ToolUsage {
-  /** The tool's name: a function call's `name`, or the item type of a hosted tool call (`web_search_call`, …). */
+  /**
+   * The tool's name: a function call's `name`, prefixed with its `namespace` (`crm.lookup`)
+   * or, for an MCP call, its `server_label` (`filesystem.read_file`), so tools of the same
+   * name from different places are counted apart (a namespace equal to the name is left
+   * out); or the item type of a hosted tool call without a name (`web_search_call`, …).
+   */
   toolName: string
   /** Calls of the tool in the turn. */
   calls: number
@@ -18,7 +23,9 @@ function toolNameOf(item: unknown): string | undefined {
   const type = field(item, 'type')
   if (typeof type !== 'string' || !type.endsWith('_call')) return undefined
   const name = field(item, 'name')
-  return typeof name === 'string' && name !== '' ? name : type
+  if (typeof name !== 'string' || name === '') return type
+  const scope = field(item, type === 'mcp_call' ? 'server_label' : 'namespace')
+  return typeof scope === 'string' && scope !== '' && scope !== name ? `${scope}.${name}` : name
 }
 
 /**

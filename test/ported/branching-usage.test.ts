@@ -1,7 +1,18 @@
 // Branches, turns and usage as the Python SDK's AdvancedSQLiteSession tests pin them down,
 // ported to every session kind here that branches and records usage.
 import { describe, expect, it } from 'vitest'
-import { Agent, exportSession, IdbAgentsError, InvalidArgumentError, run, type AgentItem, type UsageTotals } from '../../src/index.js'
+import {
+  Agent,
+  exportSession,
+  IdbAgentsError,
+  InvalidArgumentError,
+  isContentBranchingSession,
+  isToolUsageSession,
+  run,
+  TurnNotFoundError,
+  type AgentItem,
+  type UsageTotals,
+} from '../../src/index.js'
 import { ScriptedModel } from '../../src/testing/index.js'
 import { branchingKinds } from './support/kinds.js'
 import { assistant, functionCall, functionOutput, storedTexts, texts, user } from './support/items.js'
@@ -141,6 +152,78 @@ for (const kind of branchingKinds) {
       const [first] = await session.findTurns('cats')
       await session.createBranchFromTurn(first!.turn, 'cats_branch')
       expect(await session.getItems()).toEqual([])
+    })
+
+    // python tests/extensions/memory/test_advanced_sqlite_session.py::test_create_branch_from_content
+    it('branches at the first turn whose user message holds the text, and refuses text no turn holds', async () => {
+      const session = kind.make()
+      if (!isContentBranchingSession(session)) throw new Error(`${kind.name} cannot branch by content`)
+      await session.addItems(turn('Tell me about dogs', 'Dogs are loyal'))
+      await session.addItems(turn('Tell me about cats', 'Cats are great pets'))
+      await session.addItems(turn('More about CATS', 'Cats purr'))
+      const branchId = await session.createBranchFromContent('cats', 'cats_branch')
+      expect(await session.getCurrentBranchId()).toBe(branchId)
+      expect(await storedTexts(session)).toEqual(['Tell me about dogs', 'Dogs are loyal'])
+      await expect(session.createBranchFromContent('elephants')).rejects.toBeInstanceOf(TurnNotFoundError)
+      expect(await session.getCurrentBranchId()).toBe(branchId)
+      expect((await session.listBranches()).map((b) => b.id)).toEqual(['main', branchId])
+    })
+
+    // python tests/extensions/memory/test_advanced_sqlite_session.py::test_tool_usage_tracking
+    // python tests/extensions/memory/test_advanced_sqlite_session.py::test_tool_execution_integration
+    it('counts tool calls per tool and turn, outputs not counted', async () => {
+      const session = kind.make()
+      if (!isToolUsageSession(session)) throw new Error(`${kind.name} has no getToolUsage`)
+      await session.addItems([
+        user('Search for cats'),
+        { type: 'function_call', name: 'web_search', arguments: '{"query": "cats"}' },
+        { type: 'function_call_output', output: 'Found cat information' },
+        { type: 'function_call', name: 'calculator', arguments: '{"expression": "1+1"}' },
+        { type: 'function_call_output', output: '2' },
+        assistant('I found information about cats and calculated 1+1=2'),
+        user('Again'),
+        functionCall('c3', 'calculator'),
+        functionOutput('c3', '4'),
+        functionCall('c4', 'calculator'),
+        functionOutput('c4', '6'),
+      ])
+      expect(await session.getToolUsage()).toEqual([
+        { toolName: 'web_search', calls: 1, turn: 1 },
+        { toolName: 'calculator', calls: 1, turn: 1 },
+        { toolName: 'calculator', calls: 2, turn: 2 },
+      ])
+    })
+
+    // python tests/extensions/memory/test_advanced_sqlite_session.py::test_tool_usage_tracking_preserves_namespaces_and_tool_search
+    // python tests/extensions/memory/test_advanced_sqlite_session.py::test_tool_usage_tracking_uses_bare_name_for_deferred_top_level_calls
+    // python tests/extensions/memory/test_advanced_sqlite_session.py::test_advanced_tool_name_extraction
+    // (a hosted call without a name keeps its item type as its name here: `tool_search_call`, Python says `tool_search`)
+    it('keeps tools of the same name apart by namespace or MCP server; a namespace equal to the name is the bare name', async () => {
+      const session = kind.make()
+      if (!isToolUsageSession(session)) throw new Error(`${kind.name} has no getToolUsage`)
+      await session.addItems([
+        user('Look up the same account in multiple systems'),
+        { type: 'function_call', name: 'lookup_account', namespace: 'crm', arguments: '{}', call_id: 'crm-call' },
+        { type: 'function_call', name: 'lookup_account', namespace: 'billing', arguments: '{}', call_id: 'billing-call' },
+        { type: 'tool_search_call', id: 'tsc_memory', arguments: { paths: ['crm'], query: 'lookup_account' }, execution: 'server', status: 'completed' },
+        { type: 'tool_search_output', id: 'tso_memory', execution: 'server', status: 'completed', tools: [] },
+        { type: 'function_call', name: 'get_weather', arguments: '{}', call_id: 'weather-call' },
+        { type: 'function_call', name: 'get_weather', namespace: 'get_weather', arguments: '{}', call_id: 'weather-call-2' },
+        { type: 'mcp_call', server_label: 'filesystem', name: 'read_file', arguments: '{}' },
+        { type: 'mcp_call', server_label: 'database', name: 'read_file', arguments: '{}' },
+        { type: 'web_search_call', id: 'ws_1', status: 'completed' },
+        { type: 'custom_tool_call', name: 'custom_tool', input: 'x', call_id: 'custom-call' },
+      ])
+      expect((await session.getToolUsage()).map((u) => [u.toolName, u.calls])).toEqual([
+        ['crm.lookup_account', 1],
+        ['billing.lookup_account', 1],
+        ['tool_search_call', 1],
+        ['get_weather', 2],
+        ['filesystem.read_file', 1],
+        ['database.read_file', 1],
+        ['web_search_call', 1],
+        ['custom_tool', 1],
+      ])
     })
 
     // python tests/extensions/memory/test_advanced_sqlite_session.py::test_branch_specific_operations
@@ -325,5 +408,100 @@ for (const kind of branchingKinds) {
       expect(await session.getItems()).toHaveLength(4)
       expect(texts(await session.getItems(3))).toEqual(['First answer', 'Branch question', 'Branch answer'])
     })
+
+    // python tests/extensions/memory/test_advanced_sqlite_session.py::test_pop_item_uses_branch_snapshot_when_branch_switches_concurrently
+    it('a pop called before a switch pops the branch it was called on', async () => {
+      const session = kind.make()
+      const main = [...turn('u1', 'a1'), ...turn('u2', 'a2')]
+      await session.addItems(main)
+      await session.createBranchFromTurn(2, 'branch_a')
+      await session.addItems([user('branch-only')])
+      const popping = session.popItem()
+      const switching = session.switchToBranch('main')
+      const [popped] = await Promise.all([popping, switching])
+      expect(texts([popped!])).toEqual(['branch-only'])
+      expect(await session.getCurrentBranchId()).toBe('main')
+      expect(await storedTexts(session)).toEqual(texts(main))
+    })
+
+    // python tests/extensions/memory/test_advanced_sqlite_session.py::test_stale_create_branch_after_clear_does_not_repoint
+    // python tests/extensions/memory/test_advanced_sqlite_session.py::test_stale_switch_after_clear_does_not_repoint_to_deleted_branch
+    // (here clearSession empties the current branch only: BranchingSession)
+    it('a branch created and a clear called right after it land in call order: the new branch is current and empty, main whole', async () => {
+      const session = kind.make()
+      const main = [...turn('u1', 'a1'), ...turn('u2', 'a2')]
+      await session.addItems(main)
+      const creating = session.createBranchFromTurn(2, 'branch_b')
+      const clearing = session.clearSession()
+      const [branchId] = await Promise.all([creating, clearing])
+      expect(await session.getCurrentBranchId()).toBe(branchId)
+      expect(await session.getItems()).toEqual([])
+      expect((await session.listBranches()).map((b) => [b.id, b.current])).toEqual([
+        ['main', false],
+        [branchId, true],
+      ])
+      await session.switchToBranch('main')
+      expect(await storedTexts(session)).toEqual(texts(main))
+    })
+
+    if (kind.reopen) {
+      // python tests/extensions/memory/test_advanced_sqlite_session.py::test_external_clear_resets_stale_branch_before_next_write
+      // (the counterpart here: another tab deletes the branch this object is on)
+      it('after another object deleted the current branch, the next write lands on its parent, never on the deleted branch', async () => {
+        const stale = kind.make()
+        await stale.addItems([...turn('u1', 'a1'), user('u2')])
+        const branchId = await stale.createBranchFromTurn(2, 'stale')
+        await kind.reopen!(stale).deleteBranch(branchId)
+        await stale.addItems([user('after delete')])
+        expect(await stale.getCurrentBranchId()).toBe('main')
+        expect(await storedTexts(stale)).toEqual(['u1', 'a1', 'u2', 'after delete'])
+        expect((await stale.listBranches()).map((b) => b.id)).toEqual(['main'])
+      })
+
+      // python tests/extensions/memory/test_advanced_sqlite_session.py::test_external_clear_resets_stale_branch_before_pop
+      it('after another object deleted the current branch, a pop takes the newest item of the parent', async () => {
+        const stale = kind.make()
+        await stale.addItems([...turn('u1', 'a1'), user('u2')])
+        const branchId = await stale.createBranchFromTurn(2, 'stale')
+        await stale.addItems([user('branch-only')])
+        const other = kind.reopen!(stale)
+        await other.deleteBranch(branchId)
+        await other.addItems([user('after delete')])
+        expect(texts([(await stale.popItem())!])).toEqual(['after delete'])
+        expect(await storedTexts(other)).toEqual(['u1', 'a1', 'u2'])
+      })
+
+      // python tests/extensions/memory/test_advanced_sqlite_session.py::test_external_clear_resets_stale_branch_before_default_reads
+      it('after another object deleted the current branch and wrote on main, every read of this object shows main', async () => {
+        const stale = kind.make()
+        await stale.addItems([...turn('old question', 'old answer'), user('old follow-up')])
+        const branchId = await stale.createBranchFromTurn(2, 'stale')
+        const other = kind.reopen!(stale)
+        await other.deleteBranch(branchId)
+        await other.clearSession()
+        await other.addItems([user('new main question'), functionCall('lookup-new-main', 'lookup'), assistant('new main answer')])
+        await other.storeRunUsage({ usage: usage(1, 50, 30) })
+        expect(await storedTexts(stale)).toEqual(['new main question', '', 'new main answer'])
+        expect((await stale.getTurns()).map((t) => t.userText)).toEqual(['new main question'])
+        expect((await stale.findTurns('new')).map((t) => t.turn)).toEqual([1])
+        expect(await stale.getTurnUsage(1)).toEqual(usage(1, 50, 30))
+        expect((await stale.listBranches()).map((b) => [b.id, b.current])).toEqual([['main', true]])
+        expect(await stale.getCurrentBranchId()).toBe('main')
+      })
+
+      // (our counterpart of python's external clear: a clear from another tab empties the branch both are on)
+      it('a clear from another object empties the branch both are on and leaves main whole', async () => {
+        const first = kind.make()
+        await first.addItems([...turn('u1', 'a1'), ...turn('u2', 'a2')])
+        await first.createBranchFromTurn(2, 'shared')
+        await first.addItems([user('on the branch')])
+        await kind.reopen!(first).clearSession()
+        expect(await first.getItems()).toEqual([])
+        await first.addItems([user('after clear')])
+        expect(await storedTexts(first)).toEqual(['after clear'])
+        await first.switchToBranch('main')
+        expect(await storedTexts(first)).toEqual(['u1', 'a1', 'u2', 'a2'])
+      })
+    }
   })
 }

@@ -97,6 +97,36 @@ for (const [name, makeTranscript] of transcripts) {
       expect(await session.getTranscript()).toHaveLength(11)
     })
 
+    // python tests/memory/test_openai_responses_compaction_session.py::test_excludes_user_messages
+    // python tests/memory/test_openai_responses_compaction_session.py::test_excludes_easy_user_messages_without_type
+    // python tests/memory/test_openai_responses_compaction_session.py::test_excludes_compaction_items
+    // js packages/agents-openai/test/openaiResponsesCompactionSession.test.ts: 'provides compaction candidates to the decision hook'
+    it('counts neither user messages (with or without a type) nor compaction items as candidates', async () => {
+      const seen: Array<[number, number]> = []
+      let compact = false
+      const { session } = await setup({
+        mode: 'input',
+        trigger: ({ items, candidateCount }) => {
+          seen.push([items.length, candidateCount])
+          return compact
+        },
+      })
+      const typedUser: AgentItem = { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'typed' }] }
+      await session.addItems([user('plain'), typedUser, ...answers(1)])
+      expect(await session.runCompaction()).toBeNull()
+      compact = true
+      expect(await session.runCompaction()).not.toBeNull()
+      expect(kindsOf(await session.getItems())).toEqual(['user', 'user', 'compaction'])
+      compact = false
+      await session.addItems([user('after'), ...answers(1, 1)])
+      expect(await session.runCompaction()).toBeNull()
+      expect(seen).toEqual([
+        [3, 1],
+        [3, 1],
+        [5, 1],
+      ])
+    })
+
     // js packages/agents-openai/test/openaiResponsesCompactionSession.test.ts: 'skips compaction when the decision hook declines'
     // python tests/memory/test_openai_responses_compaction_session.py::test_run_compaction_honors_falsey_decision_hook
     it('does not call the API when the trigger declines', async () => {
@@ -235,6 +265,27 @@ for (const [name, makeTranscript] of transcripts) {
       await session.addItems([user('original'), assistantMessage('reply')])
       await expect(session.runCompaction({ force: true })).rejects.toBeInstanceOf(CompactionError)
       expect(texts(await session.getItems())).toEqual(['original', 'reply'])
+    })
+
+    // js packages/agents-openai/test/openaiResponsesCompactionSession.test.ts: 'preserves existing history when compacted output normalization fails'
+    // python tests/memory/test_openai_responses_compaction_session.py::test_run_compaction_preserves_history_when_output_normalization_fails
+    it.each([
+      ['holds an item that cannot be stored', [{ type: 'compaction', encrypted_content: 'opaque' }, { role: 'user', content: 5 }]],
+      ['holds no compaction item', [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hello' }] }]],
+    ])('keeps the history when the compacted output %s', async (_case, output) => {
+      const rewrite: typeof fetch = async (input, init) => {
+        const response = await fetch(input, init)
+        const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
+        if (!url.endsWith('/responses/compact')) return response
+        const body = (await response.json()) as JsonObject
+        return new Response(JSON.stringify({ ...body, output }), { status: 200, headers: { 'content-type': 'application/json' } })
+      }
+      const { session } = await setup({ mode: 'input', fetch: rewrite })
+      await session.addItems([user('hello'), assistantMessage('world')])
+      const before = await session.getItems()
+      await expect(session.runCompaction({ force: true })).rejects.toBeInstanceOf(CompactionError)
+      expect(await session.getItems()).toEqual(before)
+      expect(await session.getTranscript()).toEqual(before)
     })
 
     // python tests/memory/test_openai_responses_compaction_session.py::test_run_compaction_reraises_replacement_error_when_restore_fails

@@ -234,6 +234,28 @@ describe('OpenAIConversationsSession (ported)', () => {
     expect(session.sessionId).toBe('')
   })
 
+  // js packages/agents-openai/test/openaiConversationsSession.test.ts: 'drops reasoning items that Conversations cannot persist'
+  // js packages/agents-openai/test/openaiConversationsSession.test.ts: 'preserves reasoning identity and encrypted content when adding items'
+  it('leaves out a reasoning item with neither id nor encrypted content, and sends one that has either', async () => {
+    const { script, client } = await setup()
+    const session = new OpenAIConversationsSession({ client, conversationId: (await client.conversations.create({})).id })
+    const answer: AgentItem = { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'hi', annotations: [] }] }
+    const withId: AgentItem = { type: 'reasoning', id: 'rs_kept', summary: [] }
+    const encrypted: AgentItem = { type: 'reasoning', summary: [], encrypted_content: 'opaque' }
+    await session.addItems([user('hello'), { type: 'reasoning', summary: [] }, answer, withId, answer, encrypted, answer])
+    const creates = (await script.requests()).filter((r) => r.method === 'POST' && r.path.endsWith('/items')).map((r) => r.body)
+    expect(creates).toEqual([{ items: [user('hello'), answer, withId, answer, encrypted, answer] }])
+  })
+
+  // js packages/agents-openai/test/openaiConversationsSession.test.ts: 'skips the Conversations write when every item is unpersistable'
+  it('makes no API call, not even to create the conversation, when every item is such a reasoning item', async () => {
+    const { script, client } = await setup()
+    const session = new OpenAIConversationsSession({ client })
+    await session.addItems([{ type: 'reasoning', summary: [] }])
+    expect(await calls(script)).toEqual([])
+    expect(session.sessionId).toBe('')
+  })
+
   // js packages/agents-openai/test/openaiConversationsSession.test.ts: 'handles a conversation lifecycle across list, add, pop, and clear'
   it('goes through list, add, pop and clear with the expected API calls', async () => {
     const { script, client } = await setup()

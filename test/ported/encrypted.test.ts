@@ -119,6 +119,48 @@ for (const [name, makeInner] of underlyingKinds) {
       expect(texts(await skipping.getItems(2))).toEqual(['valid 1'])
     })
 
+    // python tests/extensions/memory/test_encrypt_session.py::test_encrypted_session_skips_malformed_envelopes (openai-agents-python PR #4566, not merged at 7f7a44f)
+    // (Python skips them silently; here, as for a corrupt one, DecryptionError unless `onUndecryptable: 'skip'`)
+    it('names a malformed envelope (ciphertext missing, not text, not base64, a lone surrogate) with DecryptionError, or skips it when asked', async () => {
+      const inner = makeInner()
+      const session = new EncryptedSession(inner, { key: dataKey })
+      await session.addItems([user('valid')])
+      const [envelope] = await inner.getItems(1)
+      const malformed: AgentItem[] = [
+        { ...envelope!, ct: null } as unknown as AgentItem,
+        { ...envelope!, ct: 42 } as unknown as AgentItem,
+        { ...envelope!, ct: '%%% not base64 %%%' },
+        { ...envelope!, ct: '\ud800' },
+        Object.fromEntries(Object.entries(envelope!).filter(([key]) => key !== 'ct')) as AgentItem,
+      ]
+      for (const bad of malformed) {
+        const probe = makeInner()
+        const probeSession = new EncryptedSession(probe, { key: dataKey })
+        await probe.addItems([bad])
+        const error = await probeSession.getItems().catch((e: unknown) => e)
+        expect(error, JSON.stringify(bad)).toBeInstanceOf(DecryptionError)
+      }
+      await inner.addItems(malformed)
+      await expect(session.getItems()).rejects.toBeInstanceOf(DecryptionError)
+      const skipping = new EncryptedSession(inner, { key: dataKey, onUndecryptable: 'skip' })
+      expect(await storedTexts(skipping)).toEqual(['valid'])
+    })
+
+    // (Python's EncryptedSession hands back an item that is not an envelope as it is, always:
+    // EncryptedSession._unwrap. Here that is the documented default, `plaintext: 'read'`, for
+    // history written before encryption; `plaintext: 'reject'` refuses such an item.)
+    it("reads a plain item found beside the envelopes by default, and refuses it with plaintext: 'reject'", async () => {
+      const inner = makeInner()
+      const session = new EncryptedSession(inner, { key: dataKey })
+      await session.addItems([user('sealed')])
+      await inner.addItems([user('injected in clear')])
+      expect(await storedTexts(session)).toEqual(['sealed', 'injected in clear'])
+      const strict = new EncryptedSession(inner, { key: dataKey, plaintext: 'reject' })
+      await expect(strict.getItems()).rejects.toBeInstanceOf(DecryptionError)
+      const skipping = new EncryptedSession(inner, { key: dataKey, plaintext: 'reject', onUndecryptable: 'skip' })
+      expect(await storedTexts(skipping)).toEqual(['sealed'])
+    })
+
     // python tests/extensions/memory/test_encrypt_session.py::test_encrypted_session_get_items_session_settings_limit_skips_invalid_envelopes
     it("applies the underlying session's settings limit", async () => {
       const inner = name === 'MemorySession' ? new MemorySession(`enc-port-${++counter}`, { settings: { limit: 3 } }) : new IndexedDBSession(`enc-port-${++counter}`, { dbName, settings: { limit: 3 } })

@@ -2,8 +2,8 @@
 // AsyncSQLiteSession, SQLAlchemySession, AdvancedSQLiteSession, MemorySession), ported to
 // every session kind here.
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { AgentItem } from '../../src/index.js'
-import { allKinds } from './support/kinds.js'
+import { EncryptedSession, IndexedDBSession, InvalidItemError, type AgentItem } from '../../src/index.js'
+import { allKinds, dataKey } from './support/kinds.js'
 import { assistant, storedTexts, texts, user } from './support/items.js'
 
 afterEach(() => {
@@ -117,6 +117,18 @@ for (const kind of allKinds) {
       expect(await storedTexts(session)).toEqual(['one'])
     })
 
+    // python tests/extensions/memory/test_advanced_sqlite_session.py::test_add_items_failure_preserves_existing_history
+    // python tests/extensions/memory/test_advanced_sqlite_session.py::test_add_items_can_retry_after_structure_metadata_failure
+    it('stores nothing of a refused batch, keeps the history, and takes the batch once it is fixed', async () => {
+      const session = kind.make()
+      await session.addItems([user('already saved')])
+      const error = await session.addItems([assistant('not saved'), { role: 'user', content: 'bad', at: new Date(0) } as unknown as AgentItem]).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(InvalidItemError)
+      expect(await storedTexts(session)).toEqual(['already saved'])
+      await session.addItems([assistant('not saved'), user('fixed')])
+      expect(await storedTexts(session)).toEqual(['already saved', 'not saved', 'fixed'])
+    })
+
     // python tests/memory/test_session.py::test_sqlite_session_concurrent_access
     // python tests/extensions/memory/test_advanced_sqlite_session.py::test_concurrent_add_items_preserves_message_structure_for_file_db
     it('keeps every item of concurrent adds, each batch contiguous and in order', async () => {
@@ -154,6 +166,21 @@ for (const kind of allKinds) {
         expect(texts(popped as AgentItem[]).sort()).toEqual(['first', 'second'])
         expect(await writer.getItems()).toEqual([])
       })
+
+      // python tests/extensions/memory/test_sqlalchemy_session.py::test_add_items_concurrent_first_write_after_tables_exist
+      // python tests/memory/test_session.py::test_sqlite_session_file_lock_is_shared_across_instances
+      it('two objects on one stored conversation adding at once keep every item, each batch whole', async () => {
+        const first = kind.make()
+        await first.addItems([user('start')])
+        const second = kind.reopen!(first)
+        const batches = [['a1', 'a2', 'a3'], ['b1', 'b2', 'b3']]
+        await Promise.all([first.addItems(batches[0]!.map(user)), second.addItems(batches[1]!.map(user))])
+        const stored = await storedTexts(first)
+        expect(stored[0]).toBe('start')
+        expect([...stored.slice(1)].sort()).toEqual(batches.flat())
+        for (const batch of batches) expect(stored.slice(stored.indexOf(batch[0]!), stored.indexOf(batch[0]!) + 3)).toEqual(batch)
+        expect(await storedTexts(second)).toEqual(stored)
+      })
     }
 
     if (!kind.remote) {
@@ -174,3 +201,19 @@ for (const kind of allKinds) {
     }
   })
 }
+
+// python tests/extensions/memory/test_sqlalchemy_session.py::test_add_items_concurrent_first_access_across_sessions_with_shared_engine
+// python tests/extensions/memory/test_sqlalchemy_session.py::test_add_items_concurrent_first_access_with_create_tables
+it('first writes of several sessions at once into a database that does not exist yet all land, each in its own session', async () => {
+  const freshDb = `ported-fresh-${crypto.randomUUID()}`
+  const sessions = [
+    new IndexedDBSession('shared_engine_a', { dbName: freshDb }),
+    new IndexedDBSession('shared_engine_b', { dbName: freshDb }),
+    new EncryptedSession(new IndexedDBSession('shared_engine_c', { dbName: freshDb }), { key: dataKey }),
+    new IndexedDBSession('shared_engine_a', { dbName: freshDb }),
+  ]
+  await Promise.all(sessions.map((session, i) => session.addItems([user(`write ${i}`)])))
+  expect((await storedTexts(sessions[0]!)).sort()).toEqual(['write 0', 'write 3'])
+  expect(await storedTexts(sessions[1]!)).toEqual(['write 1'])
+  expect(await storedTexts(sessions[2]!)).toEqual(['write 2'])
+})

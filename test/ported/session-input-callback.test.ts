@@ -163,6 +163,14 @@ for (const kind of allKinds) {
       expect(stored).toEqual(['same', 'same', 'new', 'answer'])
     })
 
+    // js packages/agents-core/test/runner/sessionPersistence.test.ts: 'persists a clone after shared history and new-input identity is consumed'
+    it('saves once a copy of history standing for an equal new message the callback dropped; the history item returned twice is not saved', async () => {
+      const { sent, saved, stored } = await merge(make, [user('shared')], 'shared', (history) => [history[0]!, history[0]!, structuredClone(history[0]!)])
+      expect(sent).toEqual(['shared', 'shared', 'shared'])
+      expect(saved).toEqual(['shared', 'answer'])
+      expect(stored).toEqual(['shared', 'shared', 'answer'])
+    })
+
     // js packages/agents-core/test/runner/sessionPersistence.test.ts: 'persists appended copies when callbacks mutate history in place'
     // python #4072/#4181, js #1577 (FINDINGS F1)
     it('saves the new message the callback pushed onto the history array it returns', async () => {

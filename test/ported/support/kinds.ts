@@ -38,6 +38,8 @@ export interface BranchingKind {
   make(options?: { settings?: SessionSettings }): BranchingSession & UsageTrackingSession
   /** The IndexedDB database the session lives in, when it does. */
   dbNameOf?(session: { sessionId: string }): string
+  /** A second object on the same stored session (another tab), when the kind stores it outside the object. */
+  reopen?(session: { sessionId: string }): BranchingSession & UsageTrackingSession
 }
 
 let counter = 0
@@ -132,7 +134,7 @@ export const allKinds: readonly SessionKind[] = [
 /** The kinds that branch and record usage. */
 export const branchingKinds: readonly BranchingKind[] = [
   { name: 'MemorySession', make: (o = {}) => memory(uniqueId('bmem'), o.settings) },
-  { name: 'IndexedDBSession', make: (o = {}) => idb(uniqueId('bidb'), o.settings), dbNameOf: () => dbName },
+  { name: 'IndexedDBSession', make: (o = {}) => idb(uniqueId('bidb'), o.settings), dbNameOf: () => dbName, reopen: (s) => idb(s.sessionId) },
   {
     name: 'EncryptedSession(MemorySession)',
     make: (o = {}) => EncryptedSession.wrap(memory(uniqueId('benm'), o.settings), { key: dataKey }),
@@ -141,5 +143,12 @@ export const branchingKinds: readonly BranchingKind[] = [
     name: 'EncryptedSession(IndexedDBSession)',
     make: (o = {}) => EncryptedSession.wrap(idb(uniqueId('beni'), o.settings), { key: dataKey }),
     dbNameOf: () => dbName,
+    reopen: (s) => EncryptedSession.wrap(idb(s.sessionId), { key: dataKey }),
   },
 ]
+
+/**
+ * The kinds that offer `@openai/agents`' history transactions (`applyHistoryTransaction`);
+ * each `make()` returns a session for which `isSessionHistoryTransactionAwareSession` is true.
+ */
+export const historyKinds: readonly SessionKind[] = [memoryKind, indexedDBKind, encryptedMemoryKind, encryptedIndexedDBKind]
