@@ -1,5 +1,5 @@
 import OpenAI from 'openai'
-import { IdbAgentsError, messageOf } from '../errors.js'
+import { IdbAgentsError, InvalidArgumentError, messageOf } from '../errors.js'
 import type { AgentItem } from '../items/types.js'
 import { toStoredItems } from '../items/validate.js'
 import { chunkKeepingReasoning, dropDanglingReasoning } from '../items/model-safe.js'
@@ -17,7 +17,10 @@ const PAGE_SIZE = 100
 
 /** Options of {@link OpenAIConversationsSession}. */
 export interface OpenAIConversationsSessionOptions {
-  /** An existing conversation (`conv_…`). One is created on first use when omitted. */
+  /**
+   * An existing conversation (`conv_…`). One is created on first use when omitted. Never
+   * `''`: another session's `sessionId` is `''` until its conversation exists.
+   */
   conversationId?: string
   /**
    * The `openai` client: direct, or through your proxy (`createOpenAIClient({ baseURL:
@@ -89,10 +92,20 @@ export class OpenAIConversationsSession implements Session {
   readonly #reads = new Set<Promise<unknown>>()
   #mirrorStale = false
 
-  /** @param options - conversation id, client, settings, optional offline mirror */
+  /**
+   * @param options - conversation id, client, settings, optional offline mirror
+   * @throws {@link InvalidArgumentError} for a `conversationId` that is `''` or not a string
+   */
   constructor(options: OpenAIConversationsSessionOptions = {}) {
+    const { conversationId } = options
+    if (conversationId !== undefined && (typeof conversationId !== 'string' || conversationId === '')) {
+      throw new InvalidArgumentError(
+        `conversationId must be the id of an existing conversation (conv_…), got ${JSON.stringify(conversationId) ?? String(conversationId)}. ` +
+          "A Conversations session's sessionId is '' until its conversation exists: await its getSessionId() for the id, or leave conversationId out to start a new conversation.",
+      )
+    }
     this.#client = options.client
-    this.#conversationId = options.conversationId
+    this.#conversationId = conversationId
     this.#settings = options.settings
     this.#mirror = options.mirror
     this.#onMirrorError = options.onMirrorError ?? ((error) => console.warn(`Conversation mirror: ${messageOf(error)}`))
@@ -145,13 +158,25 @@ export class OpenAIConversationsSession implements Session {
       const id = await this.#ensureConversation()
       // Another object (a tab, a device) may remove the same newest item first: its delete
       // is then a 404, and the item now newest is the one to pop. Each item is popped once.
+      let refused: string | undefined
       for (;;) {
         const [newest] = await this.#list(id, 1)
         if (newest === undefined) return undefined
+        const itemId = (newest as { id?: unknown }).id
+        // A proxy or another implementation of the API may list items without ids, or keep
+        // listing one its delete says is gone: popping would then never end.
+        if (typeof itemId !== 'string' || itemId === '' || itemId === refused) {
+          throw new ConversationError(
+            `The Conversations API ${typeof itemId === 'string' && itemId !== '' ? `still lists item ${itemId} after answering 404 to its removal` : 'listed the newest item without an id'}, so it cannot be popped; nothing was removed. Check that the proxy forwards /v1/conversations unchanged.`,
+          )
+        }
         try {
-          await this.#api().conversations.items.delete(String(newest.id), { conversation_id: id })
+          await this.#api().conversations.items.delete(itemId, { conversation_id: id })
         } catch (error) {
-          if (error instanceof OpenAI.APIError && error.status === 404) continue
+          if (error instanceof OpenAI.APIError && error.status === 404) {
+            refused = itemId
+            continue
+          }
           throw toConversationError(error, 'removing the newest item')
         }
         await this.#toMirror((mirror) => mirror.popItem())
