@@ -1,7 +1,8 @@
 // A `function_call_output` given as run input: how a UI answers a client-side tool call.
 // Ported from the Python Agents SDK (tests/test_agent_runner.py), on every session kind.
 import { describe, expect, it } from 'vitest'
-import { Agent, run, type AgentItem } from '../../src/index.js'
+import { z } from 'zod'
+import { Agent, run, tool, type AgentItem } from '../../src/index.js'
 import { ScriptedModel } from '../../src/testing/index.js'
 import { allKinds } from './support/kinds.js'
 import { functionCall, functionOutput, textOf, user } from './support/items.js'
@@ -43,6 +44,17 @@ for (const kind of allKinds) {
       expect(outputsOf(await session.getItems())).toEqual(['history-output', 'new-output'])
     })
 
+    // python deduplicate_input_items_preferring_latest runs on every prepared input, history included.
+    it('sends only the newest output of that call on the runs after, once both outputs are stored', async () => {
+      const model = new ScriptedModel(['answer', 'answer 2'])
+      const session = kind.make()
+      const agent = new Agent({ name: 'test', model })
+      await session.addItems([user('run it'), functionCall('c'), functionOutput('c', 'history-output')])
+      await run(agent, [functionOutput('c', 'new-output')], { session })
+      await run(agent, 'next', { session })
+      expect(outputsOf(model.requests[1]!.input)).toEqual(['new-output'])
+    })
+
     it('answers a stored call that had no output: the call and the output are both sent', async () => {
       const model = new ScriptedModel(['answer'])
       const session = kind.make()
@@ -60,3 +72,28 @@ for (const kind of allKinds) {
     })
   })
 }
+
+describe('a tool output given as run input, in a run that pauses for approval', () => {
+  const approvedTool = () =>
+    tool({ name: 'delete_note', description: 'Delete a note.', parameters: z.object({}), needsApproval: true, execute: () => 'deleted' })
+
+  it('without a session: the resumed request still holds it, as the first request did', async () => {
+    const model = new ScriptedModel([{ toolCalls: [{ name: 'delete_note', arguments: {}, callId: 'c_del' }] }, 'done'])
+    const agent = new Agent({ name: 'test', model, tools: [approvedTool()] })
+    const first = await run(agent, [functionOutput('c_ui', 'from the UI')])
+    expect(outputsOf(model.requests[0]!.input)).toEqual(['from the UI'])
+    first.state!.approve(first.interruptions[0]!)
+    await run(agent, first.state!)
+    expect(outputsOf(model.requests[1]!.input)).toEqual(['from the UI', 'deleted'])
+  })
+
+  it('with a session: the resumed request still holds it, as the first request did', async () => {
+    const model = new ScriptedModel([{ toolCalls: [{ name: 'delete_note', arguments: {}, callId: 'c_del' }] }, 'done'])
+    const agent = new Agent({ name: 'test', model, tools: [approvedTool()] })
+    const session = allKinds[0]!.make()
+    const first = await run(agent, [functionOutput('c_ui', 'from the UI')], { session })
+    first.state!.approve(first.interruptions[0]!)
+    await run(agent, first.state!, { session })
+    expect(outputsOf(model.requests[1]!.input)).toEqual(['from the UI', 'deleted'])
+  })
+})
