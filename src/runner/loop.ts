@@ -135,7 +135,8 @@ export async function executeRun<TContext, TOutput extends z4.$ZodType | undefin
       ;({ sent, unsaved } = await mergeInput(history, input, options.sessionInputCallback))
     }
     // The caller's new input is sent as given, and its tool outputs replace older ones (session-input.ts).
-    const callerItems = new Set(unsaved)
+    // Without a session everything sent first is the caller's, also when a paused run resumes.
+    const callerItems = new Set(session ? unsaved : sent)
     sent = latestOutputs(sent, callerItems)
     const instructions = await agent.resolveInstructions(runContext)
     const tools = new Map(agent.tools.map((t) => [t.name, t]))
