@@ -99,10 +99,12 @@ export function latestOutputs(sent: AgentItem[], callerItems: ReadonlySet<AgentI
 
 /**
  * The input of a model call: what is sent and the run's own items so far, without what the
- * API refuses on its own (see `modelSafe`), except the caller's new input, which is sent as
- * given: a tool output answering a call outside the history window is how a UI answers a
- * client-side tool (python `preserves_new_function_call_outputs`).
+ * API refuses on its own (see `modelSafe`), except a tool output in the caller's new input
+ * to a session run, sent even when its call is outside the history window: that is how a UI
+ * answers a client-side tool (python `preserves_new_function_call_outputs`). A
+ * `function_call` or `reasoning` item left unpaired is never sent, also from the new input
+ * (the API refuses it whatever the request holds; it stays stored).
  */
 export function requestInput(sent: AgentItem[], runItems: AgentItem[], callerItems: ReadonlySet<AgentItem>): AgentItem[] {
-  return modelSafe(runItems.length === 0 ? sent : [...sent, ...runItems], (item) => callerItems.has(item))
+  return modelSafe(runItems.length === 0 ? sent : [...sent, ...runItems], (item) => isFunctionCallOutput(item) && callerItems.has(item))
 }
