@@ -18,7 +18,7 @@ function isModelOutput(item: unknown): boolean {
  * output or an output without its call (python #4322), and a `reasoning` item not followed
  * by the model output it belongs to (openai-agents-js #929, python #1709). Used for what is
  * sent; stored history keeps everything.
- * @param keep - items sent whatever they pair with (the caller's new input)
+ * @param keep - items sent whatever they pair with (a session run's new tool outputs)
  */
 export function modelSafe<TItem>(items: readonly TItem[], keep?: (item: TItem) => boolean): TItem[] {
   return filterUnpaired(items, true, keep)

@@ -134,8 +134,10 @@ export async function executeRun<TContext, TOutput extends z4.$ZodType | undefin
       const history = session ? await session.getItems(options.sessionSettings?.limit) : []
       ;({ sent, unsaved } = await mergeInput(history, input, options.sessionInputCallback))
     }
-    // The caller's new input is sent as given, and its tool outputs replace older ones (session-input.ts).
-    const callerItems = new Set(unsaved)
+    // A session run's new tool outputs are sent even when their call is not, and replace older
+    // outputs of the call (session-input.ts). Without a session the input is the whole
+    // conversation: unpaired items are left out of what is sent, as for stored history.
+    const callerItems = new Set(session ? unsaved : [])
     sent = latestOutputs(sent, callerItems)
     const instructions = await agent.resolveInstructions(runContext)
     const tools = new Map(agent.tools.map((t) => [t.name, t]))

@@ -75,23 +75,36 @@ export async function mergeInput(history: AgentItem[], input: AgentItem[], callb
 }
 
 /**
- * `sent` without the stored tool outputs that the caller's new input answers again: when
- * the input holds a `function_call_output` for a call, that one is sent and older outputs
- * of the call are not (python `prefers_latest_function_call_output`). Stored items stay stored.
+ * `sent` with one tool output per call: when the caller's new input holds a
+ * `function_call_output` for a call, that one is sent and older outputs of the call are not
+ * (python `prefers_latest_function_call_output`); of several stored outputs of a call (an
+ * output the caller replaced in an earlier run is stored beside its replacement), the newest.
+ * Stored items stay stored.
  */
 export function latestOutputs(sent: AgentItem[], callerItems: ReadonlySet<AgentItem>): AgentItem[] {
   const answered = new Set<unknown>()
-  for (const item of callerItems) if (isFunctionCallOutput(item)) answered.add(field(item, 'call_id'))
-  if (answered.size === 0) return sent
-  return sent.filter((item) => callerItems.has(item) || !isFunctionCallOutput(item) || !answered.has(field(item, 'call_id')))
+  const newestStored = new Map<unknown, AgentItem>()
+  for (const item of sent) {
+    if (!isFunctionCallOutput(item)) continue
+    if (callerItems.has(item)) answered.add(field(item, 'call_id'))
+    else newestStored.set(field(item, 'call_id'), item)
+  }
+  const kept = sent.filter((item) => {
+    if (callerItems.has(item) || !isFunctionCallOutput(item)) return true
+    const callId = field(item, 'call_id')
+    return !answered.has(callId) && newestStored.get(callId) === item
+  })
+  return kept.length === sent.length ? sent : kept
 }
 
 /**
  * The input of a model call: what is sent and the run's own items so far, without what the
- * API refuses on its own (see `modelSafe`), except the caller's new input, which is sent as
- * given: a tool output answering a call outside the history window is how a UI answers a
- * client-side tool (python `preserves_new_function_call_outputs`).
+ * API refuses on its own (see `modelSafe`), except a tool output in the caller's new input
+ * to a session run, sent even when its call is outside the history window: that is how a UI
+ * answers a client-side tool (python `preserves_new_function_call_outputs`). A
+ * `function_call` or `reasoning` item left unpaired is never sent, also from the new input
+ * (the API refuses it whatever the request holds; it stays stored).
  */
 export function requestInput(sent: AgentItem[], runItems: AgentItem[], callerItems: ReadonlySet<AgentItem>): AgentItem[] {
-  return modelSafe(runItems.length === 0 ? sent : [...sent, ...runItems], (item) => callerItems.has(item))
+  return modelSafe(runItems.length === 0 ? sent : [...sent, ...runItems], (item) => isFunctionCallOutput(item) && callerItems.has(item))
 }

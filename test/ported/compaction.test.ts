@@ -12,8 +12,11 @@ import {
   MemorySession,
   OpenAIConversationsSession,
   OpenAIResponsesCompactionSession,
+  run,
   Runner,
+  isRunLocked,
   type AgentItem,
+  type Model,
   type CompactionTrigger,
   type JsonObject,
   type Session,
@@ -464,4 +467,34 @@ it('compacting over a Conversations session not created yet: created on first us
   const id = await other.getSessionId()
   expect(id).toMatch(/^conv_/)
   expect(other.sessionId).toBe(id)
+})
+
+// run() holds the run lock named by session.sessionId, read when the run starts: '' for a
+// Conversations session whose conversation does not exist yet (and for a compaction
+// session over one, since F18), then the conversation's id once the run created it.
+it('a run on a compaction session over a new Conversations session holds the run lock of the id it then has', async () => {
+  const script = await createServerScript(serverUrl, [])
+  const client = createOpenAIClient({ baseURL: script.baseURL, maxRetries: 0 })
+  const session = new OpenAIResponsesCompactionSession({ underlyingSession: new OpenAIConversationsSession({ client }), client, compactionMode: 'input' })
+  const called = deferred()
+  const answer = deferred()
+  const model: Model = {
+    async getResponse() {
+      called.resolve()
+      await answer.promise
+      return { output: [assistantMessage('hi')], usage: { inputTokens: 1, outputTokens: 1, totalTokens: 2 } }
+    },
+    // eslint-disable-next-line require-yield
+    async *getStreamedResponse() {
+      throw new Error('not streamed here')
+    },
+  }
+  const running = run(new Agent({ name: 'a', model }), 'hello', { session })
+  await called.promise
+  expect(session.sessionId).toMatch(/^conv_/)
+  // Another run of this conversation started now must wait (the UI shows "answering" from this).
+  const locked = await isRunLocked(session.sessionId)
+  answer.resolve()
+  await running
+  expect(locked).toBe(true)
 })
