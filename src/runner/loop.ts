@@ -354,7 +354,7 @@ async function callTool<TContext>(
 }
 
 /** The typed error to throw for anything that ended a run. */
-function toRunError(error: unknown, signal: AbortSignal | undefined): RunError {
+export function toRunError(error: unknown, signal: AbortSignal | undefined): RunError {
   if (signal?.aborted) return error instanceof AbortError ? error : new AbortError(signal.reason)
   if (error instanceof RunError) return error
   if (error instanceof IdbAgentsError) {

@@ -3,6 +3,7 @@
 import type { Session } from '../session/session.js'
 import { AbortError, OfflineError, RunError, withSaveState } from '../model/errors.js'
 import { toInputItems, type RunInput } from './input.js'
+import { toRunError } from './loop.js'
 import { defaultPendingStoreFor, pendingTargetOf, type PendingInput, type PendingInputStore } from '../idb/pending-input.js'
 import { withRunLock } from '../sync/run-lock.js'
 
@@ -59,8 +60,19 @@ export async function guardRun<T>(options: RunGuardOptions, input: RunInput, exe
     }
   }
   if (options.runLock === false) return keeping()
+  let lockName = session.sessionId
+  if (lockName === '') {
+    // A session whose id comes with its first use (a Conversations session before its
+    // conversation exists): the run would create it first thing anyway, and the lock must be
+    // the one later runs of that id take.
+    try {
+      lockName = await session.getSessionId()
+    } catch (error) {
+      throw await keepOfflineInput(withSaveState(toRunError(error, signal), { inputSaved: false, savedItems: [] }), session, input, options.pendingInput)
+    }
+  }
   try {
-    return await withRunLock(session.sessionId, keeping, { signal })
+    return await withRunLock(lockName, keeping, { signal })
   } catch (error) {
     if (error instanceof RunError || !signal?.aborted) throw error
     // Aborted while waiting for another tab's run: nothing ran, nothing was saved.

@@ -20,8 +20,9 @@ import {
   type CompactionTrigger,
   type JsonObject,
   type Session,
+  RunError,
 } from '../../src/index.js'
-import { createServerScript, type ServerScript } from '../../src/testing/index.js'
+import { createServerScript, ScriptedModel, type ServerScript } from '../../src/testing/index.js'
 import { assistantMessage, deferred, texts, user } from './support/items.js'
 import { dbName } from './support/kinds.js'
 import { ListSession } from './support/list-session.js'
@@ -497,4 +498,18 @@ it('a run on a compaction session over a new Conversations session holds the run
   answer.resolve()
   await running
   expect(locked).toBe(true)
+})
+
+it('a run whose session cannot get its id (the conversation cannot be created) fails with a RunError, nothing stored', async () => {
+  const unreachable: typeof fetch = async () => {
+    throw new TypeError('fetch failed')
+  }
+  const client = createOpenAIClient({ baseURL: 'http://127.0.0.1:9/v1', maxRetries: 0, fetch: unreachable })
+  const session = new OpenAIResponsesCompactionSession({ underlyingSession: new OpenAIConversationsSession({ client }), client, compactionMode: 'input' })
+  const model = new ScriptedModel(['never asked'])
+  const error = await run(new Agent({ name: 'a', model }), 'hello', { session }).catch((e: unknown) => e)
+  expect(error).toBeInstanceOf(RunError)
+  expect((error as RunError).inputSaved).toBe(false)
+  expect(model.requests).toHaveLength(0)
+  expect(session.sessionId).toBe('')
 })
