@@ -50,11 +50,15 @@ describe('bundle size (min + gzip)', () => {
   // encrypted appends again (issue 14: addItemsAt with expectedLength, the reseal step and
   // EncryptedSession's handler); to 55 KB (54.2 measured) with the keyring kept on the sync
   // server (exportKeyring/importKeyring, uploadKeyring/downloadKeyring) and the reseal's
-  // replay check. An app that does not import them does not ship them.
+  // replay check; to 56 KB (54.5 → 55.2 measured) with the edge cases the SDKs' session tests
+  // found: copies returned by a sessionInputCallback matched by content, one tool output per
+  // call in what is sent, the run lock of a session whose id comes with its first use,
+  // compactionMode checked, Conversations pops and clears that cannot loop or race. An app
+  // that does not import them does not ship them.
 
-  it('the whole library entry without openai/zod stays under 55 KB', async () => {
+  it('the whole library entry without openai/zod stays under 56 KB', async () => {
     const { gzipBytes } = await bundleSize(libraryEntry, ['openai', 'zod'])
-    expect(kb(gzipBytes)).toBeLessThanOrEqual(55)
+    expect(kb(gzipBytes)).toBeLessThanOrEqual(56)
   })
 
   it('an app using only sessions ships no runner, no openai and no zod classic', async () => {
@@ -66,9 +70,9 @@ describe('bundle size (min + gzip)', () => {
     // IndexedDBSession's positional append, sealed titles and branch names beside it; → 19 KB
     // (16.1 → 18.4 measured) with issue 15: history transactions, mutations and compaction
     // replacement on MemorySession and IndexedDBSession, tool usage, branching by content;
-    // → 20 KB (19.1 measured on ported-new before, 19.2 with tool names qualified by their
-    // namespace or MCP server in getToolUsage).
-    expect(kb(gzipBytes)).toBeLessThanOrEqual(20)
+    // → 19.2 KB (19.0 → 19.1 measured) with tool names qualified by their namespace or MCP
+    // server in getToolUsage.
+    expect(kb(gzipBytes)).toBeLessThanOrEqual(19.2)
   })
 
   it('the runner test tools of idb-agents/testing are browser-safe: no node:http server inside', async () => {

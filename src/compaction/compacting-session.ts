@@ -353,15 +353,16 @@ function defaultView(underlying: Session): Session {
 
 /**
  * Replaces every item of `session` with `items`: in one step where the session can
- * (`replaceItems`), else by clear and add, putting the old items back if the add fails
+ * (`replaceItems`), else by clear and add, putting the old items back if either fails
  * (openai-agents-python's compaction lost history there). The old items are read with
  * `getItems(Infinity)`: all of them, not a default window (`settings.limit`).
  */
 export async function replaceAll(session: Session, items: AgentItem[]): Promise<void> {
   if (isReplaceableSession(session)) return session.replaceItems(items)
   const before = await session.getItems(Infinity)
-  await session.clearSession()
   try {
+    // A clear that fails may have removed some items already (a custom store): put back all.
+    await session.clearSession()
     await session.addItems(items)
   } catch (error) {
     try {

@@ -1,12 +1,12 @@
 import OpenAI from 'openai'
 import { CompactingSession, type CompactedPrefix, type CompactingSessionOptions } from '../compaction/compacting-session.js'
 import { CompactionError } from '../compaction/compaction-error.js'
-import { messageOf } from '../errors.js'
+import { InvalidArgumentError, messageOf } from '../errors.js'
 import { sameJson } from '../items/json.js'
 import { modelSafe, withoutOrphanedMessageIds } from '../items/model-safe.js'
 import { isUserMessage, messageText } from '../items/predicates.js'
 import type { AgentItem } from '../items/types.js'
-import type { CompactionMode, OpenAIResponsesCompactionArgs } from '../session/capabilities.js'
+import type { CompactionMode, OpenAIResponsesCompactionArgs, OpenAIResponsesCompactionResult } from '../session/capabilities.js'
 import type { RequestUsage } from '../session/usage.js'
 import { defaultOpenAIClient } from './client.js'
 import { adviceFor, answered, readApiFailure, withoutStatus } from './errors.js'
@@ -32,6 +32,14 @@ export interface OpenAIResponsesCompactionSessionOptions extends CompactingSessi
    * @default 'auto'
    */
   compactionMode?: CompactionMode
+}
+
+const COMPACTION_MODES: readonly unknown[] = ['auto', 'previous_response_id', 'input'] satisfies CompactionMode[]
+
+/** A mode from plain JavaScript or configuration is checked: a typo must not compact by response id unasked. */
+function assertCompactionMode(mode: unknown): void {
+  if (mode === undefined || COMPACTION_MODES.includes(mode)) return
+  throw new InvalidArgumentError(`compactionMode must be 'auto', 'previous_response_id' or 'input', got ${JSON.stringify(mode) ?? String(mode)}.`)
 }
 
 /** The model used when none is given. */
@@ -67,12 +75,26 @@ export class OpenAIResponsesCompactionSession extends CompactingSession {
   readonly #model: string
   readonly #mode: CompactionMode
 
-  /** @param options - the transcript's session, the client, mode and trigger */
+  /**
+   * @param options - the transcript's session, the client, mode and trigger
+   * @throws {@link InvalidArgumentError} for a `compactionMode` other than `'auto'`,
+   *   `'previous_response_id'` or `'input'`
+   */
   constructor(options: OpenAIResponsesCompactionSessionOptions) {
+    assertCompactionMode(options.compactionMode)
     super(options)
     this.#client = options.client
     this.#model = options.model ?? DEFAULT_COMPACTION_MODEL
     this.#mode = options.compactionMode ?? 'auto'
+  }
+
+  /**
+   * {@inheritDoc CompactingSession.runCompaction}
+   * @throws {@link InvalidArgumentError} for an unknown `compactionMode`, before anything is read or sent
+   */
+  override async runCompaction(args: OpenAIResponsesCompactionArgs = {}): Promise<OpenAIResponsesCompactionResult | null> {
+    assertCompactionMode(args.compactionMode)
+    return super.runCompaction(args)
   }
 
   protected async compactItems(items: AgentItem[], args: OpenAIResponsesCompactionArgs): Promise<CompactedPrefix | undefined> {

@@ -262,7 +262,9 @@ export async function executeRun<TContext, TOutput extends z4.$ZodType | undefin
           usageStored = true
           await storeUsage(session, saved, usage)
         }
-        if (response) await compactAfterRun(session, saved, options, plan.modelSettings, response, usage)
+        // A run that stopped on tool outputs (toolUseBehavior) ends on items the model has not
+        // seen: compacting now would fold them away. The next run that ends on text compacts.
+        if (response && stopWith === undefined) await compactAfterRun(session, saved, options, plan.modelSettings, response, usage)
         return new RunResult({ finalOutput, input, newItems, savedItems: saved, rawResponses, usage })
       }
     }
