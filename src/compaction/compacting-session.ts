@@ -327,10 +327,14 @@ export abstract class CompactingSession implements OpenAIResponsesCompactionAwar
     }
   }
 
-  /** The whole model-facing history: every item, past any default window of the stores. */
+  /**
+   * The model-facing history: every item of the view (it is replaced whole, so none may be
+   * left out), or, before the first compaction, the transcript's window as the model is sent
+   * it (its default window bounds what is compacted, as python's `get_items()` does).
+   */
   async #snapshot(): Promise<ViewSnapshot> {
     const view = await this.#view.getItems(Infinity)
-    return view.length > 0 ? { items: view, fromView: true } : { items: await this.#transcript.getItems(Infinity), fromView: false }
+    return view.length > 0 ? { items: view, fromView: true } : { items: await this.#transcript.getItems(), fromView: false }
   }
 
   async #viewActive(): Promise<boolean> {

@@ -405,7 +405,8 @@ for (const [name, makeTranscript] of transcripts) {
   })
 }
 
-it('compacts and shows the whole transcript of an underlying session with a default window', async () => {
+// python compacts get_items(): before the first compaction, the window the model is sent (bounded, whatever the transcript's length).
+it('shows the whole transcript of an underlying session with a default window, and compacts the window the model is sent', async () => {
   const script = await createServerScript(serverUrl, [])
   const session = new OpenAIResponsesCompactionSession({
     underlyingSession: new MemorySession(`cmp-port-window-${++counter}`, { settings: { limit: 2 } }),
@@ -416,8 +417,9 @@ it('compacts and shows the whole transcript of an underlying session with a defa
   expect(texts(await session.getTranscript())).toEqual(['u1', 'a1', 'u2', 'a2'])
   await session.runCompaction({ force: true })
   const [body] = await compactBodies(script)
-  expect(texts(body!.input as AgentItem[])).toEqual(['u1', 'a1', 'u2', 'a2'])
-  expect(kindsOf(await session.getItems())).toEqual(['user', 'user', 'compaction'])
+  expect(texts(body!.input as AgentItem[])).toEqual(['u2', 'a2'])
+  expect(kindsOf(await session.getItems())).toEqual(['user', 'compaction'])
+  expect(texts(await session.getTranscript())).toEqual(['u1', 'a1', 'u2', 'a2'])
 })
 
 // js packages/agents-openai/test/openaiConversationsSession.test.ts: 'preserves the conversation ID when replacing history with compaction'
