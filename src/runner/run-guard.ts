@@ -61,10 +61,10 @@ export async function guardRun<T>(options: RunGuardOptions, input: RunInput, exe
   }
   if (options.runLock === false) return keeping()
   let lockName = session.sessionId
-  if (lockName === '') {
+  if (lockName === '' && !signal?.aborted) {
     // A session whose id comes with its first use (a Conversations session before its
     // conversation exists): the run would create it first thing anyway, and the lock must be
-    // the one later runs of that id take.
+    // the one later runs of that id take. A run aborted already fails below, creating nothing.
     try {
       lockName = await session.getSessionId()
     } catch (error) {
