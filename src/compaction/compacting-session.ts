@@ -76,6 +76,8 @@ export interface CompactedPrefix {
 interface ViewSnapshot {
   items: AgentItem[]
   fromView: boolean
+  /** Items appended through this object before it was read (see `#appended`). */
+  appended: number
 }
 
 /**
@@ -127,6 +129,8 @@ export abstract class CompactingSession implements OpenAIResponsesCompactionAwar
   readonly #onError: (error: CompactionError) => void
   readonly #writes = new SerialQueue()
   readonly #compactions = new SerialQueue()
+  /** Items appended to the transcript through this object, so a window re-read can take them in. */
+  #appended = 0
 
   /** @param options - the transcript's session, where the view lives, the trigger */
   constructor(options: CompactingSessionOptions) {
@@ -211,6 +215,7 @@ export abstract class CompactingSession implements OpenAIResponsesCompactionAwar
     if (stored.length === 0 && !evenWhenEmpty) return
     await this.#exclusive(async () => {
       await write(stored)
+      this.#appended += stored.length
       if (stored.length === 0 || !(await this.#viewActive())) return
       try {
         await this.#view.addItems(stored)
@@ -285,7 +290,8 @@ export abstract class CompactingSession implements OpenAIResponsesCompactionAwar
 
   async #compact(args: OpenAIResponsesCompactionArgs): Promise<OpenAIResponsesCompactionResult | null> {
     try {
-      const snapshot = await this.#snapshot()
+      // Read between writes, so `appended` counts exactly the items it holds.
+      const snapshot = await this.#exclusive(() => this.#snapshot())
       if (snapshot.items.length === 0) return null
       const tokensBefore = args.usage
         ? this.#estimator.calibrate(snapshot.items, args.usage.inputTokens + args.usage.outputTokens)
@@ -299,7 +305,7 @@ export abstract class CompactingSession implements OpenAIResponsesCompactionAwar
       if (prefix === undefined) return null
       const stored = toStoredItems(prefix.items)
       const itemsAfter = await this.#exclusive(async () => {
-        const now = await this.#snapshot()
+        const now = await this.#snapshot(snapshot)
         if (now.fromView !== snapshot.fromView || !startsWithItems(now.items, snapshot.items)) {
           throw new CompactionError(
             'The history changed while it was being compacted (an item was removed, it was cleared, or another tab compacted it), so the compacted result was dropped; compaction runs again after the next turn.',
@@ -330,11 +336,16 @@ export abstract class CompactingSession implements OpenAIResponsesCompactionAwar
   /**
    * The model-facing history: every item of the view (it is replaced whole, so none may be
    * left out), or, before the first compaction, the transcript's window as the model is sent
-   * it (its default window bounds what is compacted, as python's `get_items()` does).
+   * it (its default window bounds what is compacted, as python's `get_items()` does). Re-read
+   * after an `earlier` snapshot, the window is widened by the items appended since, so they
+   * follow the compacted ones instead of sliding them out.
    */
-  async #snapshot(): Promise<ViewSnapshot> {
+  async #snapshot(earlier?: ViewSnapshot): Promise<ViewSnapshot> {
+    const appended = this.#appended
     const view = await this.#view.getItems(Infinity)
-    return view.length > 0 ? { items: view, fromView: true } : { items: await this.#transcript.getItems(), fromView: false }
+    if (view.length > 0) return { items: view, fromView: true, appended }
+    const window = earlier ? earlier.items.length + appended - earlier.appended : undefined
+    return { items: await this.#transcript.getItems(window), fromView: false, appended }
   }
 
   async #viewActive(): Promise<boolean> {

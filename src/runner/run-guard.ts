@@ -62,12 +62,14 @@ export async function guardRun<T>(options: RunGuardOptions, input: RunInput, exe
   if (options.runLock === false) return keeping()
   // The id as getSessionId() gives it: a Conversations session gets its id with its first
   // use (the run would make that first thing anyway), and the lock must be the one later runs
-  // of that id take.
-  let lockName: string
-  try {
-    lockName = await session.getSessionId()
-  } catch (error) {
-    throw await keepOfflineInput(withSaveState(toRunError(error, signal), { inputSaved: false, savedItems: [] }), session, input, options.pendingInput)
+  // of that id take. A run aborted already is refused by the lock below, creating nothing.
+  let lockName = session.sessionId
+  if (!signal?.aborted) {
+    try {
+      lockName = await session.getSessionId()
+    } catch (error) {
+      throw await keepOfflineInput(withSaveState(toRunError(error, signal), { inputSaved: false, savedItems: [] }), session, input, options.pendingInput)
+    }
   }
   try {
     return await withRunLock(lockName, keeping, { signal })

@@ -8,8 +8,8 @@ export interface ToolUsage {
   /**
    * The tool's name: a function call's `name`, prefixed with its `namespace` (`crm.lookup`)
    * or, for an MCP call, its `server_label` (`filesystem.read_file`), so tools of the same
-   * name from different places are counted apart (a namespace equal to the name is left
-   * out); or the item type of a hosted tool call without a name (`web_search_call`, …).
+   * name from different places are counted apart (a function namespace equal to the name is
+   * left out; a server label never is); or the item type of a hosted tool call without a name (`web_search_call`, …).
    */
   toolName: string
   /** Calls of the tool in the turn. */
@@ -24,8 +24,10 @@ function toolNameOf(item: unknown): string | undefined {
   if (typeof type !== 'string' || !type.endsWith('_call')) return undefined
   const name = field(item, 'name')
   if (typeof name !== 'string' || name === '') return type
-  const scope = field(item, type === 'mcp_call' ? 'server_label' : 'namespace')
-  return typeof scope === 'string' && scope !== '' && scope !== name ? `${scope}.${name}` : name
+  const mcp = type === 'mcp_call'
+  const scope = field(item, mcp ? 'server_label' : 'namespace')
+  // Only a function namespace equal to the name is dropped (a deferred top-level call); an MCP server's label never is.
+  return typeof scope === 'string' && scope !== '' && (mcp || scope !== name) ? `${scope}.${name}` : name
 }
 
 /**

@@ -226,6 +226,23 @@ for (const kind of branchingKinds) {
       ])
     })
 
+    // python tests/extensions/memory/test_advanced_sqlite_session.py::test_advanced_tool_name_extraction: an MCP
+    // call is always `server_label.name`; only a function call's namespace equal to its name (a deferred
+    // top-level call) is left out, so an MCP tool named like its server stays apart from a bare function tool.
+    it('names an MCP call server_label.name even when the label equals the name', async () => {
+      const session = kind.make()
+      if (!isToolUsageSession(session)) throw new Error(`${kind.name} has no getToolUsage`)
+      await session.addItems([
+        user('Search twice'),
+        { type: 'function_call', name: 'search', arguments: '{}', call_id: 'local-search' },
+        { type: 'mcp_call', server_label: 'search', name: 'search', arguments: '{}' },
+      ])
+      expect((await session.getToolUsage()).map((u) => [u.toolName, u.calls])).toEqual([
+        ['search', 1],
+        ['search.search', 1],
+      ])
+    })
+
     // python tests/extensions/memory/test_advanced_sqlite_session.py::test_branch_specific_operations
     // python tests/extensions/memory/test_advanced_sqlite_session.py::test_branch_usage_tracking
     it('keeps usage per branch; the session total counts every branch once', async () => {

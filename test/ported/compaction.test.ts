@@ -21,6 +21,7 @@ import {
   type JsonObject,
   type Session,
   RunError,
+  AbortError,
 } from '../../src/index.js'
 import { createServerScript, ScriptedModel, type ServerScript } from '../../src/testing/index.js'
 import { assistantMessage, deferred, texts, user } from './support/items.js'
@@ -514,4 +515,21 @@ it('a run whose session cannot get its id (the conversation cannot be created) f
   expect((error as RunError).inputSaved).toBe(false)
   expect(model.requests).toHaveLength(0)
   expect(session.sessionId).toBe('')
+})
+
+// Review (run lock by getSessionId): the id is got before the lock only to name it; a run
+// aborted before it starts sends nothing, as before, and leaves the conversation uncreated.
+it('a run aborted before it starts, on a new Conversations session (bare or under compaction), creates no conversation', async () => {
+  const script = await createServerScript(serverUrl, [])
+  const client = createOpenAIClient({ baseURL: script.baseURL, maxRetries: 0 })
+  const conversation = new OpenAIConversationsSession({ client })
+  for (const session of [conversation, new OpenAIResponsesCompactionSession({ underlyingSession: conversation, client, compactionMode: 'input' })]) {
+    const model = new ScriptedModel(['never asked'])
+    const error = await run(new Agent({ name: 'a', model }), 'hello', { session, signal: AbortSignal.abort() }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(AbortError)
+    expect((error as AbortError).inputSaved).toBe(false)
+    expect(model.requests).toHaveLength(0)
+  }
+  expect((await script.requests()).filter((r) => r.path.startsWith('/v1/conversations'))).toEqual([])
+  expect(conversation.sessionId).toBe('')
 })
