@@ -386,7 +386,7 @@ export async function replaceAll(session: Session, items: AgentItem[]): Promise<
     } catch (restoreError) {
       throw new CompactionError(
         `Writing the compacted history failed (${messageOf(error)}) and so did putting the old one back (${messageOf(restoreError)}); ` +
-          'the transcript is intact and the model will be sent it whole until the next compaction.',
+          'the transcript is intact; until the next compaction replaces it, the model is sent what the compacted view still holds (or the transcript, if the view is empty).',
         error,
         false,
       )

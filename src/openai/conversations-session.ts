@@ -18,10 +18,11 @@ const PAGE_SIZE = 100
 /** Options of {@link OpenAIConversationsSession}. */
 export interface OpenAIConversationsSessionOptions {
   /**
-   * An existing conversation (`conv_…`). One is created on first use when omitted. Never
-   * `''`: another session's `sessionId` is `''` until its conversation exists.
+   * An existing conversation (`conv_…`). One is created on first use when omitted or `null`
+   * (as `localStorage.getItem` gives for an id never saved). Never `''`: another session's
+   * `sessionId` is `''` until its conversation exists.
    */
-  conversationId?: string
+  conversationId?: string | null
   /**
    * The `openai` client: direct, or through your proxy (`createOpenAIClient({ baseURL:
    * '/api/openai/v1' })`), which must forward `/v1/conversations`.
@@ -94,10 +95,10 @@ export class OpenAIConversationsSession implements Session {
 
   /**
    * @param options - conversation id, client, settings, optional offline mirror
-   * @throws {@link InvalidArgumentError} for a `conversationId` that is `''` or not a string
+   * @throws {@link InvalidArgumentError} for a `conversationId` that is `''`, or neither a string nor `null`
    */
   constructor(options: OpenAIConversationsSessionOptions = {}) {
-    const { conversationId } = options
+    const conversationId = options.conversationId ?? undefined
     if (conversationId !== undefined && (typeof conversationId !== 'string' || conversationId === '')) {
       throw new InvalidArgumentError(
         `conversationId must be the id of an existing conversation (conv_…), got ${JSON.stringify(conversationId) ?? String(conversationId)}. ` +

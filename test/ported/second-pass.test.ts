@@ -164,7 +164,7 @@ describe('F23 an empty conversationId', () => {
     const script = await createServerScript(serverUrl, [])
     const client = createOpenAIClient({ baseURL: script.baseURL, maxRetries: 0 })
     const notYetCreated = new OpenAIConversationsSession({ client })
-    for (const conversationId of [notYetCreated.sessionId, 42, null]) {
+    for (const conversationId of [notYetCreated.sessionId, 42, {}]) {
       expect(() => new OpenAIConversationsSession({ client, conversationId: conversationId as string }), String(conversationId)).toThrow(InvalidArgumentError)
     }
     expect(() => new OpenAIConversationsSession({ client, conversationId: '' })).toThrow(/getSessionId\(\)/)
@@ -173,5 +173,15 @@ describe('F23 an empty conversationId', () => {
     await notYetCreated.addItems([user('hello')])
     const again = new OpenAIConversationsSession({ client, conversationId: notYetCreated.sessionId })
     expect(texts(await again.getItems())).toEqual(['hello'])
+  })
+
+  it('takes null (an id never saved, as localStorage.getItem gives it) as no conversation yet', async () => {
+    const script = await createServerScript(serverUrl, [])
+    const client = createOpenAIClient({ baseURL: script.baseURL, maxRetries: 0 })
+    const session = new OpenAIConversationsSession({ client, conversationId: null })
+    expect(session.sessionId).toBe('')
+    await session.addItems([user('hello')])
+    expect(session.sessionId).toMatch(/^conv_/)
+    expect(texts(await session.getItems())).toEqual(['hello'])
   })
 })
