@@ -360,7 +360,7 @@ export abstract class CompactingSession implements OpenAIResponsesCompactionAwar
 /** The default store of the compacted view (see {@link CompactingSessionOptions.viewSession}). */
 function defaultView(underlying: Session): Session {
   // A memory view's id is only a label: a Conversations session has none until its conversation exists.
-  if (!isIndexedDBBackedSession(underlying)) return underlying.sessionId === '' ? new MemorySession() : new MemorySession(underlying.sessionId)
+  if (!isIndexedDBBackedSession(underlying)) return new MemorySession(underlying.sessionId || undefined)
   const { dbName, indexedDB } = underlying.indexedDBLocation
   const options = { dbName: `${dbName}${COMPACTED_VIEW_DB_SUFFIX}` }
   return new IndexedDBSession(underlying.sessionId, indexedDB ? { ...options, indexedDB } : options)

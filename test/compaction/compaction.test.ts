@@ -5,16 +5,10 @@ import { createOpenAIClient } from '../../src/openai/client.js'
 import { OpenAIResponsesCompactionSession } from '../../src/openai/responses-compaction-session.js'
 import { MemorySession } from '../../src/session/memory.js'
 import { createServerScript } from '../../src/testing/api-server/client.js'
+import { assistantMessage as assistant, user } from '../ported/support/items.js'
 import { userTexts } from '../runner/helpers.js'
 import { describeCompaction, gatedFetch } from './suite.js'
 
-const user = (text: string): AgentItem => ({ role: 'user', content: text })
-const assistant = (text: string): AgentItem => ({
-  type: 'message',
-  role: 'assistant',
-  status: 'completed',
-  content: [{ type: 'output_text', text, annotations: [] }],
-})
 
 const serverUrl = inject('apiServerUrl')
 describeCompaction('MemorySession', { serverUrl, fresh: () => new MemorySession() })
