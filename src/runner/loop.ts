@@ -20,6 +20,8 @@ import { latestOutputs, mergeInput, requestInput, type SessionInputCallback } fr
 import { finalToolOutput } from './tool-use.js'
 import type { FunctionTool } from './tool.js'
 
+const DEFAULT_MAX_TURNS = 10
+
 /** Options of one run (`run()` / `Runner.run()`). */
 export interface RunOptions<TContext = unknown> {
   /** Where history is loaded from and each turn saved to. Without it nothing is saved. */
@@ -81,7 +83,7 @@ export async function executeRun<TContext, TOutput extends z4.$ZodType | undefin
 ): Promise<RunResult<FinalOutput<TOutput>>> {
   const { agent, options, model } = plan
   const { session, signal } = options
-  const maxTurns = options.maxTurns ?? 10
+  const maxTurns = options.maxTurns ?? DEFAULT_MAX_TURNS
   const usage = new Usage()
   const runContext = new RunContext(options.context as TContext, signal, usage)
   const runAgent = agent as unknown as RunAgent
@@ -92,9 +94,7 @@ export async function executeRun<TContext, TOutput extends z4.$ZodType | undefin
   /** The pending run this run must drop when it saves its next turn (a resume's). */
   let expectedPending: string | null = null
   try {
-    if (!Number.isInteger(maxTurns) || maxTurns < 1) {
-      throw new RunError('invalid_argument', `maxTurns must be a positive integer, got ${String(maxTurns)}.`)
-    }
+    checkRunRequest(agent, plan.input, options)
     signal?.throwIfAborted()
     emit?.({ type: 'agent_updated_stream_event', agent: runAgent })
     const pendingRuns = session && isPendingRunsSession(session) ? session : undefined
@@ -107,7 +107,6 @@ export async function executeRun<TContext, TOutput extends z4.$ZodType | undefin
     /** `alwaysApprove` / `alwaysReject` decisions by tool name, carried through later pauses. */
     const standing = resumed ? resumed.standingDecisions() : new Map<string, ApprovalDecision>()
     if (resumed) {
-      checkResumeTarget(resumed, agent, session)
       const waiting = resumed.getInterruptions().filter((item) => resumed.decisionFor(item.callId) === undefined)
       if (waiting.length > 0) {
         // Nothing decided on some calls: nothing runs, nothing is written.
@@ -331,6 +330,33 @@ async function needsApproval<TContext>(
 }
 
 /** A state resumes only with the agent and session it paused in. */
+/** The run options {@link refuseBadRun} reads. */
+type RunRequestOptions = Pick<RunOptions, 'maxTurns' | 'session' | 'signal'>
+
+/**
+ * Refuses a run that could never start (a bad `maxTurns`, a run state of another agent or
+ * session) with the RunError `executeRun` throws for it. `run()` checks this before it takes
+ * the run lock, so a refused run reads, locks and creates nothing (not even a new
+ * Conversations session's conversation).
+ */
+export function refuseBadRun(agent: { name: string }, input: RunInput | RunState, options: RunRequestOptions): RunError | undefined {
+  try {
+    checkRunRequest(agent, input, options)
+    return undefined
+  } catch (error) {
+    const inputSaved = input instanceof RunState && input.data.unsaved.length === 0
+    return withSaveState(toRunError(error, options.signal), { inputSaved, savedItems: [] })
+  }
+}
+
+function checkRunRequest(agent: { name: string }, input: RunInput | RunState, options: RunRequestOptions): void {
+  const maxTurns = options.maxTurns ?? DEFAULT_MAX_TURNS
+  if (!Number.isInteger(maxTurns) || maxTurns < 1) {
+    throw new RunError('invalid_argument', `maxTurns must be a positive integer, got ${String(maxTurns)}.`)
+  }
+  if (input instanceof RunState) checkResumeTarget(input, agent, options.session)
+}
+
 function checkResumeTarget(state: RunState, agent: { name: string }, session: Session | undefined): void {
   if (state.data.agentName !== agent.name) {
     throw new RunError('invalid_argument', `This run state paused agent "${state.data.agentName}"; resume it with that agent, not "${agent.name}".`)

@@ -7,7 +7,7 @@ import type { RunInput } from './input.js'
 import type { Model, ModelProvider, ModelSettings } from '../model/model.js'
 import { OpenAIProvider } from '../openai/provider.js'
 import type { RunResult } from './result.js'
-import { executeRun, type RunOptions } from './loop.js'
+import { executeRun, refuseBadRun, type RunOptions } from './loop.js'
 import { StreamedRunResult } from './stream.js'
 import { guardRun } from './run-guard.js'
 import { RunState } from './run-state.js'
@@ -84,18 +84,24 @@ export class Runner {
     options: RunOptions<TContext> & { stream?: boolean } = {},
   ): Promise<RunResult<FinalOutput<TOutput>> | StreamedRunResult<FinalOutput<TOutput>>> {
     const { stream, ...runOptions } = options
+    const planOptions = { maxTurns: this.#options.maxTurns, ...runOptions }
     const plan = async () => ({
       agent,
       input,
-      options: { maxTurns: this.#options.maxTurns, ...runOptions },
+      options: planOptions,
       model: await this.#model(agent.model),
       modelSettings: { ...this.#options.modelSettings, ...agent.modelSettings },
     })
     // guardRun: the session's run lock for the whole run; input kept when offline (issue 7).
-    // A resumed run's input is in its state (and its session), never kept again.
+    // A resumed run's input is in its state (and its session), never kept again. A run
+    // refused for its arguments is refused first, before the lock names (creates) the session.
     const kept = input instanceof RunState ? [] : input
-    if (stream) return new StreamedRunResult((emit) => guardRun(runOptions, kept, () => plan().then((p) => executeRun(p, emit))))
-    return guardRun(runOptions, kept, async () => executeRun(await plan()))
+    const guarded = (execute: () => Promise<RunResult<FinalOutput<TOutput>>>) => {
+      const refused = refuseBadRun(agent, input, planOptions)
+      return refused ? Promise.reject(refused) : guardRun(runOptions, kept, execute)
+    }
+    if (stream) return new StreamedRunResult((emit) => guarded(() => plan().then((p) => executeRun(p, emit))))
+    return guarded(async () => executeRun(await plan()))
   }
 
   async #model(model: string | Model | undefined): Promise<Model> {

@@ -22,7 +22,9 @@ import {
   type Session,
   RunError,
   AbortError,
+  tool,
 } from '../../src/index.js'
+import { z } from 'zod'
 import { createServerScript, ScriptedModel, type ServerScript } from '../../src/testing/index.js'
 import { assistantMessage, deferred, texts, user } from './support/items.js'
 import { dbName } from './support/kinds.js'
@@ -530,6 +532,32 @@ it('a run aborted before it starts, on a new Conversations session (bare or unde
     expect((error as AbortError).inputSaved).toBe(false)
     expect(model.requests).toHaveLength(0)
   }
+  expect((await script.requests()).filter((r) => r.path.startsWith('/v1/conversations'))).toEqual([])
+  expect(conversation.sessionId).toBe('')
+})
+
+// The run is checked before its lock is named: a run refused for its arguments (a bad
+// maxTurns, a run state paused elsewhere) creates no conversation either, in either mode.
+it('a run refused for its arguments, on a new Conversations session (bare or under compaction), creates no conversation', async () => {
+  const script = await createServerScript(serverUrl, [])
+  const client = createOpenAIClient({ baseURL: script.baseURL, maxRetries: 0 })
+  const conversation = new OpenAIConversationsSession({ client })
+  const model = new ScriptedModel([{ toolCalls: [{ name: 'ask', arguments: {}, callId: 'c1' }] }])
+  const ask = tool({ name: 'ask', description: 'Asks.', parameters: z.object({}), needsApproval: true, execute: () => 'ok' })
+  const agent = new Agent({ name: 'a', model, tools: [ask] })
+  const paused = await run(agent, 'hello', { session: new MemorySession('elsewhere') })
+  const state = paused.state!
+  state.approve(state.getInterruptions()[0]!)
+  const asked = model.requests.length
+  for (const session of [conversation, new OpenAIResponsesCompactionSession({ underlyingSession: conversation, client, compactionMode: 'input' })]) {
+    for (const [input, options] of [['hello', { maxTurns: 0 }], [state, {}]] as const) {
+      const refused = await run(agent, input, { session, ...options }).catch((e: unknown) => e)
+      expect(refused).toMatchObject({ code: 'invalid_argument', inputSaved: false })
+      const stream = await run(agent, input, { session, ...options, stream: true })
+      expect(await stream.completed.catch((e: unknown) => e)).toMatchObject({ code: 'invalid_argument', inputSaved: false })
+    }
+  }
+  expect(model.requests).toHaveLength(asked)
   expect((await script.requests()).filter((r) => r.path.startsWith('/v1/conversations'))).toEqual([])
   expect(conversation.sessionId).toBe('')
 })
