@@ -11,6 +11,7 @@ import { MemorySession } from '../session/memory.js'
 import {
   isIndexedDBBackedSession,
   isReplaceableSession,
+  isModelInputPreparingSession,
   isPendingRunsSession,
   isUsageTrackingSession,
   type PendingRun,
@@ -123,6 +124,13 @@ export abstract class CompactingSession implements OpenAIResponsesCompactionAwar
   /** Updates the transcript's pending run with its items in one step, then appends them to the view, as `addItems`. */
   readonly updatePendingRun?: (update: PendingRunUpdate) => Promise<void>
 
+  /**
+   * The underlying session's `prepareHistoryItemForModelInput` (see
+   * `ModelInputPreparingSession`), present when it has one: a Conversations session's
+   * assistant message ids are not sent back, compacted or not.
+   */
+  readonly prepareHistoryItemForModelInput?: (item: AgentItem) => AgentItem
+
   readonly #transcript: Session
   readonly #view: Session
   readonly #trigger: CompactionTrigger
@@ -147,6 +155,9 @@ export abstract class CompactingSession implements OpenAIResponsesCompactionAwar
         getTurnUsage: ((turn?: number) => (turn === undefined ? transcript.getTurnUsage() : transcript.getTurnUsage(turn))) as UsageTrackingSession['getTurnUsage'],
       }
       Object.assign(this, usage)
+    }
+    if (isModelInputPreparingSession(transcript)) {
+      this.prepareHistoryItemForModelInput = (item) => transcript.prepareHistoryItemForModelInput(item)
     }
     if (isPendingRunsSession(transcript)) {
       const pending: Omit<PendingRunsSession, keyof Session> = {

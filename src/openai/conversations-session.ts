@@ -134,6 +134,18 @@ export class OpenAIConversationsSession implements Session {
     return this.#read(async () => this.#list(await this.#ensureConversation(), count))
   }
 
+  /**
+   * An assistant message as it is sent back to the model: without the `msg_…` id the
+   * Conversations API gave it, which the Responses API may refuse when the reasoning item
+   * it belongs with is not sent too (as `@openai/agents` and the Python SDK send it).
+   * `getItems()` keeps the id (a UI needs it to delete the item).
+   */
+  prepareHistoryItemForModelInput(item: AgentItem): AgentItem {
+    if (item.type !== 'message' || item.role !== 'assistant' || !('id' in item)) return item
+    const { id: _id, ...rest } = item
+    return rest as AgentItem
+  }
+
   async addItems(items: AgentItem[]): Promise<void> {
     // `items.create` requires an id on a reasoning item it cannot match by its encrypted content.
     const sendable = dropDanglingReasoning(toStoredItems(items)).filter((item) => !isUnreplayableReasoning(item))

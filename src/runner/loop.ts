@@ -16,7 +16,7 @@ import { RunContext } from './run-context.js'
 import { notRunOutput, TOOL_APPROVAL_REJECTION_MESSAGE, type ApprovalDecision } from './approvals.js'
 import { abandonPendingRun, checkResumable, markOf } from './pause.js'
 import { newRunId, RunState } from './run-state.js'
-import { latestOutputs, mergeInput, requestInput, type SessionInputCallback } from './session-input.js'
+import { forModel, latestOutputs, mergeInput, requestInput, type SessionInputCallback } from './session-input.js'
 import { finalToolOutput } from './tool-use.js'
 import type { FunctionTool } from './tool.js'
 
@@ -117,7 +117,7 @@ export async function executeRun<TContext, TOutput extends z4.$ZodType | undefin
       for (const request of resumed.data.perRequest) usage.add(request)
       input = resumed.data.input
       unsaved = resumed.data.unsaved
-      sent = session ? [...(await session.getItems(options.sessionSettings?.limit)), ...unsaved] : resumed.data.conversation
+      sent = session ? [...forModel(session, await session.getItems(options.sessionSettings?.limit)), ...unsaved] : resumed.data.conversation
       turn = resumed.data.turn
       expectedPending = pendingRuns ? resumed.data.runId : null
       paused = resumed
@@ -131,7 +131,7 @@ export async function executeRun<TContext, TOutput extends z4.$ZodType | undefin
         }
       }
       const history = session ? await session.getItems(options.sessionSettings?.limit) : []
-      ;({ sent, unsaved } = await mergeInput(history, input, options.sessionInputCallback))
+      ;({ sent, unsaved } = await mergeInput(history, input, options.sessionInputCallback, session))
     }
     // A session run's new tool outputs are sent even when their call is not, and replace older
     // outputs of the call (session-input.ts). Without a session the input is the whole

@@ -5,6 +5,8 @@ import { modelSafe } from '../items/model-safe.js'
 import { field, isFunctionCallOutput } from '../items/predicates.js'
 import type { AgentItem } from '../items/types.js'
 import { RunError } from '../model/errors.js'
+import { isModelInputPreparingSession } from '../session/capabilities.js'
+import type { Session } from '../session/session.js'
 
 /**
  * Merges the stored history with the new input into what is sent. Every returned item is
@@ -48,8 +50,8 @@ function take(counts: Counts, key: string | undefined): boolean {
  * {@link SessionInputCallback}).
  * @throws {@link RunError} `invalid_argument` when the callback returns no array
  */
-export async function mergeInput(history: AgentItem[], input: AgentItem[], callback: SessionInputCallback | undefined): Promise<MergedInput> {
-  if (!callback) return { sent: history.length === 0 ? input : [...history, ...input], unsaved: input }
+export async function mergeInput(history: AgentItem[], input: AgentItem[], callback: SessionInputCallback | undefined, session?: Session): Promise<MergedInput> {
+  if (!callback) return { sent: [...forModel(session, history), ...input], unsaved: input }
   const storedKey = new Map(history.map((item) => [item, canonicalJson(item)]))
   const inputKey = new Map(input.map((item) => [item, canonicalJson(item)]))
   const merged: unknown = await callback([...history], [...input])
@@ -71,7 +73,13 @@ export async function mergeInput(history: AgentItem[], input: AgentItem[], callb
     if (take(inputLeft, key)) return true
     return !take(storedLeft, key)
   })
-  return { sent, unsaved }
+  const toSave = new Set(unsaved)
+  return { sent: sent.map((item) => (toSave.has(item) ? item : forModel(session, [item])[0]!)), unsaved }
+}
+
+/** Stored items as they are sent to the model (see `ModelInputPreparingSession`). */
+export function forModel(session: Session | undefined, items: AgentItem[]): AgentItem[] {
+  return session && isModelInputPreparingSession(session) ? items.map((item) => session.prepareHistoryItemForModelInput(item)) : items
 }
 
 /**

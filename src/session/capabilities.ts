@@ -632,3 +632,18 @@ export function checkedPendingRun(run: PendingRun | null): PendingRun | null {
   }
   return { runId: run.runId, state: run.state, createdAt: run.createdAt }
 }
+
+/**
+ * A session whose stored items carry metadata the model must not get back (`@openai/agents`'
+ * optional `Session.prepareHistoryItemForModelInput`). The runner passes every history item
+ * it sends through it; `getItems()` keeps returning the items as stored.
+ */
+export interface ModelInputPreparingSession<TItem = AgentItem> extends Session<TItem> {
+  /** The item as it is sent to the model: a copy without what the model must not get back, or `item` itself. */
+  prepareHistoryItemForModelInput(item: TItem): TItem
+}
+
+/** True when `session` implements {@link ModelInputPreparingSession}. */
+export function isModelInputPreparingSession<TItem>(session: Session<TItem>): session is ModelInputPreparingSession<TItem> {
+  return hasMethod(session, 'prepareHistoryItemForModelInput')
+}

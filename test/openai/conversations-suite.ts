@@ -73,6 +73,29 @@ export function describeConversations(name: string, options: ConversationsSuiteO
       expect(await new OpenAIConversationsSession({ client, conversationId: session.sessionId }).getItems()).toEqual(items)
     })
 
+    // js packages/agents-openai/src/memory/openaiConversationsSession.ts prepareHistoryItemForModelInput;
+    // python run_internal/session_persistence.py: assistant replay metadata is not sent back.
+    it("sends stored assistant messages back without the conversation's msg_ ids, which getItems keeps", async () => {
+      const { script, client } = await setup(['Got it! Blue.', 'Blue.', 'Still blue.'])
+      const session = new OpenAIConversationsSession({ client })
+      const runner = new Runner({ client })
+      const agent = new Agent({ name: 'Memory Bot' })
+      await runner.run(agent, 'My favorite color is blue.', { session })
+      const stored = await session.getItems()
+      expect(stored.map((item) => typeof item.id)).toEqual(['string', 'string'])
+      await runner.run(agent, "What's my favorite color?", { session })
+      // Through a sessionInputCallback too: the history it returns is prepared the same way.
+      await runner.run(agent, 'And now?', { session, sessionInputCallback: (history, input) => [...history, ...input] })
+      const requests = (await calls(script, 'POST', /^\/v1\/responses$/)).map((r) => (r.body as JsonObject).input as AgentItem[])
+      for (const input of requests.slice(1)) {
+        const assistants = input.filter((item) => item.role === 'assistant')
+        expect(assistants.length).toBeGreaterThan(0)
+        for (const item of assistants) expect(item).not.toHaveProperty('id')
+      }
+      expect(requests[2]!.map(textOf)).toEqual(['My favorite color is blue.', 'Got it! Blue.', "What's my favorite color?", 'Blue.', 'And now?'])
+      expect((await session.getItems()).slice(0, 2)).toEqual(stored)
+    })
+
     it('keeps the limit local and pages through long conversations (js #1791)', async () => {
       const { script, client } = await setup()
       const session = new OpenAIConversationsSession({ client })

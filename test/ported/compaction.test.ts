@@ -9,6 +9,7 @@ import {
   createOpenAIClient,
   IndexedDBSession,
   isOpenAIResponsesCompactionAwareSession,
+  isModelInputPreparingSession,
   MemorySession,
   OpenAIConversationsSession,
   OpenAIResponsesCompactionSession,
@@ -473,6 +474,25 @@ it('compacting over a Conversations session not created yet: created on first us
   const id = await other.getSessionId()
   expect(id).toMatch(/^conv_/)
   expect(other.sessionId).toBe(id)
+})
+
+// A compaction session passes its Conversations session's prepareHistoryItemForModelInput on:
+// the conversation's msg_ ids are not sent back, before or after a compaction.
+it('a compaction session over a Conversations session sends assistant messages without their msg_ ids', async () => {
+  const script = await createServerScript(serverUrl, ['Blue.', 'Still blue.'])
+  const client = createOpenAIClient({ baseURL: script.baseURL, maxRetries: 0 })
+  const conversation = new OpenAIConversationsSession({ client })
+  const session = new OpenAIResponsesCompactionSession({ underlyingSession: conversation, client, compactionMode: 'input', shouldTriggerCompaction: () => false })
+  expect(isModelInputPreparingSession(session)).toBe(true)
+  expect(isModelInputPreparingSession(new OpenAIResponsesCompactionSession({ underlyingSession: new MemorySession(), client }))).toBe(false)
+  const runner = new Runner({ client, model: 'gpt-test' })
+  await runner.run(new Agent({ name: 'a' }), 'My favorite color is blue.', { session })
+  expect((await session.getItems()).find((item) => item.role === 'assistant')).toHaveProperty('id')
+  await runner.run(new Agent({ name: 'a' }), 'Which color?', { session })
+  const sent = (await script.requests()).filter((r) => r.path === '/v1/responses').map((r) => (r.body as JsonObject).input as AgentItem[])
+  const assistants = sent[1]!.filter((item) => item.role === 'assistant')
+  expect(assistants.map((item) => texts([item])[0])).toEqual(['Blue.'])
+  for (const item of assistants) expect(item).not.toHaveProperty('id')
 })
 
 // run() holds the run lock named by session.sessionId, read when the run starts: '' for a
