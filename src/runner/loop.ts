@@ -329,7 +329,6 @@ async function needsApproval<TContext>(
   return found?.needsApproval ? found.needsApproval(runContext, call.arguments, { callId: call.call_id }) : false
 }
 
-/** A state resumes only with the agent and session it paused in. */
 /** The run options {@link refuseBadRun} reads. */
 type RunRequestOptions = Pick<RunOptions, 'maxTurns' | 'session' | 'signal'>
 
@@ -357,6 +356,7 @@ function checkRunRequest(agent: { name: string }, input: RunInput | RunState, op
   if (input instanceof RunState) checkResumeTarget(input, agent, options.session)
 }
 
+/** A state resumes only with the agent and session it paused in. */
 function checkResumeTarget(state: RunState, agent: { name: string }, session: Session | undefined): void {
   if (state.data.agentName !== agent.name) {
     throw new RunError('invalid_argument', `This run state paused agent "${state.data.agentName}"; resume it with that agent, not "${agent.name}".`)

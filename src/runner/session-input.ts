@@ -47,7 +47,8 @@ function take(counts: Counts, key: string | undefined): boolean {
  * runs, so a callback that changes the array or the objects it is given (push, replace,
  * pop, in-place edits) can neither hide a new item from saving nor get a stored one saved
  * twice (python #4072/#4181, js #1577); copies are matched by content (see
- * {@link SessionInputCallback}).
+ * {@link SessionInputCallback}). Stored items are sent as the session prepares them for the
+ * model (`ModelInputPreparingSession`), after the callback.
  * @throws {@link RunError} `invalid_argument` when the callback returns no array
  */
 export async function mergeInput(history: AgentItem[], input: AgentItem[], callback: SessionInputCallback | undefined, session?: Session): Promise<MergedInput> {
