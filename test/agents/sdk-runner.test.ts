@@ -5,7 +5,7 @@ import { Agent, OpenAIProvider, Runner, setTracingDisabled, tool, type AgentInpu
 import OpenAI from 'openai'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { z } from 'zod'
-import { EncryptedSession, IndexedDBSession, MemorySession, type SessionHistoryTransactionArgs } from '../../src/index.js'
+import { EncryptedSession, IndexedDBSession, MemorySession, OpenAIConversationsSession, type SessionHistoryTransactionArgs } from '../../src/index.js'
 import { createServerScript, type ServerScript } from '../../src/testing/api-server/client.js'
 
 const dbName = `sdk-runner-node-${Math.random().toString(36).slice(2)}`
@@ -73,4 +73,25 @@ describe.each(kinds)('@openai/agents output guardrails with %s', (_name, open) =
       expect(shapes(await open(id).getItems())).toEqual(['user', 'function_call', 'function_call_result'])
     })
   }
+})
+
+// @openai/agents' runner calls a session's prepareHistoryItemForModelInput on the history it
+// sends (as for its own OpenAIConversationsSession): ours strips the conversation's msg_ ids.
+describe('@openai/agents with our OpenAIConversationsSession', () => {
+  it('sends the stored assistant message back without its msg_ id, which getItems keeps', async () => {
+    const script = await createServerScript(inject('apiServerUrl'), ['Blue, noted.', 'Blue.'])
+    scripts.push(script)
+    const client = new OpenAI({ baseURL: script.baseURL, apiKey: 'test-key', maxRetries: 0 })
+    const runner = new Runner({ modelProvider: new OpenAIProvider({ openAIClient: client, useResponses: true }) })
+    const agent = new Agent({ name: 'Memory Bot', model: 'gpt-4.1' })
+    const session = new OpenAIConversationsSession({ client })
+    await runner.run(agent, 'My favorite color is blue.', { session })
+    const assistant = (await session.getItems()).find((item) => item.role === 'assistant')
+    expect(assistant?.id).toMatch(/^msg_/)
+    await runner.run(agent, 'Which color?', { session })
+    const requests = (await script.requests()).filter((r) => r.method === 'POST' && r.path === '/v1/responses')
+    const sent = (requests[1]!.body as { input: Array<Record<string, unknown>> }).input
+    expect(sent.map((item) => item.role)).toEqual(['user', 'assistant', 'user'])
+    expect(sent[1]).not.toHaveProperty('id')
+  })
 })
