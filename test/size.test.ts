@@ -19,7 +19,9 @@ describe('bundle size (min + gzip)', () => {
     // getToolUsage and createBranchFromContent, and their typed errors; → 25 KB (24.5
     // measured) with issue 15's approvals: needsApproval, RunState (its zod/mini schema and
     // checks), resuming and abandoning paused runs, toolUseBehavior, the pendingRuns store.
-    ['sessions + runner (IndexedDBSession, Agent, run, tool)', chatAppEntry, 25],
+    // 25 → 25.2 KB (25.1 measured at this branch's base, already over; 25.2 with the third JS
+    // pass: one function_call per call id sent, and the SDK-named guards answering false for no session).
+    ['sessions + runner (IndexedDBSession, Agent, run, tool)', chatAppEntry, 25.2],
     // 16 → 17 KB (16.1 measured): item checks for holes, depth and `__proto__` keys, typed data loss.
     // 17 → 20 KB (16.1 → 19.1 measured) with issue 12 item 5: envelopes bound to their position
     // (checks on every read, the next position kept between writes, conflicts retried, format 2
