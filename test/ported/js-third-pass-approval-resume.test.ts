@@ -184,6 +184,33 @@ for (const kind of allKinds) {
       expect(compactions.map((c) => c.history)).toEqual([[...turn, 'assistant: done']])
     })
 
+    // js packages/agents-core/test/run.approvalGuardrailSession.test.ts: 'does not finalize a pre-aborted serialized $mode terminal state'
+    // (Without the guardrail: a resume whose signal is aborted before it starts runs no tool,
+    // calls no model and writes nothing; the state, and the session's pending run, still resume.)
+    it('runs and writes nothing on a resume whose signal was aborted before it started; the state resumes afterwards, storing once', async () => {
+      const ran: string[] = []
+      const approved = tool({ name: 'pre_aborted_tool', description: 'Needs approval.', parameters: z.object({}), needsApproval: true, execute: () => (ran.push('ran'), 'pre-aborted-result') })
+      const model = new ScriptedModel([{ toolCalls: [{ name: 'pre_aborted_tool', arguments: {}, callId: 'call-pre-aborted' }] }, 'after approval'])
+      const agent = new Agent({ name: 'pre-aborted', model, tools: [approved] })
+      const session = kind.make()
+      const compactions = watchCompaction(session)
+      const first = await runIn(mode, agent, 'hello', { session })
+      const restored = await RunState.fromString(agent, first.state!.toString())
+      restored.approve(restored.getInterruptions()[0]!)
+      const controller = new AbortController()
+      controller.abort(new Error('cancel terminal resume'))
+      const error = await runIn(mode, agent, restored, { session, signal: controller.signal }).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(AbortError)
+      expect(ran).toEqual([])
+      expect(model.requests).toHaveLength(1)
+      expect(await session.getItems()).toEqual([])
+      expect(compactions).toEqual([])
+      const resumed = await runIn(mode, agent, restored, { session })
+      expect(resumed.finalOutput).toBe('after approval')
+      expect(ran).toEqual(['ran'])
+      expect(lines(await session.getItems())).toEqual(['user: hello', 'call call-pre-aborted', 'output call-pre-aborted: pre-aborted-result', 'assistant: after approval'])
+    })
+
     // js packages/agents-core/test/run.approvalGuardrailSession.test.ts: 'does not duplicate an approved result when $mode checkpoint compaction is retried'
     // (Here compaction runs once the run ends, after its turns are saved: a failing compaction
     // fails the run saying all was saved, and the state, resumed once, is refused again with

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest'
 import { Agent, DecryptionError, EncryptedSession, IndexedDBSession, MemorySession, run, StorageError, type AgentItem, type Session } from '../../src/index.js'
 import { ScriptedModel } from '../../src/testing/index.js'
 import { dataKey, dbName } from './support/kinds.js'
-import { storedTexts, user } from './support/items.js'
+import { storedTexts, texts, user } from './support/items.js'
 
 let counter = 0
 const newId = (prefix: string) => `${prefix}-${++counter}-${Math.random().toString(36).slice(2, 8)}`
@@ -59,7 +59,7 @@ describe('IndexedDBSession: a stored record that is not an item (ported)', () =>
     // A window that does not reach it reads as before.
     await corruptRows(sessionId, new Map([[0, 42]]))
     await corruptRows(sessionId, new Map([[1, user('valid again')]]))
-    expect(await storedTexts({ getItems: () => session.getItems(1) } as unknown as Session)).toEqual(['valid again'])
+    expect(texts(await session.getItems(1))).toEqual(['valid again'])
   })
 
   // js examples/memory/sessions/file.test.ts: 'skips corrupt most-recent records when popping items'
