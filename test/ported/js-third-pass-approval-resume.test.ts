@@ -211,6 +211,29 @@ for (const kind of allKinds) {
       expect(lines(await session.getItems())).toEqual(['user: hello', 'call call-pre-aborted', 'output call-pre-aborted: pre-aborted-result', 'assistant: after approval'])
     })
 
+    // js packages/agents-core/test/run.approvalGuardrailSession.test.ts: 'persists an approved tool result once when $mode guardrails trip=$tripwire' (trip=false)
+    // (The SDK compacts at the pause and after the resumed run. Here nothing is compacted at a
+    // pause, nor after a run that ended on a tool's output the model has not seen (FINDINGS
+    // F19); the next run that ends on text compacts, once.)
+    it('stores an approved stop_on_first_tool result once, as the final output; compacts once the next run ends on text', async () => {
+      const approvalTool = tool({ name: 'approval_tool', description: 'Needs approval.', parameters: z.object({}), needsApproval: true, execute: () => 'approved-result' })
+      const model = new ScriptedModel([{ toolCalls: [{ name: 'approval_tool', arguments: {}, callId: 'call-approved' }] }, 'done'])
+      const agent = new Agent({ name: 'approval-once', model, tools: [approvalTool], toolUseBehavior: 'stop_on_first_tool' })
+      const session = kind.make()
+      const compactions = watchCompaction(session)
+      const first = await runIn(mode, agent, 'Use approval_tool', { session })
+      first.state!.approve(first.interruptions[0]!)
+      const resumed = await runIn(mode, agent, first.state!, { session })
+      expect(resumed.finalOutput).toBe('approved-result')
+      const turn = ['user: Use approval_tool', 'call call-approved', 'output call-approved: approved-result']
+      expect(lines(await session.getItems())).toEqual(turn)
+      expect(compactions).toEqual([])
+      const next = await runIn(mode, agent, 'Continue', { session })
+      expect(next.finalOutput).toBe('done')
+      expect(lines(model.requests.at(-1)!.input)).toEqual([...turn, 'user: Continue'])
+      expect(compactions.map((c) => c.history)).toEqual([[...turn, 'user: Continue', 'assistant: done']])
+    })
+
     // js packages/agents-core/test/run.approvalGuardrailSession.test.ts: 'does not duplicate an approved result when $mode checkpoint compaction is retried'
     // (Here compaction runs once the run ends, after its turns are saved: a failing compaction
     // fails the run saying all was saved, and the state, resumed once, is refused again with
