@@ -84,9 +84,11 @@ export class DecryptionError extends IdbAgentsError {
     writtenAt?: number | undefined
     position?: { expected: number; found: number } | undefined
     label?: { kind: SealedLabelKind; branchId?: string | undefined; operationId?: string | undefined } | undefined
+    /** Set when `popItem()` met the item: it never skips one, so the advice differs. */
+    popping?: boolean | undefined
     cause?: unknown
   }) {
-    const { sessionId, index, windowSize, reason, keyId, writtenAt, position, label } = details
+    const { sessionId, index, windowSize, reason, keyId, writtenAt, position, label, popping } = details
     const when = writtenAt === undefined || !Number.isFinite(writtenAt) ? '' : `, written ${new Date(writtenAt).toISOString()}`
     const key = keyId === undefined ? '' : `, key ${keyId}`
     const subject =
@@ -106,6 +108,8 @@ export class DecryptionError extends IdbAgentsError {
         ? 'Nothing was changed; set it again to replace it.'
         : reason === 'out_of_place'
           ? 'Nothing was returned or changed. Restore the session from an export or another device, or delete it.'
+          : popping
+            ? "Nothing was removed: popItem() never skips an item. Remove it with the underlying session's popItem(), or clear the session."
           : "Nothing was returned or changed. Open the session with onUndecryptable: 'skip' to read the other items."
     super('decryption_failed', `${subject} cannot be decrypted: ${explain(reason, position)} ${next}`, { cause: details.cause })
     this.sessionId = sessionId

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '../errors.js'
 import { ENVELOPE_VERSION } from '../crypto/envelope.js'
+import { DecryptionError } from '../crypto/errors.js'
 import { exportSession, type SessionExport } from '../idb/export.js'
 import type { DatabaseOptions } from '../idb/database.js'
 import { sameJson } from '../items/json.js'
@@ -350,7 +351,7 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
       if (peeked.length === 0) return undefined
       const [newest] = await inspectItems(peeked, this.#policy())
       if (newest === undefined || newest.kind === 'expired' || newest.kind === 'unopened') return undefined
-      if (newest.kind === 'failed') throw newest.error
+      if (newest.kind === 'failed') throw popRefusal(newest.error)
       const popped = await this.#inner.popItem()
       if (popped === undefined) return undefined
       if (sameJson(popped, newest.raw)) return newest.item as T
@@ -514,4 +515,19 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
       expiredBefore: ttl === undefined ? -Infinity : now() - ttl,
     }
   }
+}
+
+/** `error` as popItem reports it: the same failure, with advice that fits a pop. */
+function popRefusal(error: DecryptionError): DecryptionError {
+  if (error.reason === 'out_of_place') return error
+  return new DecryptionError({
+    sessionId: error.sessionId,
+    index: error.index,
+    windowSize: error.windowSize,
+    reason: error.reason,
+    keyId: error.keyId,
+    writtenAt: error.writtenAt,
+    popping: true,
+    cause: error.cause,
+  })
 }

@@ -197,17 +197,22 @@ export function clearBranch(tx: WriteTransaction, record: SessionRecord, now: nu
   return { record, requests }
 }
 
-/** Removes the newest item of the current branch and returns it; `undefined` when empty. */
+/**
+ * Removes the newest item of the current branch and returns it; `undefined` when empty.
+ * @param check - called with the newest stored item before anything is deleted; throw to refuse the pop
+ */
 export async function dropNewest(
   tx: WriteTransaction,
   record: SessionRecord,
   now: number,
+  check?: (item: unknown) => void,
 ): Promise<{ change: Change; removed: ItemRecord } | undefined> {
   const branch = currentBranch(record)
   const seq = lastSeq(branch.ranges)
   if (seq === undefined) return undefined
   const removed = await tx.objectStore('items').get([record.id, seq])
   if (!removed) throw new StorageError(`Item ${seq} of session "${record.id}" is missing; the database was changed outside idb-agents.`)
+  check?.(removed.item) // before any delete: a throw leaves nothing pending
   const requests = deleteUnshared(tx, record, branch, [[seq, seq + 1]])
   if (removed.turn !== undefined) branch.turns = removed.turn - 1
   branch.ranges = dropLast(branch.ranges)

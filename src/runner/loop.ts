@@ -16,7 +16,7 @@ import { RunContext } from './run-context.js'
 import { notRunOutput, TOOL_APPROVAL_REJECTION_MESSAGE, type ApprovalDecision } from './approvals.js'
 import { abandonPendingRun, checkResumable, markOf } from './pause.js'
 import { newRunId, RunState } from './run-state.js'
-import { forModel, latestOutputs, mergeInput, requestInput, type SessionInputCallback } from './session-input.js'
+import { forModel, latestCalls, latestOutputs, mergeInput, requestInput, type SessionInputCallback } from './session-input.js'
 import { finalToolOutput } from './tool-use.js'
 import type { FunctionTool } from './tool.js'
 
@@ -133,11 +133,12 @@ export async function executeRun<TContext, TOutput extends z4.$ZodType | undefin
       const history = session ? await session.getItems(options.sessionSettings?.limit) : []
       ;({ sent, unsaved } = await mergeInput(history, input, options.sessionInputCallback, session))
     }
-    // A session run's new tool outputs are sent even when their call is not, and replace older
-    // outputs of the call (session-input.ts). Without a session the input is the whole
-    // conversation: unpaired items are left out of what is sent, as for stored history.
+    // One call per call id is sent (the newest). A session run's new tool outputs are sent even
+    // when their call is not, and replace older outputs of the call (session-input.ts). Without
+    // a session the input is the whole conversation: unpaired items are left out of what is
+    // sent, as for stored history.
     const callerItems = new Set(session ? unsaved : [])
-    sent = latestOutputs(sent, callerItems)
+    sent = latestOutputs(latestCalls(sent), callerItems)
     const instructions = await agent.resolveInstructions(runContext)
     const tools = new Map(agent.tools.map((t) => [t.name, t]))
     const newItems: AgentItem[] = []

@@ -2,7 +2,7 @@
 // sessionInputCallback when there is one, and which of it the run still has to save.
 import { canonicalJson } from '../items/json.js'
 import { modelSafe } from '../items/model-safe.js'
-import { field, isFunctionCallOutput } from '../items/predicates.js'
+import { field, isFunctionCall, isFunctionCallOutput } from '../items/predicates.js'
 import type { AgentItem } from '../items/types.js'
 import { RunError } from '../model/errors.js'
 import { isModelInputPreparingSession } from '../session/capabilities.js'
@@ -104,6 +104,28 @@ export function latestOutputs(sent: AgentItem[], callerItems: ReadonlySet<AgentI
     return !answered.has(callId) && newestStored.get(callId) === item
   })
   return kept.length === sent.length ? sent : kept
+}
+
+/**
+ * `sent` with one `function_call` per call id: the API refuses a request holding two (a
+ * history that came to store a call twice, e.g. written by another runner, would fail every
+ * run). The newest one is sent, where the first one was, so it still precedes its output
+ * (the JS SDK's `deduplicateAgentInputItemsPreferringLatest`). Stored items stay stored.
+ */
+export function latestCalls(sent: AgentItem[]): AgentItem[] {
+  const newest = new Map<unknown, AgentItem>()
+  for (const item of sent) if (isFunctionCall(item)) newest.set(field(item, 'call_id'), item)
+  if (newest.size === sent.filter(isFunctionCall).length) return sent
+  const placed = new Set<unknown>()
+  const kept: AgentItem[] = []
+  for (const item of sent) {
+    if (!isFunctionCall(item)) kept.push(item)
+    else if (!placed.has(field(item, 'call_id'))) {
+      placed.add(field(item, 'call_id'))
+      kept.push(newest.get(field(item, 'call_id'))!)
+    }
+  }
+  return kept
 }
 
 /**

@@ -194,8 +194,8 @@ export async function checkedRewrite<TItem>(items: TItem[], positions: number[],
   return toStoredItems(next)
 }
 
-function hasMethod(session: object, name: string): boolean {
-  return typeof (session as Record<string, unknown>)[name] === 'function'
+function hasMethod(session: object | null | undefined, name: string): boolean {
+  return session != null && typeof (session as Record<string, unknown>)[name] === 'function'
 }
 
 /** Where an {@link IndexedDBBackedSession} keeps its items. */
@@ -288,9 +288,12 @@ export interface OpenAIResponsesCompactionAwareSession<TItem = AgentItem> extend
   runCompaction(args?: OpenAIResponsesCompactionArgs): Promise<OpenAIResponsesCompactionResult | null>
 }
 
-/** True when `session` implements {@link OpenAIResponsesCompactionAwareSession}. */
+/**
+ * True when `session` implements {@link OpenAIResponsesCompactionAwareSession}; false for
+ * `undefined` (no session), as in `@openai/agents`.
+ */
 export function isOpenAIResponsesCompactionAwareSession<TItem>(
-  session: Session<TItem>,
+  session: Session<TItem> | undefined,
 ): session is OpenAIResponsesCompactionAwareSession<TItem> {
   return hasMethod(session, 'runCompaction')
 }
@@ -480,13 +483,19 @@ export interface CompactionReplaceableSession<TItem = AgentItem> extends Session
   replaceHistoryWithCompaction(items: TItem[], runContext?: unknown): Promise<void>
 }
 
-/** True when `session` implements {@link SessionHistoryTransactionAwareSession}. */
-export function isSessionHistoryTransactionAwareSession<TItem>(session: Session<TItem>): session is SessionHistoryTransactionAwareSession<TItem> {
+/**
+ * True when `session` implements {@link SessionHistoryTransactionAwareSession}; false for
+ * `undefined` (no session), as in `@openai/agents`.
+ */
+export function isSessionHistoryTransactionAwareSession<TItem>(session: Session<TItem> | undefined): session is SessionHistoryTransactionAwareSession<TItem> {
   return hasMethod(session, 'applyHistoryTransaction')
 }
 
-/** True when `session` implements {@link SessionHistoryRewriteAwareSession}. */
-export function isSessionHistoryRewriteAwareSession<TItem>(session: Session<TItem>): session is SessionHistoryRewriteAwareSession<TItem> {
+/**
+ * True when `session` implements {@link SessionHistoryRewriteAwareSession}; false for
+ * `undefined` (no session), as in `@openai/agents`.
+ */
+export function isSessionHistoryRewriteAwareSession<TItem>(session: Session<TItem> | undefined): session is SessionHistoryRewriteAwareSession<TItem> {
   return hasMethod(session, 'applyHistoryMutations')
 }
 

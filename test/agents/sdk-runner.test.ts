@@ -84,9 +84,11 @@ describe('@openai/agents with our OpenAIConversationsSession', () => {
     const client = new OpenAI({ baseURL: script.baseURL, apiKey: 'test-key', maxRetries: 0 })
     const runner = new Runner({ modelProvider: new OpenAIProvider({ openAIClient: client, useResponses: true }) })
     const agent = new Agent({ name: 'Memory Bot', model: 'gpt-4.1' })
-    const session = new OpenAIConversationsSession({ client })
+    const conversation = new OpenAIConversationsSession({ client })
+    // Our item type is the API's wire JSON, not the SDK's protocol union: cast as for the kinds above.
+    const session = conversation as unknown as AgentsSession
     await runner.run(agent, 'My favorite color is blue.', { session })
-    const assistant = (await session.getItems()).find((item) => item.role === 'assistant')
+    const assistant = (await conversation.getItems()).find((item) => item.role === 'assistant')
     expect(assistant?.id).toMatch(/^msg_/)
     await runner.run(agent, 'Which color?', { session })
     const requests = (await script.requests()).filter((r) => r.method === 'POST' && r.path === '/v1/responses')

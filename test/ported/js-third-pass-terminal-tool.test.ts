@@ -1,0 +1,62 @@
+// A run that ends on a tool's output (`toolUseBehavior`), as the JavaScript Agents SDK's
+// output-guardrail session tests run it when the guardrail passes: one model call, the tool
+// run once, its call and output stored once, and the next run sends them. Every session kind,
+// non-streamed and streamed.
+import { describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { Agent, run, tool, type AgentItem, type RunOptions, type RunResult } from '../../src/index.js'
+import { ScriptedModel } from '../../src/testing/index.js'
+import { allKinds } from './support/kinds.js'
+import { textOf } from './support/items.js'
+
+type Mode = 'run' | 'stream'
+const modes: Mode[] = ['run', 'stream']
+
+async function runIn(mode: Mode, agent: Agent, input: string, options: RunOptions): Promise<RunResult> {
+  if (mode === 'run') return run(agent, input, options)
+  const stream = await run(agent, input, { ...options, stream: true })
+  for await (const _event of stream) {
+    // drain
+  }
+  return stream.completed
+}
+
+const lines = (items: readonly AgentItem[]) =>
+  items.map((item) =>
+    item.type === 'function_call_output'
+      ? `output ${item.call_id}: ${String(item.output)}`
+      : item.type === 'function_call'
+        ? `call ${item.call_id}`
+        : `${item.role}: ${textOf(item)}`,
+  )
+
+const behaviors = [
+  { name: 'stop_on_first_tool', value: 'stop_on_first_tool' as const },
+  { name: 'stopAtToolNames', value: { stopAtToolNames: ['sensitive_tool'] } },
+]
+
+for (const kind of allKinds) {
+  describe.each(modes)(`${kind.name}: a run ending on a tool's output (ported, %s)`, (mode) => {
+    for (const behavior of behaviors) {
+      // js packages/agents-core/test/run.outputGuardrailReplaySession.test.ts: 'handles $behaviorName in $mode mode when guardrails trip=$tripwire' (trip=false; the custom finalizer function has no counterpart here)
+      it(`${behavior.name}: calls the model once, runs the tool once, stores call and output once, and the next run sends them`, async () => {
+        let executed = 0
+        const sensitive = tool({ name: 'sensitive_tool', description: 'Returns a value.', parameters: z.object({}), execute: () => (executed++, 'sensitive tool output') })
+        const model = new ScriptedModel([{ toolCalls: [{ name: 'sensitive_tool', arguments: {}, callId: 'sensitive-call' }] }])
+        const agent = new Agent({ name: 'Terminal tool Session agent', model, tools: [sensitive], toolUseBehavior: behavior.value })
+        const session = kind.make()
+        const result = await runIn(mode, agent, 'input', { session })
+        expect(result.finalOutput).toBe('sensitive tool output')
+        expect(model.requests).toHaveLength(1)
+        expect(executed).toBe(1)
+        const turn = ['user: input', 'call sensitive-call', 'output sensitive-call: sensitive tool output']
+        expect(lines(await session.getItems())).toEqual(turn)
+
+        const replayModel = new ScriptedModel(['safe replay output'])
+        await runIn(mode, new Agent({ name: 'Replay Session agent', model: replayModel }), 'Continue', { session })
+        expect(lines(replayModel.requests[0]!.input)).toEqual([...turn, 'user: Continue'])
+        expect(lines(await session.getItems())).toEqual([...turn, 'user: Continue', 'assistant: safe replay output'])
+      })
+    }
+  })
+}
