@@ -1,11 +1,14 @@
 // The generic storage cases of the Python Agents SDK's Redis, MongoDB and Dapr sessions, on
 // PostgresSession (PGlite and PostgreSQL): exact strings through jsonb, isolation by user (Redis
 // isolates by key prefix), clearing one session only, concurrent calls on one object, and
-// created/updated times of the session.
+// closing the store (Python's close() tests).
+import { PGlite } from '@electric-sql/pglite'
+import pg from 'pg'
 import { expect, it } from 'vitest'
-import type { AgentItem } from '../../src/index.js'
-import { PostgresSession } from '../../src/server/index.js'
-import { describeEngines, uniqueUser } from './support/engines.js'
+import { InvalidArgumentError, type AgentItem } from '../../src/index.js'
+import { PostgresSession, PostgresStore, type SqlDatabase } from '../../src/server/index.js'
+import { fromPGlite, fromPool } from '../../src/server/db.js'
+import { describeEngines, postgresUrl, uniqueUser } from './support/engines.js'
 
 const user = (text: string): AgentItem => ({ role: 'user', content: text })
 const assistant = (text: string): AgentItem => ({ role: 'assistant', content: text })
@@ -115,3 +118,176 @@ describeEngines('PostgresSession: other backends\' storage cases (ported)', (eng
   })
 })
 
+
+/** A store of the test's own on `engine`, and one on a database handle the app made and keeps. */
+async function ownStores(engine: 'PGlite' | 'PostgreSQL') {
+  if (engine === 'PGlite') {
+    const pglite = new PGlite()
+    return { owned: new PostgresStore({}), injected: new PostgresStore({ pglite }), handleOpen: () => !pglite.closed, closeHandle: () => pglite.close(), again: () => new PostgresStore({ pglite }) }
+  }
+  const pool = new pg.Pool({ connectionString: postgresUrl() })
+  let ended = false
+  return {
+    owned: new PostgresStore(postgresUrl()),
+    injected: new PostgresStore({ pool }),
+    handleOpen: () => !ended && !pool.ended,
+    closeHandle: async () => ((ended = true), await pool.end()),
+    again: () => new PostgresStore({ pool }),
+  }
+}
+
+describeEngines('PostgresStore close (ported)', (engine) => {
+  // python tests/extensions/memory/test_redis_session.py::test_redis_session_closed_operations_raise_runtime_error
+  // python tests/extensions/memory/test_redis_session.py::test_redis_session_close_is_idempotent
+  // python tests/extensions/memory/test_mongodb_session.py::test_closed_operations_raise_runtime_error
+  // python tests/extensions/memory/test_mongodb_session.py::test_repeated_close_remains_safe
+  // python tests/extensions/memory/test_dapr_session.py::test_dapr_session_closed_operations_raise_runtime_error
+  // python tests/extensions/memory/test_dapr_session.py::test_dapr_session_close_is_idempotent
+  // (Python's add_items([]) on a closed session raises too; here an empty batch is a no-op
+  // that touches no store, as for every session kind: DESIGN.md "addItems … all-or-nothing".)
+  it('refuses every operation of a session once its own store is closed, with a typed error; closing twice at once is safe', async () => {
+    const { owned, injected, closeHandle } = await ownStores(engine.name)
+    await injected.close()
+    await closeHandle()
+    const userId = uniqueUser('closed')
+    const session = new PostgresSession('closed_state_test', { store: owned, userId })
+    await session.addItems([user('before close')])
+    await Promise.all([owned.close(), owned.close()])
+    await owned.close()
+    for (const operation of [() => session.getItems(), () => session.addItems([user('after close')]), () => session.popItem(), () => session.clearSession()]) {
+      const error = await operation().catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(InvalidArgumentError)
+      expect((error as Error).message).toMatch(/PostgresStore was closed/)
+    }
+    await expect(session.addItems([])).resolves.toBeUndefined()
+  }, 120_000)
+
+  // python tests/extensions/memory/test_redis_session.py::test_redis_session_close_is_noop_for_injected_client
+  // python tests/extensions/memory/test_redis_session.py::test_external_client_not_closed
+  // python tests/extensions/memory/test_mongodb_session.py::test_close_external_client_not_closed
+  // python tests/extensions/memory/test_mongodb_session.py::test_external_client_session_stays_usable_after_close
+  // python tests/extensions/memory/test_dapr_session.py::test_dapr_session_close_is_noop_for_injected_client
+  it("closing a store on the app's own database handle leaves the handle open and its history readable by another store", async () => {
+    const { owned, injected, handleOpen, closeHandle, again } = await ownStores(engine.name)
+    await owned.close()
+    const userId = uniqueUser('injected')
+    await new PostgresSession('injected_client_noop_test', { store: injected, userId }).addItems([user('before close')])
+    await injected.close()
+    expect(handleOpen()).toBe(true)
+    const other = again()
+    const session = new PostgresSession('injected_client_noop_test', { store: other, userId })
+    await session.addItems([user('after close')])
+    expect(texts(await session.getItems())).toEqual(['before close', 'after close'])
+    await other.close()
+    await closeHandle()
+  }, 120_000)
+
+  // python tests/extensions/memory/test_redis_session.py::test_redis_session_operation_waiting_behind_close_raises
+  // python tests/extensions/memory/test_mongodb_session.py::test_mutation_cancellation_waits_for_authoritative_outcome
+  it('operations made before close() either finish or fail with the typed error, and the database holds what they reported', async () => {
+    const { owned, injected, closeHandle, again } = await ownStores(engine.name)
+    await owned.close()
+    const userId = uniqueUser('closing')
+    const session = new PostgresSession('close_interleave_test', { store: injected, userId })
+    await session.addItems([user('first')])
+    const settled = Promise.allSettled([session.addItems([user('second')]), session.getItems(), session.popItem()])
+    await injected.close()
+    const [added, read, popped] = await settled
+    for (const outcome of [added, read, popped]) {
+      if (outcome!.status === 'rejected') {
+        expect(outcome!.reason).toBeInstanceOf(InvalidArgumentError)
+        expect((outcome!.reason as Error).message).toMatch(/PostgresStore was closed/)
+      }
+    }
+    // Calls take effect in the order they were made: the read sees the add, the pop takes it.
+    const expected = added!.status === 'fulfilled' ? ['first', 'second'] : ['first']
+    if (read!.status === 'fulfilled') expect(texts(read!.value as AgentItem[])).toEqual(expected)
+    if (popped!.status === 'fulfilled') expect(textOf(popped!.value as AgentItem)).toBe(expected.pop())
+    const other = again()
+    expect(texts(await new PostgresSession('close_interleave_test', { store: other, userId }).getItems())).toEqual(expected)
+    await other.close()
+    await closeHandle()
+  }, 120_000)
+})
+
+/**
+ * `inner`, with a gate: once armed, the next transaction waits before it reaches the database
+ * (before it takes the user's row lock), until released. `calls` counts transactions begun.
+ */
+function gated(inner: SqlDatabase) {
+  const gate = { armed: false, reached: deferred(), release: deferred(), calls: 0, arrived: deferred() }
+  const database: SqlDatabase = {
+    query: (text, params) => inner.query(text, params),
+    transaction: async (fn, options) => {
+      gate.calls += 1
+      if (gate.calls > 1) gate.arrived.resolve()
+      if (gate.armed) {
+        gate.armed = false
+        gate.reached.resolve()
+        await gate.release.promise
+      }
+      return inner.transaction(fn, options)
+    },
+    close: () => inner.close(),
+  }
+  return { database, gate }
+}
+
+function deferred() {
+  let resolve!: () => void
+  const promise = new Promise<void>((r) => (resolve = r))
+  return { promise, resolve }
+}
+
+/** Every task the event loop has queued so far has run (microtasks drain before it). */
+const idle = () => new Promise<void>((resolve) => setImmediate(resolve))
+
+describeEngines('PostgresSession: calls on one object take effect in the order they were made (ported)', (engine) => {
+  async function held() {
+    const inner = engine.name === 'PGlite' ? fromPGlite(await PGlite.create(), true) : fromPool(new pg.Pool({ connectionString: postgresUrl(), max: 4 }), true)
+    const { database, gate } = gated(inner)
+    const store = new PostgresStore({ database })
+    const session = new PostgresSession('ordered', { store, userId: uniqueUser('ordered') })
+    await session.addItems([user('stored')])
+    gate.calls = 0
+    gate.armed = true
+    /**
+     * Starts `first` (held before the database), then `second`; lets `second` reach the
+     * database and finish if it does not wait for `first`, then lets `first` go.
+     */
+    async function race<A, B>(first: () => Promise<A>, second: () => Promise<B>): Promise<[A, B]> {
+      const one = first()
+      await gate.reached.promise
+      const two = second()
+      await Promise.race([gate.arrived.promise.then(() => two.catch(() => undefined)), idle()])
+      gate.release.resolve()
+      return Promise.all([one, two])
+    }
+    return { session, store, race }
+  }
+
+  // python tests/extensions/memory/test_mongodb_session.py::test_clear_session_hides_add_reserved_before_generation_advance
+  it('an add made before a clear is cleared, even when it reaches the database after the clear was called', async () => {
+    const { session, store, race } = await held()
+    await race(() => session.addItems([user('old')]), () => session.clearSession())
+    expect(await session.getItems()).toEqual([])
+    await store.close()
+  }, 120_000)
+
+  // python tests/extensions/memory/test_mongodb_session.py::test_pop_item_atomically_selects_newest_concurrent_batch
+  it('a pop made after an add removes the added item, not an older one', async () => {
+    const { session, store, race } = await held()
+    const [, popped] = await race(() => session.addItems([user('new')]), () => session.popItem())
+    expect(textOf(popped)).toBe('new')
+    expect(texts(await session.getItems())).toEqual(['stored'])
+    await store.close()
+  }, 120_000)
+
+  // python tests/extensions/memory/test_mongodb_session.py::test_add_items_is_invisible_until_single_document_commit
+  it('a read made after an add sees it', async () => {
+    const { session, store, race } = await held()
+    const [, read] = await race(() => session.addItems([user('new')]), () => session.getItems())
+    expect(texts(read)).toEqual(['stored', 'new'])
+    await store.close()
+  }, 120_000)
+})
