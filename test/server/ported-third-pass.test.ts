@@ -5,10 +5,11 @@
 import { PGlite } from '@electric-sql/pglite'
 import pg from 'pg'
 import { expect, it } from 'vitest'
-import { InvalidArgumentError, type AgentItem } from '../../src/index.js'
+import { InvalidArgumentError, RemoteSession, type AgentItem } from '../../src/index.js'
 import { PostgresSession, PostgresStore, type SqlDatabase } from '../../src/server/index.js'
 import { fromPGlite, fromPool } from '../../src/server/db.js'
 import { describeEngines, postgresUrl, uniqueUser } from './support/engines.js'
+import { deviceOptions, testServer } from '../remote/support/server.js'
 
 const user = (text: string): AgentItem => ({ role: 'user', content: text })
 const assistant = (text: string): AgentItem => ({ role: 'assistant', content: text })
@@ -290,4 +291,58 @@ describeEngines('PostgresSession: calls on one object take effect in the order t
     expect(texts(read)).toEqual(['stored', 'new'])
     await store.close()
   }, 120_000)
+})
+
+describeEngines('RemoteSession: calls on one object take effect in the order they were made (ported)', (engine) => {
+  const server = testServer(engine.store)
+  async function held() {
+    const gate = { armed: false, reached: deferred(), release: deferred(), calls: 0, arrived: deferred() }
+    const options = deviceOptions(server, uniqueUser('remote-ordered'))
+    // The device's requests, the first one after arming held before it is sent.
+    const gatedFetch: typeof fetch = async (input, init) => {
+      gate.calls += 1
+      if (gate.calls > 1) gate.arrived.resolve()
+      if (gate.armed) {
+        gate.armed = false
+        gate.reached.resolve()
+        await gate.release.promise
+      }
+      return options.fetch(input, init)
+    }
+    const session = new RemoteSession('ordered', { ...options, fetch: gatedFetch })
+    await session.addItems([user('stored')])
+    gate.calls = 0
+    gate.armed = true
+    async function race<A, B>(first: () => Promise<A>, second: () => Promise<B>): Promise<[A, B]> {
+      const one = first()
+      await gate.reached.promise
+      const two = second()
+      await Promise.race([gate.arrived.promise.then(() => two.catch(() => undefined)), idle()])
+      gate.release.resolve()
+      return Promise.all([one, two])
+    }
+    return { session, race }
+  }
+
+  // python tests/extensions/memory/test_mongodb_session.py::test_clear_session_hides_add_reserved_before_generation_advance
+  it('an add made before a clear is cleared, even when its request is sent after the clear was called', async () => {
+    const { session, race } = await held()
+    await race(() => session.addItems([user('old')]), () => session.clearSession())
+    expect(await session.getItems()).toEqual([])
+  })
+
+  // python tests/extensions/memory/test_mongodb_session.py::test_pop_item_atomically_selects_newest_concurrent_batch
+  it('a pop made after an add removes the added item, not an older one', async () => {
+    const { session, race } = await held()
+    const [, popped] = await race(() => session.addItems([user('new')]), () => session.popItem())
+    expect(textOf(popped)).toBe('new')
+    expect(texts(await session.getItems())).toEqual(['stored'])
+  })
+
+  // python tests/extensions/memory/test_mongodb_session.py::test_add_items_is_invisible_until_single_document_commit
+  it('a read made after an add sees it', async () => {
+    const { session, race } = await held()
+    const [, read] = await race(() => session.addItems([user('new')]), () => session.getItems())
+    expect(texts(read)).toEqual(['stored', 'new'])
+  })
 })
