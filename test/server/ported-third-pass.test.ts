@@ -5,7 +5,7 @@
 // closing the store (Python's close() tests).
 import { PGlite } from '@electric-sql/pglite'
 import pg from 'pg'
-import { expect, it } from 'vitest'
+import { expect, it, vi } from 'vitest'
 import { InvalidArgumentError, RemoteSession, type AgentItem } from '../../src/index.js'
 import { PostgresSession, PostgresStore, type SqlDatabase } from '../../src/server/index.js'
 import { fromPGlite, fromPool } from '../../src/server/db.js'
@@ -63,6 +63,25 @@ for (const [kindName, factory] of serverKinds) describeEngines(`${kindName}: oth
     await session.addItems([structured])
     expect((await session.getItems(1))[0]).toEqual(structured)
     expect(texts(await make(session.sessionId).getItems())).toEqual([...hostileStrings, textOf(structured)])
+  })
+
+  // python tests/extensions/memory/test_redis_session.py::test_add_items_preserves_created_at_metadata
+  // python tests/extensions/memory/test_dapr_session.py::test_add_items_preserves_created_at_metadata
+  // python tests/extensions/memory/test_mongodb_session.py::test_session_metadata_timestamps_are_written
+  it('sets createdAt at the first write and keeps it; updatedAt follows each write', async () => {
+    const now = vi.spyOn(Date, 'now')
+    try {
+      const [created, updated] = [Date.UTC(2026, 0, 1), Date.UTC(2026, 0, 2)]
+      now.mockReturnValue(created)
+      const session = make()
+      await session.addItems([user('first')])
+      expect(await session.getInfo()).toMatchObject({ createdAt: created, updatedAt: created })
+      now.mockReturnValue(updated)
+      await session.addItems([user('second')])
+      expect(await session.getInfo()).toMatchObject({ createdAt: created, updatedAt: updated })
+    } finally {
+      now.mockRestore()
+    }
   })
 
   // python tests/extensions/memory/test_redis_session.py::test_key_prefix_isolation
