@@ -310,7 +310,17 @@ export async function readRows(tx: AnyTransaction, record: SessionRecord, ranges
       `Session "${record.id}" should hold ${expected} items here but ${found} were found; the database was changed outside idb-agents.`,
     )
   }
-  return chunks.flat()
+  const rows = chunks.flat()
+  // An item that is not an object (written outside idb-agents) must not reach the model as one.
+  for (const row of rows) {
+    const item: unknown = row.item
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+      throw new StorageError(
+        `Item ${row.seq} of session "${record.id}" is ${item === undefined ? 'missing' : item === null ? 'null' : Array.isArray(item) ? 'an array' : `a ${typeof item}`}, not an item; the database was changed outside idb-agents. Nothing was changed: exportSession shows it; when it is the newest, the IndexedDBSession's popItem() removes it.`,
+      )
+    }
+  }
+  return rows
 }
 
 /**
