@@ -82,7 +82,7 @@ describe.each(kinds)('%s: an item damaged outside idb-agents (ported)', (_name, 
       const store = new IndexedDBSession('pop_corrupt_test', { dbName })
       if (reopened instanceof EncryptedSession) {
         await expect(reopened.popItem()).rejects.toThrow(MESSAGE)
-        expect((await exportSession('pop_corrupt_test', { dbName })).items).toHaveLength(3)
+        expect((await exportSession('pop_corrupt_test', { dbName }))?.items).toHaveLength(3)
       }
       const damaged = structuredClone(stored)
       change(damaged)

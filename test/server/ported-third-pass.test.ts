@@ -3,11 +3,14 @@
 // and PostgreSQL): exact strings through jsonb, isolation by user (Redis
 // isolates by key prefix), clearing one session only, concurrent calls on one object, and
 // closing the store (Python's close() tests).
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import pg from 'pg'
-import { expect, it, vi } from 'vitest'
-import { InvalidArgumentError, RemoteSession, type AgentItem } from '../../src/index.js'
-import { PostgresSession, PostgresStore, type SqlDatabase } from '../../src/server/index.js'
+import { afterAll, expect, it, vi } from 'vitest'
+import { InvalidArgumentError, RemoteSession, StorageError, type AgentItem } from '../../src/index.js'
+import { PostgresSession, PostgresStore, type PostgresTarget, type SqlDatabase } from '../../src/server/index.js'
 import { fromPGlite, fromPool } from '../../src/server/db.js'
 import { describeEngines, postgresUrl, uniqueUser, type Engine } from './support/engines.js'
 import { deviceOptions, testServer } from '../remote/support/server.js'
@@ -378,4 +381,119 @@ describeEngines('RemoteSession: calls on one object take effect in the order the
     const [, read] = await race(() => session.addItems([user('new')]), () => session.getItems())
     expect(texts(read)).toEqual(['stored', 'new'])
   })
+})
+
+describeEngines('PostgresSession ownership and failures (ported)', (engine) => {
+  const target = () => (engine.name === 'PGlite' ? {} : postgresUrl())
+
+  // python tests/extensions/memory/test_redis_session.py::test_internal_client_ownership
+  // python tests/extensions/memory/test_redis_session.py::test_from_url_constructor
+  // python tests/extensions/memory/test_mongodb_session.py::test_close_owned_client_is_closed
+  // python tests/extensions/memory/test_mongodb_session.py::test_external_client_session_stays_usable_after_close
+  // python tests/extensions/memory/test_dapr_session.py::test_internal_client_ownership
+  it('a session from fromUrl closes its own store; a session on a shared store leaves it open', async () => {
+    const owned = PostgresSession.fromUrl('url_test', target(), { userId: uniqueUser('from-url') })
+    expect(owned.sessionId).toBe('url_test')
+    await owned.addItems([user('hello')])
+    expect(texts(await owned.getItems())).toEqual(['hello'])
+    await owned.close()
+    await expect(owned.getItems()).rejects.toThrow(/PostgresStore was closed/)
+    const shared = new PostgresSession('shared', { store: engine.store(), userId: uniqueUser('shared') })
+    await shared.addItems([user('before close')])
+    await shared.close()
+    await shared.addItems([user('after close')])
+    expect(texts(await shared.getItems())).toEqual(['before close', 'after close'])
+  }, 120_000)
+
+  // python tests/extensions/memory/test_mongodb_session.py::test_close_before_use_is_terminal
+  // python tests/extensions/memory/test_redis_session.py::test_redis_session_ping_raises_after_close
+  it('a store closed before its first use never opens, and refuses with the typed error', async () => {
+    const store = new PostgresStore(target())
+    await store.close()
+    await expect(store.ready()).rejects.toBeInstanceOf(InvalidArgumentError)
+    await expect(new PostgresSession('never', { store, userId: uniqueUser('never') }).addItems([user('x')])).rejects.toThrow(/PostgresStore was closed/)
+  }, 120_000)
+
+  // python tests/extensions/memory/test_mongodb_session.py::test_clear_session_partial_cleanup_failure_is_logically_atomic
+  it('a clear that fails partway through keeps every item; the clear succeeds once retried', async () => {
+    const inner = engine.name === 'PGlite' ? fromPGlite(await PGlite.create(), true) : fromPool(new pg.Pool({ connectionString: postgresUrl(), max: 2 }), true)
+    const state = { armed: false, failures: 0 }
+    // The items are deleted first; the change-feed row is written after them in the same transaction.
+    const check = (text: string) => {
+      if (state.armed && /INSERT INTO idb_agents_changes/.test(text)) {
+        state.failures += 1
+        throw new Error('connection reset by peer (simulated)')
+      }
+    }
+    const database: SqlDatabase = {
+      query: (text, params) => (check(text), inner.query(text, params)),
+      transaction: (fn, options) => inner.transaction((tx) => fn({ query: async (text, params) => (check(text), tx.query(text, params)) }), options),
+      close: () => inner.close(),
+    }
+    const store = new PostgresStore({ database })
+    const session = new PostgresSession('partial-clear', { store, userId: uniqueUser('partial-clear') })
+    await session.addItems(['first', 'second', 'third'].map(user))
+    state.armed = true
+    await expect(session.clearSession()).rejects.toThrow(/simulated/)
+    expect(state.failures).toBe(1)
+    state.armed = false
+    expect(texts(await session.getItems())).toEqual(['first', 'second', 'third'])
+    await session.clearSession()
+    expect(await session.getItems()).toEqual([])
+    await store.close()
+  }, 120_000)
+})
+
+// python tests/extensions/memory/test_redis_session.py::test_ping_connection_failure
+// python tests/extensions/memory/test_mongodb_session.py::test_ping_failure
+// python tests/extensions/memory/test_dapr_session.py::test_ping_connection_failure
+it('ready() on a PostgreSQL that does not answer is a StorageError, as its TSDoc says', async () => {
+  const store = new PostgresStore('postgresql://idb_agents@127.0.0.1:1/nowhere')
+  const error = await store.ready().catch((e: unknown) => e)
+  expect(error).toBeInstanceOf(StorageError)
+  expect((error as Error).message).toMatch(/^The database could not be opened: .*ECONNREFUSED.*\. Nothing was changed; the next call tries again\.$/)
+  expect((error as StorageError).cause).toBeInstanceOf(Error)
+  await store.close()
+}, 60_000)
+
+const tempDirs: string[] = []
+afterAll(() => Promise.all(tempDirs.map((dir) => rm(dir, { recursive: true, force: true }))))
+
+describeEngines('a database that is not there at first use (ported)', (engine) => {
+  // python tests/extensions/memory/test_redis_session.py::test_ping_connection_failure (then the database comes up)
+  it('fails the first call with a StorageError, and the next call opens it once it is there', async () => {
+    let target: PostgresTarget
+    let makeItThere: () => Promise<void>
+    if (engine.name === 'PGlite') {
+      // The data directory's parent is a file for now.
+      const dir = await mkdtemp(join(tmpdir(), 'idb-agents-later-'))
+      tempDirs.push(dir)
+      const blocker = join(dir, 'data')
+      await writeFile(blocker, 'not a directory')
+      target = { dataDir: join(blocker, 'pglite') }
+      makeItThere = async () => {
+        await rm(blocker)
+      }
+    } else {
+      const name = `later_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`
+      const url = new URL(postgresUrl())
+      url.pathname = `/${name}`
+      target = url.toString()
+      makeItThere = async () => {
+        const admin = new pg.Client({ connectionString: postgresUrl() })
+        await admin.connect()
+        await admin.query(`CREATE DATABASE ${name}`)
+        await admin.end()
+      }
+    }
+    const store = new PostgresStore(target)
+    const session = new PostgresSession('later', { store, userId: uniqueUser('later') })
+    const error = await session.addItems([user('while missing')]).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(StorageError)
+    expect((error as Error).message).toMatch(/^The database could not be opened: .*\. Nothing was changed; the next call tries again\.$/)
+    await makeItThere()
+    await session.addItems([user('once there')])
+    expect(texts(await session.getItems())).toEqual(['once there'])
+    await store.close()
+  }, 120_000)
 })
