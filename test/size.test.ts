@@ -22,7 +22,7 @@ describe('bundle size (min + gzip)', () => {
     // 25 → 25.4 KB (25.0 → 25.4 measured): a run refused for its arguments before its lock
     // is named; history sent through the session's prepareHistoryItemForModelInput; one
     // function_call per call id sent; the SDK-named guards answering false for no session;
-    // IndexedDBSession refusing rows that are not items on read and pop (third pass, T1–T3).
+    // an item row that is not an object refused on read (third passes).
     ['sessions + runner (IndexedDBSession, Agent, run, tool)', chatAppEntry, 25.4],
     // 16 → 17 KB (16.1 measured): item checks for holes, depth and `__proto__` keys, typed data loss.
     // 17 → 20 KB (16.1 → 19.1 measured) with issue 12 item 5: envelopes bound to their position

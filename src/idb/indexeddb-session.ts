@@ -157,7 +157,7 @@ export class IndexedDBSession<TItem = AgentItem>
       (tx, record) => readRows(tx, record, lastPositions(currentBranch(record).ranges, count)),
       { tailRead: true },
     )
-    return (rows ?? []).map((row, index, all) => storedItem(this.sessionId, row.item, index, all.length) as T)
+    return (rows ?? []).map((row) => row.item as T)
   }
 
   async getItemCount(): Promise<number> {
@@ -197,7 +197,7 @@ export class IndexedDBSession<TItem = AgentItem>
     let removed: unknown
     const freed = await this.#write('pop', `removing the newest item of session "${this.sessionId}"`, async (tx, existing, now) => {
       removed = undefined // a retried attempt must not report what an aborted one read
-      const dropped = existing && (await dropNewest(tx, existing, now, (item) => storedItem(this.sessionId, item, 0, 1)))
+      const dropped = existing && (await dropNewest(tx, existing, now))
       if (!dropped) return undefined
       removed = dropped.removed.item
       return dropped.change
@@ -694,17 +694,4 @@ function abortQuietly(tx: { abort(): void }): void {
   } catch {
     // Already finished or aborted: nothing was committed by us after the failure.
   }
-}
-
-/**
- * `item` as read from a row, checked to be an item (an object: `addItems` stores nothing else).
- * A row changed outside idb-agents into something else is a typed error, never handed on.
- * @throws {@link StorageError} naming the session and the item
- */
-function storedItem(sessionId: string, item: unknown, index: number, windowSize: number): unknown {
-  if (typeof item === 'object' && item !== null && !Array.isArray(item)) return item
-  throw new StorageError(
-    `Item ${index} of ${windowSize} read from session "${sessionId}" is not an item (${Array.isArray(item) ? 'array' : String(item === null ? null : typeof item)}): ` +
-      'it was changed outside idb-agents. Nothing was returned or changed; fix it by exportSession and importSession, or clear the session.',
-  )
 }

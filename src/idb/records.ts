@@ -197,22 +197,17 @@ export function clearBranch(tx: WriteTransaction, record: SessionRecord, now: nu
   return { record, requests }
 }
 
-/**
- * Removes the newest item of the current branch and returns it; `undefined` when empty.
- * @param check - called with the newest stored item before anything is deleted; throw to refuse the pop
- */
+/** Removes the newest item of the current branch and returns it; `undefined` when empty. */
 export async function dropNewest(
   tx: WriteTransaction,
   record: SessionRecord,
   now: number,
-  check?: (item: unknown) => void,
 ): Promise<{ change: Change; removed: ItemRecord } | undefined> {
   const branch = currentBranch(record)
   const seq = lastSeq(branch.ranges)
   if (seq === undefined) return undefined
   const removed = await tx.objectStore('items').get([record.id, seq])
   if (!removed) throw new StorageError(`Item ${seq} of session "${record.id}" is missing; the database was changed outside idb-agents.`)
-  check?.(removed.item) // before any delete: a throw leaves nothing pending
   const requests = deleteUnshared(tx, record, branch, [[seq, seq + 1]])
   if (removed.turn !== undefined) branch.turns = removed.turn - 1
   branch.ranges = dropLast(branch.ranges)
@@ -315,7 +310,17 @@ export async function readRows(tx: AnyTransaction, record: SessionRecord, ranges
       `Session "${record.id}" should hold ${expected} items here but ${found} were found; the database was changed outside idb-agents.`,
     )
   }
-  return chunks.flat()
+  const rows = chunks.flat()
+  // An item that is not an object (written outside idb-agents) must not reach the model as one.
+  for (const row of rows) {
+    const item: unknown = row.item
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+      throw new StorageError(
+        `Item ${row.seq} of session "${record.id}" is ${item === undefined ? 'missing' : item === null ? 'null' : Array.isArray(item) ? 'an array' : `a ${typeof item}`}, not an item; the database was changed outside idb-agents. Nothing was changed: exportSession shows it; when it is the newest, the IndexedDBSession's popItem() removes it.`,
+      )
+    }
+  }
+  return rows
 }
 
 /**

@@ -7,6 +7,7 @@ import { assertTurn, turnUsageOf, type BranchInfo, type BranchingSession, type U
 import { assertSessionId, resolveLimit, type SessionSettings } from '../session/session.js'
 import { findInTurns, listTurns, type TimedItem, type TurnInfo, type TurnMatch } from '../session/turns.js'
 import { NO_USAGE, usageOf, type RunUsageSource, type UsageTotals } from '../session/usage.js'
+import { SerialQueue } from '../sync/serial-queue.js'
 import { errorOf, SyncClient, type SyncClientOptions } from './client.js'
 import { ConflictError, NotFoundError, SyncOfflineError } from './errors.js'
 import type { OpResult, SessionSummary, SyncOp } from './protocol.js'
@@ -25,6 +26,8 @@ const NOT_STORED = 'Nothing of this call was stored on the server.'
  * nothing is kept on the device. For a device that must not keep history, or to read a
  * session an agent on the server writes. It branches and records usage like
  * `IndexedDBSession`; writes are idempotent pushes, so a retried call never stores twice.
+ * Calls on one object take effect in the order they were made, as on every other session
+ * kind (requests sent at once could otherwise be applied in any order by the server).
  *
  * ```ts
  * const session = new RemoteSession('chat-1', { url: 'https://example.com/sync', headers: { authorization: `Bearer ${token}` } })
@@ -39,6 +42,8 @@ export class RemoteSession<TItem = AgentItem> implements BranchingSession<TItem>
   /** The client this session talks through. */
   readonly client: SyncClient
   readonly #settings: SessionSettings | undefined
+  /** Orders this object's requests: each call's requests are sent after those of the calls made before it. */
+  readonly #queue = new SerialQueue()
 
   /**
    * @param sessionId - the conversation's id within the signed-in user's sessions
@@ -59,7 +64,7 @@ export class RemoteSession<TItem = AgentItem> implements BranchingSession<TItem>
   async getItems(limit?: number): Promise<TItem[]> {
     const count = resolveLimit(limit, this.#settings)
     if (count <= 0) return []
-    const page = await this.client.items(this.sessionId, count === Infinity ? {} : { limit: count }).catch(absentAs(undefined))
+    const page = await this.#queue.run(() => this.client.items(this.sessionId, count === Infinity ? {} : { limit: count })).catch(absentAs(undefined))
     return page ? page.items.map((entry) => entry.item as TItem) : []
   }
 
@@ -70,12 +75,17 @@ export class RemoteSession<TItem = AgentItem> implements BranchingSession<TItem>
   }
 
   async popItem(): Promise<TItem | undefined> {
+    // The read and the pop are one step of this object's order.
+    return this.#queue.run(() => this.#popNow())
+  }
+
+  async #popNow(): Promise<TItem | undefined> {
     for (;;) {
       const page = await this.client.items(this.sessionId, { limit: 1 }).catch(absentAs(undefined))
       const newest = page?.items[0]
       if (!page || !newest) return undefined
       try {
-        await this.#push({ kind: 'pop', branchId: page.branchId, seq: newest.seq })
+        await this.#pushNow([{ kind: 'pop', branchId: page.branchId, seq: newest.seq, opId: newOpId(), sessionId: this.sessionId }])
         return newest.item as TItem
       } catch (error) {
         // Another writer popped or appended first: read the newest again.
@@ -123,7 +133,7 @@ export class RemoteSession<TItem = AgentItem> implements BranchingSession<TItem>
   }
 
   async listBranches(): Promise<BranchInfo[]> {
-    return branchInfos(await this.client.session(this.sessionId).catch(absentAs(undefined)))
+    return branchInfos(await this.#queue.run(() => this.client.session(this.sessionId)).catch(absentAs(undefined)))
   }
 
   async getCurrentBranchId(): Promise<string> {
@@ -139,7 +149,7 @@ export class RemoteSession<TItem = AgentItem> implements BranchingSession<TItem>
 
   async storeRunUsage(result: RunUsageSource): Promise<void> {
     const usage = usageOf(result)
-    const items = await this.client.items(this.sessionId).catch(absentAs(undefined))
+    const items = await this.#queue.run(() => this.client.items(this.sessionId)).catch(absentAs(undefined))
     let seq: number | null = null
     for (const entry of items?.items ?? []) if (isUserMessage(entry.item)) seq = entry.seq
     await this.#push({ kind: 'usage', turn: seq === null ? null : { seq }, usage })
@@ -165,7 +175,7 @@ export class RemoteSession<TItem = AgentItem> implements BranchingSession<TItem>
   }
 
   async getSessionUsage(options: { branchId?: string } = {}): Promise<UsageTotals> {
-    const report = await this.client.usage(this.sessionId, options.branchId).catch((error: unknown) => {
+    const report = await this.#queue.run(() => this.client.usage(this.sessionId, options.branchId)).catch((error: unknown) => {
       if (!(error instanceof NotFoundError)) throw error
       if (options.branchId !== undefined && options.branchId !== 'main') throw new InvalidArgumentError(`Session "${this.sessionId}" has no branch "${options.branchId}".`)
       return undefined
@@ -188,7 +198,7 @@ export class RemoteSession<TItem = AgentItem> implements BranchingSession<TItem>
 
   /** The session's summary on the server, or `undefined` when nothing was stored in it. */
   async getInfo(): Promise<SessionSummary | undefined> {
-    return (await this.client.session(this.sessionId).catch(absentAs(undefined)))?.session
+    return (await this.#queue.run(() => this.client.session(this.sessionId)).catch(absentAs(undefined)))?.session
   }
 
   /** Deletes the session on the server; the user's devices learn of it. */
@@ -197,10 +207,9 @@ export class RemoteSession<TItem = AgentItem> implements BranchingSession<TItem>
   }
 
   async #timed(): Promise<TimedItem[]> {
-    const [items, report] = await Promise.all([
-      this.client.items(this.sessionId).catch(absentAs(undefined)),
-      this.client.usage(this.sessionId).catch(absentAs(undefined)),
-    ])
+    const [items, report] = await this.#queue.run(() =>
+      Promise.all([this.client.items(this.sessionId).catch(absentAs(undefined)), this.client.usage(this.sessionId).catch(absentAs(undefined))]),
+    )
     const bySeq = new Map(report?.turns.map((turn) => [turn.seq, turn.usage]))
     return (items?.items ?? []).map((entry) => ({ item: entry.item, createdAt: entry.createdAt, usage: bySeq.get(entry.seq) }))
   }
@@ -209,7 +218,11 @@ export class RemoteSession<TItem = AgentItem> implements BranchingSession<TItem>
     return this.#pushAll([{ ...op, opId: newOpId(), sessionId: this.sessionId } as SyncOp]).then((results) => results[0]!)
   }
 
-  async #pushAll(ops: SyncOp[]): Promise<OpResult[]> {
+  #pushAll(ops: SyncOp[]): Promise<OpResult[]> {
+    return this.#queue.run(() => this.#pushNow(ops))
+  }
+
+  async #pushNow(ops: SyncOp[]): Promise<OpResult[]> {
     const { status, body } = await sendWithRetries(this.client, ops)
     if (!body.error) return body.results
     const error = errorOf(status, { error: body.error }, body.results.length > 0 ? 'The ops before it were stored.' : NOT_STORED)

@@ -13,6 +13,7 @@ import {
 import { assertSessionId, resolveLimit, type SessionSettings } from '../session/session.js'
 import { findInTurns, listTurns, type TimedItem, type TurnInfo, type TurnMatch } from '../session/turns.js'
 import { NO_USAGE, usageOf, type RunUsageSource, type UsageTotals } from '../session/usage.js'
+import { SerialQueue } from '../sync/serial-queue.js'
 import { ConflictError, NotFoundError } from './errors.js'
 import type { StoreOp } from './ops.js'
 import type { SessionSummary } from './protocol.js'
@@ -45,7 +46,9 @@ export interface PostgresSessionOptions {
  * without copying, deleting a branch keeps what another branch shows, and `main` stays.
  *
  * Every write is one transaction (all-or-nothing, items validated with `toStoredItems`);
- * `getItems(limit)` reads O(limit) rows. Writes land in the user's change feed, so the
+ * `getItems(limit)` reads O(limit) rows. Calls on one object take effect in the order they
+ * were made, as on every other session kind (a pool would otherwise let a `clearSession()`
+ * overtake an `addItems()` made before it). Writes land in the user's change feed, so the
  * user's devices (SyncedSession) receive them.
  *
  * ```ts
@@ -57,6 +60,7 @@ export class PostgresSession<TItem = AgentItem> implements ReplaceableSession<TI
   readonly userId: string
   readonly store: PostgresStore
   readonly #settings: SessionSettings | undefined
+  readonly #queue = new SerialQueue()
 
   /**
    * @param sessionId - isolates this conversation within its user
@@ -218,7 +222,7 @@ export class PostgresSession<TItem = AgentItem> implements ReplaceableSession<TI
 
   /** Applies `ops` in one transaction; returns the last one's result. */
   async #apply(...ops: [StoreOp, ...StoreOp[]]): Promise<AppliedOp> {
-    const applied = await this.store.applyAll(this.userId, ops.map((op) => ({ op }))).catch((error: unknown) => {
+    const applied = await this.#queue.run(() => this.store.applyAll(this.userId, ops.map((op) => ({ op })))).catch((error: unknown) => {
       // The Session API speaks of arguments where the wire speaks of conflicts.
       if (error instanceof ConflictError && (error.reason === 'turn_not_found' || error.reason === 'branch_not_found')) {
         throw new InvalidArgumentError(error.message.replace(/ Nothing was changed\.$/, ''))
@@ -229,10 +233,12 @@ export class PostgresSession<TItem = AgentItem> implements ReplaceableSession<TI
   }
 
   #read<T>(read: (tx: SqlClient, state: SessionState) => Promise<T>): Promise<T | undefined> {
-    return this.store.read(async (tx) => {
-      const state = await loadSession(tx, this.userId, this.sessionId)
-      return state && read(tx, state)
-    })
+    return this.#queue.run(() =>
+      this.store.read(async (tx) => {
+        const state = await loadSession(tx, this.userId, this.sessionId)
+        return state && read(tx, state)
+      }),
+    )
   }
 
   #emptyHasNoBranch(branchId: string): (error: unknown) => never {

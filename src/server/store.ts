@@ -1,6 +1,6 @@
 import type { PGlite } from '@electric-sql/pglite'
 import type { Pool, PoolConfig } from 'pg'
-import { InvalidArgumentError } from '../errors.js'
+import { IdbAgentsError, InvalidArgumentError, messageOf, StorageError } from '../errors.js'
 import { connectUrl, fromPGlite, fromPool, startPGlite, type SqlClient, type SqlDatabase } from './db.js'
 import { ConflictError } from './errors.js'
 import { ChangeHub, CHANGES_CHANNEL, notifyPayload, readChanges, type PageOptions, type RawChangesPage } from './feed.js'
@@ -199,7 +199,14 @@ export class PostgresStore {
       }
       return db
     })
-    return this.#db
+    const opening = this.#db
+    // A database that could not be opened (not up yet, a wrong password) is tried again by the
+    // next call, and the failure is the StorageError `ready()` documents, with the driver's error as `cause`.
+    return opening.catch((error: unknown) => {
+      if (this.#db === opening) this.#db = undefined
+      if (error instanceof IdbAgentsError) throw error
+      throw new StorageError(`The database could not be opened: ${messageOf(error)}. Nothing was changed; the next call tries again.`, error)
+    })
   }
 }
 
