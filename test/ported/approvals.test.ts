@@ -3,10 +3,11 @@
 // each turn stored once and whole), ported to every session kind here.
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { Agent, run, RunState, tool, type AgentItem, type RunOptions, type Session } from '../../src/index.js'
+import { Agent, run, RunState, tool, type AgentItem, type Session } from '../../src/index.js'
 import { ScriptedModel, type ScriptedTurn } from '../../src/testing/index.js'
 import { allKinds } from './support/kinds.js'
 import { textOf } from './support/items.js'
+import { modes, runIn } from './support/run-modes.js'
 
 /** Items as short lines, whatever shape a store gives them back in. */
 const lines = (items: readonly AgentItem[]) =>
@@ -17,20 +18,6 @@ const lines = (items: readonly AgentItem[]) =>
         ? `call ${item.call_id} ${item.name}`
         : `${item.role}: ${textOf(item)}`,
   )
-
-type Mode = 'run' | 'stream'
-const modes: Mode[] = ['run', 'stream']
-
-/** Runs to the end (or to a pause) in either mode. */
-async function runIn(mode: Mode, agent: Agent, input: string | RunState, options: RunOptions) {
-  if (mode === 'run') return run(agent, input, options)
-  const stream = await run(agent, input, { ...options, stream: true })
-  for await (const _event of stream) {
-    // drain: the run only finishes once its events are consumed or dropped
-  }
-  await stream.completed
-  return stream
-}
 
 for (const kind of allKinds) {
   describe.each(modes)(`${kind.name}: approvals across turns (ported, %s)`, (mode) => {

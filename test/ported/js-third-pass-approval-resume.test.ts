@@ -5,48 +5,11 @@
 // non-streamed and streamed; compaction is watched through the session's `runCompaction`.
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import {
-  AbortError,
-  Agent,
-  isOpenAIResponsesCompactionAwareSession,
-  run,
-  RunError,
-  RunState,
-  StaleRunStateError,
-  tool,
-  type AgentItem,
-  type OpenAIResponsesCompactionArgs,
-  type OpenAIResponsesCompactionResult,
-  type RunOptions,
-  type Session,
-} from '../../src/index.js'
+import { AbortError, Agent, isOpenAIResponsesCompactionAwareSession, run, RunError, RunState, StaleRunStateError, tool, type AgentItem, type OpenAIResponsesCompactionArgs, type OpenAIResponsesCompactionResult, type Session } from '../../src/index.js'
 import { ScriptedModel } from '../../src/testing/index.js'
 import { allKinds } from './support/kinds.js'
-import { deferred, textOf } from './support/items.js'
-
-type Mode = 'run' | 'stream'
-const modes: Mode[] = ['run', 'stream']
-
-/** Runs to the end (or to a pause) in either mode. */
-async function runIn(mode: Mode, agent: Agent, input: string | AgentItem[] | RunState, options: RunOptions) {
-  if (mode === 'run') return run(agent, input, options)
-  const stream = await run(agent, input, { ...options, stream: true })
-  for await (const _event of stream) {
-    // drain
-  }
-  await stream.completed
-  return stream
-}
-
-/** Items as short lines, whatever shape a store gives them back in. */
-const lines = (items: readonly AgentItem[]) =>
-  items.map((item) =>
-    item.type === 'function_call_output'
-      ? `output ${item.call_id}: ${String(item.output)}`
-      : item.type === 'function_call'
-        ? `call ${item.call_id}`
-        : `${item.role}: ${textOf(item)}`,
-  )
+import { deferred, itemLines, textOf } from './support/items.js'
+import { modes, runIn } from './support/run-modes.js'
 
 /**
  * Watches `session.runCompaction` (the SDK tests' CompactionTrackingSession): each call's
@@ -57,7 +20,7 @@ function watchCompaction(session: Session, fail?: () => Error | undefined) {
   const calls: { args: OpenAIResponsesCompactionArgs | undefined; history: string[] }[] = []
   const inner = isOpenAIResponsesCompactionAwareSession(session) ? session.runCompaction.bind(session) : async () => null
   const runCompaction = async (args?: OpenAIResponsesCompactionArgs): Promise<OpenAIResponsesCompactionResult | null> => {
-    calls.push({ args, history: lines(await session.getItems()) })
+    calls.push({ args, history: itemLines(await session.getItems()) })
     const error = fail?.()
     if (error) throw error
     return inner(args)
@@ -90,7 +53,7 @@ for (const kind of allKinds) {
       expect(resumed.finalOutput).toBe('approved sibling continuation')
       expect(ran).toEqual(['sibling', 'approved'])
       expect(model.requests).toHaveLength(2)
-      expect(lines(await session.getItems())).toEqual([
+      expect(itemLines(await session.getItems())).toEqual([
         'user: Use both approval siblings.',
         'call pending-approval-call',
         'call completed-sibling-call',
@@ -172,15 +135,15 @@ for (const kind of allKinds) {
       expect(error).toBeInstanceOf(AbortError)
       expect(error).toMatchObject({ inputSaved: true })
       const turn = ['user: Use cancelled_approval_tool', 'call call-cancelled-approved', 'output call-cancelled-approved: cancelled-approved-result']
-      expect(lines(await session.getItems())).toEqual(turn)
+      expect(itemLines(await session.getItems())).toEqual(turn)
       expect(compactions).toEqual([])
       expect(await RunState.fromSession(agent, session)).toBeUndefined()
       expect(model.requests).toHaveLength(1)
       const finished = await runIn(mode, agent, [], { session })
       expect(finished.finalOutput).toBe('done')
       expect(calls).toBe(1)
-      expect(lines(model.requests[1]!.input)).toEqual(turn)
-      expect(lines(await session.getItems())).toEqual([...turn, 'assistant: done'])
+      expect(itemLines(model.requests[1]!.input)).toEqual(turn)
+      expect(itemLines(await session.getItems())).toEqual([...turn, 'assistant: done'])
       expect(compactions.map((c) => c.history)).toEqual([[...turn, 'assistant: done']])
     })
 
@@ -208,7 +171,7 @@ for (const kind of allKinds) {
       const resumed = await runIn(mode, agent, restored, { session })
       expect(resumed.finalOutput).toBe('after approval')
       expect(ran).toEqual(['ran'])
-      expect(lines(await session.getItems())).toEqual(['user: hello', 'call call-pre-aborted', 'output call-pre-aborted: pre-aborted-result', 'assistant: after approval'])
+      expect(itemLines(await session.getItems())).toEqual(['user: hello', 'call call-pre-aborted', 'output call-pre-aborted: pre-aborted-result', 'assistant: after approval'])
     })
 
     // js packages/agents-core/test/run.approvalGuardrailSession.test.ts: 'persists an approved tool result once when $mode guardrails trip=$tripwire' (trip=false)
@@ -226,11 +189,11 @@ for (const kind of allKinds) {
       const resumed = await runIn(mode, agent, first.state!, { session })
       expect(resumed.finalOutput).toBe('approved-result')
       const turn = ['user: Use approval_tool', 'call call-approved', 'output call-approved: approved-result']
-      expect(lines(await session.getItems())).toEqual(turn)
+      expect(itemLines(await session.getItems())).toEqual(turn)
       expect(compactions).toEqual([])
       const next = await runIn(mode, agent, 'Continue', { session })
       expect(next.finalOutput).toBe('done')
-      expect(lines(model.requests.at(-1)!.input)).toEqual([...turn, 'user: Continue'])
+      expect(itemLines(model.requests.at(-1)!.input)).toEqual([...turn, 'user: Continue'])
       expect(compactions.map((c) => c.history)).toEqual([[...turn, 'user: Continue', 'assistant: done']])
     })
 
@@ -252,7 +215,7 @@ for (const kind of allKinds) {
       expect(error).toBeInstanceOf(RunError)
       expect((error as RunError).inputSaved).toBe(true)
       expect(String((error as Error).message)).toContain('checkpoint compaction failed')
-      const stored = lines(await session.getItems())
+      const stored = itemLines(await session.getItems())
       expect(stored).toEqual([
         'user: Use retry_compaction_tool',
         'call call-retry-compaction',
@@ -262,7 +225,7 @@ for (const kind of allKinds) {
       const again = await runIn(mode, agent, first.state!, { session }).catch((e: unknown) => e)
       expect(again).toBeInstanceOf(StaleRunStateError)
       expect(ran).toEqual(['ran'])
-      expect(lines(await session.getItems())).toEqual(stored)
+      expect(itemLines(await session.getItems())).toEqual(stored)
       expect(compactions).toHaveLength(1)
     })
 
@@ -300,7 +263,7 @@ for (const kind of allKinds) {
       const resumed = await runIn(mode, agent, restored, {})
       expect(resumed.finalOutput).toBe('approved continuation complete')
       expect(ran).toEqual(['historical', 'later'])
-      expect(lines(model.requests[2]!.input)).toEqual([
+      expect(itemLines(model.requests[2]!.input)).toEqual([
         'user: Run both tools.',
         'call historical-call',
         'output historical-call: accepted earlier result',

@@ -4,22 +4,11 @@
 // `sessionInputCallback` (this library's one hook between history and request) and through
 // the stored history itself, on every session kind, non-streamed and streamed.
 import { describe, expect, it } from 'vitest'
-import { Agent, run, type AgentItem, type RunOptions, type RunResult } from '../../src/index.js'
+import { Agent, run, type AgentItem } from '../../src/index.js'
 import { ScriptedModel } from '../../src/testing/index.js'
 import { allKinds } from './support/kinds.js'
 import { assistant, functionOutput, RecordingSession, storedTexts, texts, user } from './support/items.js'
-
-type Mode = 'run' | 'stream'
-const modes: Mode[] = ['run', 'stream']
-
-async function runIn(mode: Mode, agent: Agent, input: string | AgentItem[], options: RunOptions = {}): Promise<RunResult> {
-  if (mode === 'run') return run(agent, input, options)
-  const stream = await run(agent, input, { ...options, stream: true })
-  for await (const _event of stream) {
-    // drain
-  }
-  return stream.completed
-}
+import { modes, runIn } from './support/run-modes.js'
 
 const clone = (item: AgentItem): AgentItem => structuredClone(item)
 /** A message as its role, anything else as its type. */

@@ -4,34 +4,10 @@
 // resumes, and a state string of another version refused. Every session kind, both modes.
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import {
-  Agent,
-  InvalidRunStateError,
-  run,
-  RunState,
-  tool,
-  type AgentItem,
-  type Model,
-  type ModelRequest,
-  type ModelResponse,
-  type ModelStreamEvent,
-  type RunOptions,
-} from '../../src/index.js'
+import { Agent, InvalidRunStateError, run, RunState, tool, type AgentItem, type Model, type ModelRequest, type ModelResponse, type ModelStreamEvent } from '../../src/index.js'
 import { allKinds } from './support/kinds.js'
 import { textOf } from './support/items.js'
-
-type Mode = 'run' | 'stream'
-const modes: Mode[] = ['run', 'stream']
-
-async function runIn(mode: Mode, agent: Agent, input: string | RunState, options: RunOptions) {
-  if (mode === 'run') return run(agent, input, options)
-  const stream = await run(agent, input, { ...options, stream: true })
-  for await (const _event of stream) {
-    // drain
-  }
-  await stream.completed
-  return stream
-}
+import { modes, runIn } from './support/run-modes.js'
 
 /** The compaction item of the SDK case, with a field this library does not know. */
 const compactionItem: AgentItem = {

@@ -4,22 +4,10 @@
 // resumed approval reads and appends only. Non-streamed and streamed.
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { Agent, run, RunState, tool, type AgentItem, type RunOptions, type Session } from '../../src/index.js'
+import { Agent, run, RunState, tool, type AgentItem, type Session } from '../../src/index.js'
 import { ScriptedModel } from '../../src/testing/index.js'
 import { textOf } from './support/items.js'
-
-type Mode = 'run' | 'stream'
-const modes: Mode[] = ['run', 'stream']
-
-async function runIn(mode: Mode, agent: Agent, input: string | RunState, options: RunOptions) {
-  if (mode === 'run') return run(agent, input, options)
-  const stream = await run(agent, input, { ...options, stream: true })
-  for await (const _event of stream) {
-    // drain
-  }
-  await stream.completed
-  return stream
-}
+import { modes, runIn } from './support/run-modes.js'
 
 /** A session with only the contract's methods, recording each call and its arguments. */
 class LegacySession implements Session {

@@ -4,31 +4,11 @@
 // non-streamed and streamed.
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { Agent, run, tool, type AgentItem, type RunOptions, type RunResult } from '../../src/index.js'
+import { Agent, run, tool, type AgentItem } from '../../src/index.js'
 import { ScriptedModel } from '../../src/testing/index.js'
 import { allKinds } from './support/kinds.js'
-import { textOf } from './support/items.js'
-
-type Mode = 'run' | 'stream'
-const modes: Mode[] = ['run', 'stream']
-
-async function runIn(mode: Mode, agent: Agent, input: string, options: RunOptions): Promise<RunResult> {
-  if (mode === 'run') return run(agent, input, options)
-  const stream = await run(agent, input, { ...options, stream: true })
-  for await (const _event of stream) {
-    // drain
-  }
-  return stream.completed
-}
-
-const lines = (items: readonly AgentItem[]) =>
-  items.map((item) =>
-    item.type === 'function_call_output'
-      ? `output ${item.call_id}: ${String(item.output)}`
-      : item.type === 'function_call'
-        ? `call ${item.call_id}`
-        : `${item.role}: ${textOf(item)}`,
-  )
+import { itemLines, textOf } from './support/items.js'
+import { modes, runIn } from './support/run-modes.js'
 
 const behaviors = [
   { name: 'stop_on_first_tool', value: 'stop_on_first_tool' as const },
@@ -50,12 +30,12 @@ for (const kind of allKinds) {
         expect(model.requests).toHaveLength(1)
         expect(executed).toBe(1)
         const turn = ['user: input', 'call sensitive-call', 'output sensitive-call: sensitive tool output']
-        expect(lines(await session.getItems())).toEqual(turn)
+        expect(itemLines(await session.getItems())).toEqual(turn)
 
         const replayModel = new ScriptedModel(['safe replay output'])
         await runIn(mode, new Agent({ name: 'Replay Session agent', model: replayModel }), 'Continue', { session })
-        expect(lines(replayModel.requests[0]!.input)).toEqual([...turn, 'user: Continue'])
-        expect(lines(await session.getItems())).toEqual([...turn, 'user: Continue', 'assistant: safe replay output'])
+        expect(itemLines(replayModel.requests[0]!.input)).toEqual([...turn, 'user: Continue'])
+        expect(itemLines(await session.getItems())).toEqual([...turn, 'user: Continue', 'assistant: safe replay output'])
       })
     }
   })

@@ -6,10 +6,11 @@
 // session does.
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { Agent, OpenAIResponsesCompactionSession, run, tool, type AgentItem, type RunOptions, type RunState, type Session } from '../../src/index.js'
+import { Agent, OpenAIResponsesCompactionSession, run, tool, type AgentItem, type Session } from '../../src/index.js'
 import { ScriptedModel } from '../../src/testing/index.js'
 import { sharedClient } from './support/kinds.js'
-import { textOf, user } from './support/items.js'
+import { itemLines, textOf, user } from './support/items.js'
+import { runIn } from './support/run-modes.js'
 
 /** A session as an app writes it: the contract's methods over an array, recording every call. */
 class HandWrittenSession implements Session {
@@ -39,22 +40,6 @@ class HandWrittenSession implements Session {
   }
 }
 
-type Mode = 'run' | 'stream'
-async function runIn(mode: Mode, agent: Agent, input: string | RunState, options: RunOptions) {
-  if (mode === 'run') return run(agent, input, options)
-  const stream = await run(agent, input, { ...options, stream: true })
-  for await (const _event of stream) {
-    // drain
-  }
-  await stream.completed
-  return stream
-}
-
-const lines = (items: readonly AgentItem[]) =>
-  items.map((item) =>
-    item.type === 'function_call_output' ? `output ${item.call_id}: ${String(item.output)}` : item.type === 'function_call' ? `call ${item.call_id}` : `${item.role}: ${textOf(item)}`,
-  )
-
 interface TenantContext {
   tenantId: string
 }
@@ -78,7 +63,7 @@ describe.each(['run', 'stream'] as const)('a hand-written session under the runn
     expect(read!.args.every((arg) => arg === undefined || typeof arg === 'number')).toBe(true)
     expect(write!.args).toHaveLength(1)
     for (const call of session.calls) for (const arg of call.args) expect(arg).not.toBe(context)
-    expect(lines(session.items)).toEqual(['user: hello', 'assistant: ok'])
+    expect(itemLines(session.items)).toEqual(['user: hello', 'assistant: ok'])
   })
 
   // python tests/memory/test_session_context_wrapper.py::test_resumed_run_persists_in_the_context_scope
@@ -93,8 +78,8 @@ describe.each(['run', 'stream'] as const)('a hand-written session under the runn
     first.state!.approve(first.interruptions[0]!)
     const resumed = await runIn(mode, agent, first.state!, { session })
     expect(resumed.finalOutput).toBe('done')
-    expect(lines(session.items)).toEqual(['user: hello', 'call call-resume', 'output call-resume: tool result', 'assistant: done'])
-    expect(lines(other.items)).toEqual(['user: keep'])
+    expect(itemLines(session.items)).toEqual(['user: hello', 'call call-resume', 'output call-resume: tool result', 'assistant: done'])
+    expect(itemLines(other.items)).toEqual(['user: keep'])
     expect(session.calls.filter((call) => call.method === 'popItem' || call.method === 'clearSession')).toEqual([])
   })
 })
@@ -107,7 +92,7 @@ it('a compaction session over a hand-written session that never compacts adds th
   const model = new ScriptedModel(['done'])
   const result = await run(new Agent({ name: 'test', model }), 'hello', { session, context: { tenantId: 'tenant-a' } })
   expect(result.finalOutput).toBe('done')
-  expect(lines(underlying.items)).toEqual(['user: existing', 'user: hello', 'assistant: done'])
-  expect(lines(model.requests[0]!.input)).toEqual(['user: existing', 'user: hello'])
+  expect(itemLines(underlying.items)).toEqual(['user: existing', 'user: hello', 'assistant: done'])
+  expect(itemLines(model.requests[0]!.input)).toEqual(['user: existing', 'user: hello'])
   expect(underlying.calls.filter((call) => call.method === 'popItem' || call.method === 'clearSession')).toEqual([])
 })

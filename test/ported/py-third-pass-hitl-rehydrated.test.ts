@@ -5,23 +5,13 @@
 // and the model decides from what it is sent. Ported to every session kind.
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { Agent, run, tool, TOOL_APPROVAL_REJECTION_MESSAGE, type AgentItem, type RunOptions, type RunState, type Session } from '../../src/index.js'
+import { Agent, run, tool, TOOL_APPROVAL_REJECTION_MESSAGE, type AgentItem, type Session } from '../../src/index.js'
 import { ScriptedModel, type ScriptedTurn } from '../../src/testing/index.js'
 import { allKinds } from './support/kinds.js'
 import { textOf } from './support/items.js'
+import { runIn } from './support/run-modes.js'
 
 const USER_MESSAGES = ['Fetch profile for customer 104.', 'Update note for customer 104.', 'Delete note for customer 104.']
-
-type Mode = 'run' | 'stream'
-async function runIn(mode: Mode, agent: Agent, input: string | RunState, options: RunOptions) {
-  if (mode === 'run') return run(agent, input, options)
-  const stream = await run(agent, input, { ...options, stream: true })
-  for await (const _event of stream) {
-    // drain
-  }
-  await stream.completed
-  return stream
-}
 
 /** Answers like the Python scenario's model: the rejection when one is in the input, else a call of the chosen tool with the last user message. */
 function scenarioModel(): ScriptedModel {

@@ -3,35 +3,11 @@
 // OpenAIConversationsSession), ported to every session kind, non-streamed and streamed.
 import { describe, expect, inject, it } from 'vitest'
 import { z } from 'zod'
-import {
-  AbortError,
-  Agent,
-  MaxTurnsExceededError,
-  createOpenAIClient,
-  run,
-  RunError,
-  Runner,
-  tool,
-  type AgentItem,
-  type RunOptions,
-  type RunResult,
-} from '../../src/index.js'
+import { AbortError, Agent, MaxTurnsExceededError, createOpenAIClient, run, RunError, Runner, tool, type AgentItem, type RunResult } from '../../src/index.js'
 import { createServerScript, ScriptedModel, type ScriptedTurn } from '../../src/testing/index.js'
 import { allKinds } from './support/kinds.js'
 import { assistant, deferred, functionCall, functionOutput, RecordingSession, storedTexts, texts, user } from './support/items.js'
-
-type Mode = 'run' | 'stream'
-const modes: Mode[] = ['run', 'stream']
-
-/** Runs to the end in either mode, returning the finished result. */
-async function runIn(mode: Mode, agent: Agent, input: string | AgentItem[], options: RunOptions = {}): Promise<RunResult> {
-  if (mode === 'run') return run(agent, input, options)
-  const stream = await run(agent, input, { ...options, stream: true })
-  for await (const _event of stream) {
-    // drain: the run only finishes once its events are consumed or dropped
-  }
-  return stream.completed
-}
+import { modes, runIn } from './support/run-modes.js'
 
 const echo = tool({
   name: 'echo_tool',

@@ -44,3 +44,13 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T)
   const promise = new Promise<T>((r) => (resolve = r))
   return { promise, resolve }
 }
+
+/** Items as short lines (`role: text`, `call id`, `output id: text`), whatever shape a store gives them back in. */
+export const itemLines = (items: readonly AgentItem[]): string[] =>
+  items.map((item) =>
+    item.type === 'function_call_output'
+      ? `output ${item.call_id}: ${String(item.output)}`
+      : item.type === 'function_call'
+        ? `call ${item.call_id}`
+        : `${item.role}: ${textOf(item)}`,
+  )
