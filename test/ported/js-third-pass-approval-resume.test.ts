@@ -5,10 +5,10 @@
 // non-streamed and streamed; compaction is watched through the session's `runCompaction`.
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { AbortError, Agent, isOpenAIResponsesCompactionAwareSession, run, RunError, RunState, StaleRunStateError, tool, type AgentItem, type OpenAIResponsesCompactionArgs, type OpenAIResponsesCompactionResult, type Session } from '../../src/index.js'
+import { AbortError, Agent, isOpenAIResponsesCompactionAwareSession, run, RunError, RunState, StaleRunStateError, tool, type OpenAIResponsesCompactionArgs, type OpenAIResponsesCompactionResult, type Session } from '../../src/index.js'
 import { ScriptedModel } from '../../src/testing/index.js'
 import { allKinds } from './support/kinds.js'
-import { deferred, itemLines, textOf } from './support/items.js'
+import { deferred, itemLines } from './support/items.js'
 import { modes, runIn } from './support/run-modes.js'
 
 /**

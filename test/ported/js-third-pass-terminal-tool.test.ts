@@ -4,10 +4,10 @@
 // non-streamed and streamed.
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { Agent, run, tool, type AgentItem } from '../../src/index.js'
+import { Agent, run, tool } from '../../src/index.js'
 import { ScriptedModel } from '../../src/testing/index.js'
 import { allKinds } from './support/kinds.js'
-import { itemLines, textOf } from './support/items.js'
+import { itemLines } from './support/items.js'
 import { modes, runIn } from './support/run-modes.js'
 
 const behaviors = [

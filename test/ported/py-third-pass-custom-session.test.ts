@@ -9,7 +9,7 @@ import { z } from 'zod'
 import { Agent, OpenAIResponsesCompactionSession, run, tool, type AgentItem, type Session } from '../../src/index.js'
 import { ScriptedModel } from '../../src/testing/index.js'
 import { sharedClient } from './support/kinds.js'
-import { itemLines, textOf, user } from './support/items.js'
+import { itemLines, user } from './support/items.js'
 import { runIn } from './support/run-modes.js'
 
 /** A session as an app writes it: the contract's methods over an array, recording every call. */
