@@ -72,9 +72,10 @@ for (const kind of allKinds) {
     })
 
     // js packages/agents-core/test/runState.compaction.test.ts (runState.cases.ts): 'rejects an older schema carrying a compaction run item'
-    // (Our state strings have one version; another one is an InvalidRunStateError, the
-    // paused run is left as it was and nothing is written.)
-    it('refuses a state string of another version with InvalidRunStateError, writing nothing', async () => {
+    // (Our state strings have one version; another one is an InvalidRunStateError, and the
+    // paused run is left as it was: its own string still resumes it, storing the turn once.
+    // fromString takes no session, so the session is checked after that resume.)
+    it('refuses a state string of another version with InvalidRunStateError; the paused run still resumes from its own string', async () => {
       const model = new OutputModel([[compactionItem, approvalCall], [answer]])
       const agent = new Agent({ name: 'MislabeledCompactionAgent', model, tools: [approvalTool] })
       const session = kind.make()
@@ -82,8 +83,12 @@ for (const kind of allKinds) {
       const serialized = JSON.parse(first.state!.toString()) as { version: number }
       serialized.version += 1
       await expect(RunState.fromString(agent, JSON.stringify(serialized))).rejects.toBeInstanceOf(InvalidRunStateError)
-      expect(await session.getItems()).toEqual([])
       expect(model.requests).toHaveLength(1)
+      const restored = await RunState.fromString(agent, first.state!.toString())
+      restored.approve(restored.getInterruptions()[0]!)
+      const resumed = await runIn(mode, agent, restored, { session: kind.reopen?.(session) ?? session })
+      expect(resumed.finalOutput).toBe('done')
+      expect(kinds(await session.getItems())).toEqual(['user: use the tool', 'compaction', 'function_call', 'function_call_output', 'assistant: done'])
     })
   })
 }
