@@ -62,7 +62,10 @@ describe.each(['run', 'stream'] as const)('a hand-written session under the runn
     const [read, write] = historyCalls
     expect(read!.args.every((arg) => arg === undefined || typeof arg === 'number')).toBe(true)
     expect(write!.args).toHaveLength(1)
+    // Not the context, nor anything carrying it (a wrapper, a copy): no call's arguments hold its value.
     for (const call of session.calls) for (const arg of call.args) expect(arg).not.toBe(context)
+    expect(JSON.stringify(session.calls)).not.toContain(context.tenantId)
+    expect(session.calls.filter((call) => call.method === 'getSessionId').flatMap((call) => call.args.filter((arg) => arg !== undefined))).toEqual([])
     expect(itemLines(session.items)).toEqual(['user: hello', 'assistant: ok'])
   })
 
