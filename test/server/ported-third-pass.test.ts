@@ -412,6 +412,17 @@ describeEngines('PostgresSession ownership and failures (ported)', (engine) => {
     await store.close()
     await expect(store.ready()).rejects.toBeInstanceOf(InvalidArgumentError)
     await expect(new PostgresSession('never', { store, userId: uniqueUser('never') }).addItems([user('x')])).rejects.toThrow(/PostgresStore was closed/)
+    // "Never opens": on a database handle that records what reaches it, nothing does (no
+    // migration, no statement, no close), before or after the refused calls.
+    const reached: string[] = []
+    const client = { query: async <Row,>(text: string) => (reached.push(text), { rows: [] as Row[] }) }
+    const handle: SqlDatabase = { ...client, transaction: async (fn) => (reached.push('transaction'), fn(client)), close: async () => void reached.push('close') }
+    const onHandle = new PostgresStore({ database: handle })
+    await onHandle.close()
+    await expect(onHandle.ready()).rejects.toBeInstanceOf(InvalidArgumentError)
+    await expect(new PostgresSession('never', { store: onHandle, userId: uniqueUser('never') }).getItems()).rejects.toThrow(/PostgresStore was closed/)
+    await onHandle.close()
+    expect(reached).toEqual([])
   }, 120_000)
 
   // python tests/extensions/memory/test_mongodb_session.py::test_clear_session_partial_cleanup_failure_is_logically_atomic
