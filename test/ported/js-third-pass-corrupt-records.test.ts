@@ -103,7 +103,10 @@ for (const [name, makeInner] of underlying) {
       const [first, second] = await inner.getItems()
       await inner.clearSession()
       await inner.addItems([first!, garbled(second!)])
-      await expect(new EncryptedSession(inner, { key: dataKey }).getItems()).rejects.toBeInstanceOf(DecryptionError)
+      const error = await new EncryptedSession(inner, { key: dataKey }).getItems().catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(DecryptionError)
+      // names it: the session, and the corrupt record's place in the window read
+      expect(error).toMatchObject({ sessionId: inner.sessionId, index: 1, windowSize: 2 })
       expect(await storedTexts(new EncryptedSession(inner, { key: dataKey, onUndecryptable: 'skip' }))).toEqual(['valid'])
     })
 
