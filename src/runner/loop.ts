@@ -73,7 +73,8 @@ export interface RunPlan<TContext, TOutput extends z4.$ZodType | undefined> {
  *
  * A turn with calls that need approval is not saved: the run stops with a {@link RunState}
  * holding it (kept by a `PendingRunsSession` beside the history, see pause.ts). Resuming
- * (`plan.input` is that state) completes the turn and saves it, then goes on.
+ * (`plan.input` is that state) completes the turn and saves it, then goes on. The caller
+ * has refused a run that could never start ({@link refuseBadRun}) before taking its lock.
  *
  * @param emit - receives stream events; when given, the model is called in streaming mode
  */
@@ -94,7 +95,6 @@ export async function executeRun<TContext, TOutput extends z4.$ZodType | undefin
   /** The pending run this run must drop when it saves its next turn (a resume's). */
   let expectedPending: string | null = null
   try {
-    checkRunRequest(agent, plan.input, options)
     signal?.throwIfAborted()
     emit?.({ type: 'agent_updated_stream_event', agent: runAgent })
     const pendingRuns = session && isPendingRunsSession(session) ? session : undefined
@@ -340,21 +340,17 @@ type RunRequestOptions = Pick<RunOptions, 'maxTurns' | 'session' | 'signal'>
  * Conversations session's conversation).
  */
 export function refuseBadRun(agent: { name: string }, input: RunInput | RunState, options: RunRequestOptions): RunError | undefined {
+  const maxTurns = options.maxTurns ?? DEFAULT_MAX_TURNS
   try {
-    checkRunRequest(agent, input, options)
+    if (!Number.isInteger(maxTurns) || maxTurns < 1) {
+      throw new RunError('invalid_argument', `maxTurns must be a positive integer, got ${String(maxTurns)}.`)
+    }
+    if (input instanceof RunState) checkResumeTarget(input, agent, options.session)
     return undefined
   } catch (error) {
     const inputSaved = input instanceof RunState && input.data.unsaved.length === 0
     return withSaveState(toRunError(error, options.signal), { inputSaved, savedItems: [] })
   }
-}
-
-function checkRunRequest(agent: { name: string }, input: RunInput | RunState, options: RunRequestOptions): void {
-  const maxTurns = options.maxTurns ?? DEFAULT_MAX_TURNS
-  if (!Number.isInteger(maxTurns) || maxTurns < 1) {
-    throw new RunError('invalid_argument', `maxTurns must be a positive integer, got ${String(maxTurns)}.`)
-  }
-  if (input instanceof RunState) checkResumeTarget(input, agent, options.session)
 }
 
 /** A state resumes only with the agent and session it paused in. */

@@ -114,8 +114,13 @@ export function latestOutputs(sent: AgentItem[], callerItems: ReadonlySet<AgentI
  */
 export function latestCalls(sent: AgentItem[]): AgentItem[] {
   const newest = new Map<unknown, AgentItem>()
-  for (const item of sent) if (isFunctionCall(item)) newest.set(field(item, 'call_id'), item)
-  if (newest.size === sent.filter(isFunctionCall).length) return sent
+  let calls = 0
+  for (const item of sent) {
+    if (!isFunctionCall(item)) continue
+    newest.set(field(item, 'call_id'), item)
+    calls += 1
+  }
+  if (newest.size === calls) return sent
   const placed = new Set<unknown>()
   const kept: AgentItem[] = []
   for (const item of sent) {

@@ -4,23 +4,7 @@
 import { describe, expect, it } from 'vitest'
 import { EncryptedSession, IndexedDBSession, type AgentItem } from '../../src/index.js'
 import { allKinds, dataKey } from './support/kinds.js'
-import { assistant, storedTexts, texts, user } from './support/items.js'
-
-/** Strings that break a parser, an escaper or a storage encoding if one is in the way. */
-const hostileStrings = [
-  "O'Reilly",
-  '{"nested": "json"}',
-  'Quote: "Hello world"',
-  'Line1\nLine2\tTabbed\r\n',
-  '\\n\\t\\r Special escapes',
-  '"SELECT * FROM users WHERE name = "admin";"',
-  "Robert'); DROP TABLE students;--",
-  'nul \u0000 inside',
-  'lone surrogates \ud800 and \udfff',
-  'line separators \u2028 \u2029',
-  '</script><script>alert(1)</script>',
-  '',
-]
+import { assistant, hostileStrings, storedTexts, texts, user } from './support/items.js'
 
 for (const kind of allKinds) {
   describe(`${kind.name}: other backends' storage cases (ported)`, () => {

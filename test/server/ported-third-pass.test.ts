@@ -14,26 +14,7 @@ import { PostgresSession, PostgresStore, type PostgresTarget, type SqlDatabase }
 import { fromPGlite, fromPool } from '../../src/server/db.js'
 import { describeEngines, postgresUrl, uniqueUser, type Engine } from './support/engines.js'
 import { deviceOptions, testServer } from '../remote/support/server.js'
-
-const user = (text: string): AgentItem => ({ role: 'user', content: text })
-const assistant = (text: string): AgentItem => ({ role: 'assistant', content: text })
-const textOf = (item: AgentItem | undefined) => (typeof item?.content === 'string' ? item.content : JSON.stringify(item?.content))
-const texts = (items: readonly (AgentItem | undefined)[]) => items.map(textOf)
-
-const hostileStrings = [
-  "O'Reilly",
-  '{"nested": "json"}',
-  'Quote: "Hello world"',
-  'Line1\nLine2\tTabbed\r\n',
-  '\\n\\t\\r Special escapes',
-  '\\u0000 written out',
-  '"SELECT * FROM users WHERE name = "admin";"',
-  "Robert'); DROP TABLE students;--",
-  'nul \u0000 inside',
-  'lone surrogates \ud800 and \udfff',
-  'line separators \u2028 \u2029',
-  '',
-]
+import { assistant, hostileStrings, textOf, texts, user } from '../ported/support/items.js'
 
 let counter = 0
 type ServerSession = PostgresSession | RemoteSession
@@ -154,7 +135,6 @@ for (const [kindName, factory] of serverKinds) describeEngines(`${kindName}: oth
     expect(await session.getItems()).toEqual([])
   })
 })
-
 
 /** A store of the test's own on `engine`, and one on a database handle the app made and keeps. */
 async function ownStores(engine: 'PGlite' | 'PostgreSQL') {

@@ -30,7 +30,7 @@ export function textOf(item: AgentItem | undefined): string {
 }
 
 /** Texts of `items` (messages only; other items give `''`). */
-export const texts = (items: readonly AgentItem[]): string[] => items.map(textOf)
+export const texts = (items: readonly (AgentItem | undefined)[]): string[] => items.map(textOf)
 
 /** Texts of a session's items, all of them. */
 export const storedTexts = async (session: Session): Promise<string[]> => texts(await session.getItems())
@@ -54,3 +54,20 @@ export const itemLines = (items: readonly AgentItem[]): string[] =>
         ? `call ${item.call_id}`
         : `${item.role}: ${textOf(item)}`,
   )
+
+/** Strings that break a parser, an escaper or a storage encoding if one is in the way. */
+export const hostileStrings = [
+  "O'Reilly",
+  '{"nested": "json"}',
+  'Quote: "Hello world"',
+  'Line1\nLine2\tTabbed\r\n',
+  '\\n\\t\\r Special escapes',
+  '\\u0000 written out',
+  '"SELECT * FROM users WHERE name = "admin";"',
+  "Robert'); DROP TABLE students;--",
+  'nul \u0000 inside',
+  'lone surrogates \ud800 and \udfff',
+  'line separators \u2028 \u2029',
+  '</script><script>alert(1)</script>',
+  '',
+]
