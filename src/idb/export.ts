@@ -3,6 +3,7 @@ import { InvalidExportError, messageOf, SessionExistsError } from '../errors.js'
 import { toStoredItems } from '../items/validate.js'
 import { toLocation, withDatabase, type DatabaseOptions } from './database.js'
 import { settleRecord } from './settle.js'
+import { packRecords, readAllItems } from './item-rows.js'
 import { operationsBound, putBranch, sessionBound, toSessionInfo, type SessionInfo } from './records.js'
 import { MAIN_BRANCH, newEtag, SESSION_STORES, SESSIONS_DB, type BranchRecord, type ItemRecord, type SessionRecord } from './schema.js'
 import { assertSessionId } from '../session/session.js'
@@ -107,7 +108,7 @@ export async function exportSession(sessionId: string, options: DatabaseOptions 
     tx.done.catch(() => {})
     const [stored, items, usage] = await Promise.all([
       tx.objectStore('sessions').get(sessionId),
-      tx.objectStore('items').getAll(sessionBound(sessionId)),
+      readAllItems(tx.objectStore('items'), sessionId),
       tx.objectStore('usage').getAll(sessionBound(sessionId)),
     ])
     if (!stored) return undefined
@@ -218,6 +219,7 @@ function toRecords(
   // Items no branch shows are left out, as the store itself would have deleted them.
   const items = [...bySeq.values()]
     .filter((row) => shown.has(row.seq))
+    .sort((a, b) => a.seq - b.seq)
     .map((row) => {
       const stored: ItemRecord = { sessionId: id, seq: row.seq, createdAt: row.createdAt, item: row.item }
       const turn = turnOf.get(row.seq)
@@ -291,7 +293,7 @@ export async function importSession(doc: unknown, options: ImportSessionOptions 
         // So does a run paused on it: resuming it on the imported history would append its turn there.
         tx.objectStore('pendingRuns').delete(id),
         tx.objectStore('sessions').put(record),
-        ...items.map((row) => tx.objectStore('items').add(row)),
+        ...packRecords(items).map((row) => tx.objectStore('items').add(row)),
         ...usage.map((row) => tx.objectStore('usage').add({ sessionId: id, ...row })),
       )
       await Promise.all(pending)

@@ -7,6 +7,8 @@
 //
 // 1. a delete-only transaction removing exactly the rows the operation frees: rows no branch
 //    shows afterwards, always the newest part of one branch (see settle.ts). Nothing else.
+//    A row also holding items that stay (schema v6: a pop of the newest of several items
+//    written together) would have to be written again: then nothing is freed this way.
 // 2. the record update: the operation run again on the record, if the record is still the
 //    one transaction 1 read (else only the settled record is stored).
 //
@@ -23,6 +25,7 @@ import { currentBranch, branchOf, OUTSIDE_TURNS_SEQ, seqBound, type Change } fro
 import { MAIN_BRANCH, SESSION_STORES, SESSIONS_DB, type AgentsTransaction, type BranchRecord, type SeqRange, type SessionRecord } from './schema.js'
 import { lastPositions, lastSeq, rangesLength, subtractRanges } from './seq-ranges.js'
 import { settleRecord } from './settle.js'
+import { deleteWholeRows, readItem } from './item-rows.js'
 
 /** A session write: issues its requests on the (settled) record and returns the record to store, or nothing to do. */
 export type Mutation = (
@@ -126,11 +129,11 @@ async function deleteAhead(tx: AgentsTransaction<'readwrite'>, sessionId: string
   if (count === 0 || subtractRanges(lastPositions(branch.ranges, count), rows).length > 0) return undefined
   const remaining = rangesLength(branch.ranges) - count
   const exact = freeing.kind === 'pop' || (freeing.kind === 'clear' && remaining === 0)
-  const removed = freeing.kind === 'pop' ? (await tx.objectStore('items').get([sessionId, newest]))?.item : undefined
-  const requests = rows.flatMap((range) => [
-    tx.objectStore('items').delete(seqBound(sessionId, range)),
-    tx.objectStore('usage').delete(seqBound(sessionId, range)),
-  ])
+  const items = tx.objectStore('items')
+  const removed = freeing.kind === 'pop' ? (await readItem(items, sessionId, newest))?.item : undefined
+  // Only whole rows: writing a row again, shorter, is a write the full quota refuses.
+  if (!(await deleteWholeRows(items, sessionId, rows))) return undefined
+  const requests = rows.map((range) => tx.objectStore('usage').delete(seqBound(sessionId, range)))
   // The usage rule: clearing main clears the usage outside turns too (only when that clear is then complete).
   if (exact && freeing.kind === 'clear' && branch.id === MAIN_BRANCH) requests.push(tx.objectStore('usage').delete([sessionId, OUTSIDE_TURNS_SEQ]))
   await Promise.all([...requests, tx.done])

@@ -61,6 +61,7 @@ import {
 } from './records.js'
 import { freeAhead, type Freed, type Freeing, type Mutation } from './free-space.js'
 import { settleRecord, tailsIntact } from './settle.js'
+import { readAllItems, writeItems } from './item-rows.js'
 import { MAIN_BRANCH, newEtag, newSessionRecord, SESSION_STORES, SESSIONS_DB, type AgentsDatabase, type AgentsTransaction, type SessionRecord } from './schema.js'
 import { lastPositions, positionsBySeq, rangesLength } from './seq-ranges.js'
 
@@ -313,7 +314,7 @@ export class IndexedDBSession<TItem = AgentItem>
         tx.done.catch(() => {})
         const [record, rows] = await Promise.all([
           tx.objectStore('sessions').get(this.sessionId),
-          tx.objectStore('items').getAll(sessionBound(this.sessionId)),
+          readAllItems(tx.objectStore('items'), this.sessionId),
         ])
         return record && { etag: record.etag, rows, positions: positionsBySeq(Object.values(record.branches)) }
       })
@@ -325,9 +326,8 @@ export class IndexedDBSession<TItem = AgentItem>
       await this.#write('replace', action, (tx, existing) => {
         if (!existing || existing.etag !== read.etag) return undefined
         changed = true
-        const store = tx.objectStore('items')
         const rows = renumberTurns(existing!, read.rows.map((row, i) => ({ ...row, item: next[i] })))
-        return { record: existing!, requests: rows.map((row) => store.put(row)) }
+        return { record: existing!, requests: [writeItems(tx.objectStore('items'), this.sessionId, rows)] }
       })
       if (changed) return
       if (attempt === 3) {

@@ -4,6 +4,7 @@ import { appendRange, dropLast, firstPositions, lastSeq, rangesLength, subtractR
 import type { BranchInfo } from '../session/capabilities.js'
 import { isUserMessage } from '../items/predicates.js'
 import { copySealedLabel, isSealedLabel, type SealedLabel } from '../session/labels.js'
+import { addItemRows, deleteItems, readItem, readItems } from './item-rows.js'
 
 // The mutations of one session inside one readwrite transaction. Each takes the session
 // record as read in that transaction, issues its requests and changes the record; the
@@ -155,10 +156,8 @@ function settleNextSeq(record: SessionRecord): void {
 /** Deletes items (and their usage) in `ranges` that no branch but `branch` shows. */
 function deleteUnshared(tx: WriteTransaction, record: SessionRecord, branch: BranchRecord, ranges: SeqRange[]): Promise<unknown>[] {
   const unshared = subtractRanges(ranges, otherRanges(record, branch))
-  return unshared.flatMap((range) => [
-    tx.objectStore('items').delete(seqBound(record.id, range)),
-    tx.objectStore('usage').delete(seqBound(record.id, range)),
-  ])
+  if (unshared.length === 0) return []
+  return [deleteItems(tx.objectStore('items'), record.id, unshared), ...unshared.map((range) => tx.objectStore('usage').delete(seqBound(record.id, range)))]
 }
 
 /** Appends `items` to the current branch, creating the session record if needed. */
@@ -171,13 +170,8 @@ export function appendItems(
 ): Change {
   const record = existing ?? newSessionRecord(sessionId, now)
   const branch = currentBranch(record)
-  const store = tx.objectStore('items')
   const start = record.nextSeq
-  const requests = items.map((item, i) => {
-    const row: ItemRecord = { sessionId, seq: start + i, createdAt: now, item }
-    if (isUserMessage(item)) row.turn = ++branch.turns
-    return store.add(row)
-  })
+  const requests = addItemRows(tx.objectStore('items'), sessionId, start, items, now, (item) => (isUserMessage(item) ? ++branch.turns : undefined))
   branch.ranges = appendRange(branch.ranges, start, items.length)
   record.nextSeq = start + items.length
   record.updatedAt = now
@@ -206,7 +200,7 @@ export async function dropNewest(
   const branch = currentBranch(record)
   const seq = lastSeq(branch.ranges)
   if (seq === undefined) return undefined
-  const removed = await tx.objectStore('items').get([record.id, seq])
+  const removed = await readItem(tx.objectStore('items'), record.id, seq)
   if (!removed) throw new StorageError(`Item ${seq} of session "${record.id}" is missing; the database was changed outside idb-agents.`)
   const requests = deleteUnshared(tx, record, branch, [[seq, seq + 1]])
   if (removed.turn !== undefined) branch.turns = removed.turn - 1
@@ -301,16 +295,14 @@ export function removeBranch(tx: WriteTransaction, record: SessionRecord, branch
 
 /** The item records at `ranges`, in order; a gap means the database was edited behind our back. */
 export async function readRows(tx: AnyTransaction, record: SessionRecord, ranges: readonly SeqRange[]): Promise<ItemRecord[]> {
-  const items = tx.objectStore('items')
-  const chunks = await Promise.all(ranges.map((range) => items.getAll(seqBound(record.id, range))))
+  const rows = await readItems(tx.objectStore('items'), record.id, ranges)
   const expected = ranges.reduce((sum, [start, end]) => sum + end - start, 0)
-  const found = chunks.reduce((sum, chunk) => sum + chunk.length, 0)
+  const found = rows.length
   if (found !== expected) {
     throw new StorageError(
       `Session "${record.id}" should hold ${expected} items here but ${found} were found; the database was changed outside idb-agents.`,
     )
   }
-  const rows = chunks.flat()
   // An item that is not an object (written outside idb-agents) must not reach the model as one.
   for (const row of rows) {
     const item: unknown = row.item

@@ -65,6 +65,15 @@ export interface ItemRecord {
   turn?: number
 }
 
+/**
+ * A row of the `items` store (schema v6): the item at `seq`, and in `more` the items at
+ * `seq + 1`, `seq + 2`, … written with it (absent when the row holds one item, as every v5
+ * row does). See src/idb/item-rows.ts.
+ */
+export interface ItemRow extends ItemRecord {
+  more?: unknown[]
+}
+
 /** Token usage recorded for one turn (object store `usage`, key `[sessionId, seq]` of the turn's user message). */
 export interface UsageRecord {
   sessionId: string
@@ -149,7 +158,7 @@ export interface AgentsDB extends DBSchema {
   }
   items: {
     key: [string, number]
-    value: ItemRecord
+    value: ItemRow
     indexes: { byTurn: [string, number] }
   }
   usage: {
@@ -186,7 +195,7 @@ export type AgentsTransaction<Mode extends IDBTransactionMode> = IDBPTransaction
 export const SESSION_STORES = ['sessions', 'items', 'usage', 'operations', 'pendingRuns'] as const
 
 /** The schema version this code writes. Bump it together with a new step in {@link migrate}. */
-export const SCHEMA_VERSION = 5
+export const SCHEMA_VERSION = 6
 
 export const MAIN_BRANCH = 'main'
 
@@ -235,6 +244,9 @@ export async function migrate(
     // stored. (Versions 3 and 4 are other steps; this one needs none of their stores.)
     db.createObjectStore('pendingRuns', { keyPath: 'sessionId' })
   }
+  // v6: a row may hold several items (`ItemRow.more`). Every v5 row is a v6 row, so nothing
+  // is rewritten; the version only keeps older code, which would read such a row as one
+  // item, from opening the database.
 }
 
 /** Gives v1 user messages their turn numbers and v1 branches their turn counts. */

@@ -17,7 +17,7 @@
 // is not this: it is damage, and reading it stays a StorageError (never a silent gap), as
 // does a stored row that cannot be read.
 import type { AgentsTransaction, BranchRecord, SeqRange, SessionRecord } from './schema.js'
-import { seqBound } from './records.js'
+import { hasItem, newestItemIn } from './item-rows.js'
 
 type AnyTransaction = AgentsTransaction<'readonly'> | AgentsTransaction<'readwrite'>
 
@@ -42,8 +42,8 @@ function lastSeqOf(branch: BranchRecord): number {
  */
 export function tailsIntact(tx: AnyTransaction, record: SessionRecord): Promise<boolean> {
   const items = tx.objectStore('items')
-  const checks = branchesOf(record).map((branch) => items.count([record.id, lastSeqOf(branch)]))
-  return Promise.all(checks).then((counts) => counts.every((count) => count === 1))
+  const checks = branchesOf(record).map((branch) => hasItem(items, record.id, lastSeqOf(branch)))
+  return Promise.all(checks).then((stored) => stored.every(Boolean))
 }
 
 /**
@@ -70,8 +70,8 @@ async function storedPrefix(tx: AnyTransaction, sessionId: string, ranges: reado
   const items = tx.objectStore('items')
   for (let i = ranges.length - 1; i >= 0; i--) {
     const [start] = ranges[i]!
-    const newest = await items.openKeyCursor(seqBound(sessionId, ranges[i]!), 'prev')
-    if (newest) return [...ranges.slice(0, i), [start, (newest.key as [string, number])[1] + 1]]
+    const newest = await newestItemIn(items, sessionId, ranges[i]!)
+    if (newest !== undefined) return [...ranges.slice(0, i), [start, newest + 1]]
   }
   return []
 }

@@ -6,7 +6,8 @@ import { copySealedLabel, isSealedLabel, type SealedLabel } from '../session/lab
 import type { SessionChangeKind } from '../idb/changes.js'
 import type { DatabaseLocation } from '../idb/database.js'
 import { findBranch, putBranch, renumberTurns, seqBound, sessionBound } from '../idb/records.js'
-import { MAIN_BRANCH, newEtag, newSessionRecord, type BranchRecord, type OutboxRecord, type SessionRecord } from '../idb/schema.js'
+import { MAIN_BRANCH, newEtag, newSessionRecord, type BranchRecord, type ItemRecord, type OutboxRecord, type SessionRecord } from '../idb/schema.js'
+import { deleteItems, readAllItems, readItems, writeItems } from '../idb/item-rows.js'
 import { rangesLength } from '../idb/seq-ranges.js'
 import { CURSOR_KEY, inSyncTransaction, PENDING_BASE, toSeqs, withoutSeqs, withSeqs, type SyncTransaction } from './local-store.js'
 import type { ChangesPage, SyncChange } from './protocol.js'
@@ -145,19 +146,12 @@ class Replica {
     if (own?.localSeq !== undefined) return this.#numberOwn(record, own, change)
     const seqs = change.items.map((entry) => entry.seq)
     const atEnd = toSeqs(branch.ranges).every((seq) => seq < (seqs[0] ?? Infinity))
-    const items = this.tx.objectStore('items')
-    const writes: Promise<unknown>[] = []
-    for (const entry of change.items) {
-      const row: { sessionId: string; seq: number; createdAt: number; item: unknown; turn?: number } = {
-        sessionId: record.id,
-        seq: entry.seq,
-        createdAt: entry.createdAt,
-        item: entry.item,
-      }
+    const rows = change.items.map((entry) => {
+      const row: ItemRecord = { sessionId: record.id, seq: entry.seq, createdAt: entry.createdAt, item: entry.item }
       if (atEnd && isUserMessage(entry.item)) row.turn = ++branch.turns
-      writes.push(items.put(row)) // all at once: one round trip, not one per item
-    }
-    await Promise.all(writes)
+      return row
+    })
+    await writeItems(this.tx.objectStore('items'), record.id, rows)
     branch.ranges = withSeqs(branch.ranges, seqs)
     if (!atEnd) this.#recount.add(record.id)
   }
@@ -178,12 +172,12 @@ class Replica {
     const renamed = new Map<number, number>()
     const local: [number, number] = [own.localSeq!, own.localSeq! + count]
     // Rows popped here are absent: their pops are in the outbox behind this append.
-    const [rows, used] = await Promise.all([items.getAll(seqBound(record.id, local)), usage.getAll(seqBound(record.id, local))])
-    await Promise.all([items.delete(seqBound(record.id, local)), usage.delete(seqBound(record.id, local))])
+    const [rows, used] = await Promise.all([readItems(items, record.id, [local]), usage.getAll(seqBound(record.id, local))])
+    await Promise.all([deleteItems(items, record.id, [local]), usage.delete(seqBound(record.id, local))])
     const moved = (seq: number) => firstSeq + seq - own.localSeq!
     for (const row of rows) renamed.set(row.seq, moved(row.seq))
     await Promise.all([
-      ...rows.map((row) => items.put({ ...row, seq: moved(row.seq), createdAt: times.get(moved(row.seq)) ?? row.createdAt })),
+      writeItems(items, record.id, rows.map((row) => ({ ...row, seq: moved(row.seq), createdAt: times.get(moved(row.seq)) ?? row.createdAt }))),
       ...used.map((row) => usage.put({ ...row, seq: moved(row.seq) })),
     ])
     for (const branch of Object.values(record.branches)) {
@@ -201,19 +195,18 @@ class Replica {
     if (dropped.length === 0) return
     branch.ranges = withoutSeqs(branch.ranges, drop)
     const shown = new Set(Object.values(record.branches).flatMap((other) => (other === branch ? [] : toSeqs(other.ranges))))
-    const deletes: Promise<unknown>[] = []
-    for (const seq of dropped) {
-      if (shown.has(seq)) continue
-      deletes.push(this.tx.objectStore('items').delete([record.id, seq]), this.tx.objectStore('usage').delete([record.id, seq]))
-    }
-    await Promise.all(deletes)
+    const unshown = dropped.filter((seq) => !shown.has(seq))
+    await Promise.all([
+      deleteItems(this.tx.objectStore('items'), record.id, withSeqs([], unshown)),
+      ...unshown.map((seq) => this.tx.objectStore('usage').delete([record.id, seq])),
+    ])
     this.#recount.add(record.id)
   }
 
   /** The parts of server `ranges` whose items are stored here (later changes in the feed drop the rest). */
   async #present(sessionId: string, ranges: readonly [number, number][]): Promise<[number, number][]> {
-    const keys = await Promise.all(ranges.map((range) => this.tx.objectStore('items').getAllKeys(seqBound(sessionId, range))))
-    return withSeqs([], keys.flat().map(([, seq]) => seq))
+    const stored = await readItems(this.tx.objectStore('items'), sessionId, ranges)
+    return withSeqs([], stored.map((row) => row.seq))
   }
 
   /**
@@ -227,7 +220,7 @@ class Replica {
     for (const entry of later) for (let i = 0; i < (entry.op.items as unknown[]).length; i++) keep.push(entry.localSeq! + i)
     for (const entry of outbox) if (entry.localSeq !== undefined && !later.includes(entry)) await this.tx.objectStore('outbox').delete(entry.id!)
     const items = this.tx.objectStore('items')
-    const kept = (await Promise.all(keep.map((seq) => items.get([sessionId, seq])))).filter((row) => row !== undefined)
+    const kept = await readItems(items, sessionId, withSeqs([], keep))
     await items.delete(sessionBound(sessionId))
     await this.tx.objectStore('usage').delete(sessionBound(sessionId))
     if (kept.length === 0) {
@@ -235,7 +228,7 @@ class Replica {
       return
     }
     const record = newSessionRecord(sessionId, Date.now())
-    await Promise.all(kept.map((row) => items.put(row)))
+    await writeItems(items, sessionId, kept)
     record.branches[MAIN_BRANCH]!.ranges = withSeqs([], kept.map((row) => row.seq))
     this.#records.set(sessionId, record)
     this.#recount.add(sessionId)
@@ -251,10 +244,10 @@ class Replica {
         continue
       }
       if (this.#recount.has(sessionId)) {
-        const rows = await this.tx.objectStore('items').getAll(sessionBound(sessionId))
+        const rows = await readAllItems(this.tx.objectStore('items'), sessionId)
         const before = new Map(rows.map((row) => [row.seq, row.turn]))
         const changed = renumberTurns(record, rows).filter((row) => before.get(row.seq) !== row.turn)
-        await Promise.all(changed.map((row) => this.tx.objectStore('items').put(row)))
+        await writeItems(this.tx.objectStore('items'), sessionId, changed)
       }
       for (const branch of Object.values(record.branches)) if (rangesLength(branch.ranges) === 0) branch.turns = 0
       record.etag = newEtag()

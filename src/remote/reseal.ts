@@ -8,6 +8,7 @@ import { InvalidArgumentError } from '../errors.js'
 import type { DatabaseLocation } from '../idb/database.js'
 import { publishChange } from '../idb/changes.js'
 import { newEtag, type OutboxRecord, type SessionRecord } from '../idb/schema.js'
+import { readItem, writeItems } from '../idb/item-rows.js'
 import { sameJson } from '../items/json.js'
 import type { ResealHandler } from '../session/capabilities.js'
 import { inSyncTransaction, PENDING_BASE, toSeqs, type SyncTransaction } from './local-store.js'
@@ -129,7 +130,7 @@ async function copiesStored(tx: SyncTransaction, record: SessionRecord, entry: O
   const from = entry.op.expectedLength as number
   const items = entry.op.items as unknown[]
   const server = toSeqs(branch.ranges).filter((seq) => seq < PENDING_BASE).slice(from, from + items.length)
-  const rows = await Promise.all(server.map((seq) => tx.objectStore('items').get([record.id, seq])))
+  const rows = await Promise.all(server.map((seq) => readItem(tx.objectStore('items'), record.id, seq)))
   return rows.some((row, i) => row !== undefined && sameJson(row.item, items[i]))
 }
 
@@ -142,11 +143,10 @@ function rewrite(location: DatabaseLocation, move: Move, resealed: unknown[]): P
     if (!now || now.opId !== entry.opId || (now.sent && !now.resealDue) || now.firstSeq !== undefined || !sameJson(now.op, entry.op)) return false
     const old = entry.op.items as unknown[]
     const items = tx.objectStore('items')
-    const rows = await Promise.all(old.map((_, i) => items.get([entry.sessionId, entry.localSeq! + i])))
+    const rows = await Promise.all(old.map((_, i) => readItem(items, entry.sessionId, entry.localSeq! + i)))
     // Only rows that still hold what was written: a row changed by other hands stays as it is
     // (and out of place, for the reader to see).
-    const writes = rows.flatMap((row, i) => (row && sameJson(row.item, old[i]) ? [items.put({ ...row, item: resealed[i] })] : []))
-    await Promise.all(writes)
+    await writeItems(items, entry.sessionId, rows.flatMap((row, i) => (row && sameJson(row.item, old[i]) ? [{ ...row, item: resealed[i] }] : [])))
     // Same op id: the server stored nothing under it (never sent, or refused).
     now.op = { ...now.op, items: resealed, expectedLength: move.to }
     delete now.resealDue

@@ -1,0 +1,225 @@
+// How items sit in the `items` store (schema v6). One row holds the items of a turn-piece:
+// `item` is the item at the row's `seq`, `more` the items at seq+1, seq+2, … A user message
+// always starts its row, so the `byTurn` index finds it; a row holds at most MAX_ROW_ITEMS
+// items, so the row covering any seq starts at most MAX_ROW_ITEMS - 1 before it. A row of
+// one item has no `more`: v5's rows are v6 rows.
+//
+// Everything above this file deals in ItemRecords (one per item). Reads expand rows; writes
+// other than an append read the rows they touch and write them again (see docs/schema-v6.md).
+import { StorageError } from '../errors.js'
+import { isUserMessage } from '../items/predicates.js'
+import type { ItemRecord, ItemRow, SeqRange } from './schema.js'
+
+/** The most items one row holds. */
+export const MAX_ROW_ITEMS = 32
+
+/** What these functions use of the `items` store (of a transaction over any set of stores). */
+interface ItemStore {
+  openCursor(range: IDBKeyRange, direction: IDBCursorDirection): Promise<{ value: ItemRow } | null>
+  getAll(range: IDBKeyRange): Promise<ItemRow[]>
+}
+interface WritableItemStore extends ItemStore {
+  add(row: ItemRow): Promise<unknown>
+  put(row: ItemRow): Promise<unknown>
+  delete(key: [string, number]): Promise<unknown>
+}
+
+/** The items of a row: 1 + `more`; a damaged `more` is a StorageError naming the row. */
+export function rowLength(row: ItemRow): number {
+  const more: unknown = row.more
+  if (more === undefined) return 1
+  if (!Array.isArray(more) || more.length === 0 || more.length > MAX_ROW_ITEMS - 1) {
+    throw new StorageError(
+      `Row ${String(row.seq)} of session "${String(row.sessionId)}" is damaged (its "more" is ${Array.isArray(more) ? `a list of ${more.length} items` : typeof more}); the database was changed outside idb-agents. Nothing was changed; clearSession() removes it, or deleteSession the whole session.`,
+    )
+  }
+  return 1 + more.length
+}
+
+/** The records of the items `row` holds, oldest first. */
+export function expandRow(row: ItemRow): ItemRecord[] {
+  const length = rowLength(row)
+  const { more: _more, ...first } = row
+  const records: ItemRecord[] = [first]
+  for (let i = 1; i < length; i++) records.push({ sessionId: row.sessionId, seq: row.seq + i, createdAt: row.createdAt, item: row.more![i - 1] })
+  return records
+}
+
+/**
+ * Rows holding `records` (sorted by seq): consecutive items written at the same time share a
+ * row, and a user message (or an item with a turn number) starts one.
+ */
+export function packRecords(records: readonly ItemRecord[]): ItemRow[] {
+  const rows: ItemRow[] = []
+  let row: ItemRow | undefined
+  for (const record of records) {
+    const joins =
+      row !== undefined &&
+      record.seq === row.seq + rowLength(row) &&
+      record.createdAt === row.createdAt &&
+      record.turn === undefined &&
+      !isUserMessage(record.item) &&
+      rowLength(row) < MAX_ROW_ITEMS
+    if (joins) {
+      ;(row!.more ??= []).push(record.item)
+      continue
+    }
+    row = { ...record }
+    rows.push(row)
+  }
+  return rows
+}
+
+function keyRange(sessionId: string, low: number, high: number, highOpen = false): IDBKeyRange {
+  return IDBKeyRange.bound([sessionId, low], [sessionId, high], false, highOpen)
+}
+
+/** How many seqs a row spans; a damaged row (see {@link rowLength}) counts as one. */
+function spanOf(row: ItemRow): number {
+  const more: unknown = row.more
+  return Array.isArray(more) && more.length < MAX_ROW_ITEMS ? 1 + more.length : 1
+}
+
+/** The row covering `seq` (starting before it, or at it when `includeStart`), or `undefined`. */
+async function rowCovering(store: ItemStore, sessionId: string, seq: number, includeStart: boolean): Promise<ItemRow | undefined> {
+  const cursor = await store.openCursor(keyRange(sessionId, seq - (MAX_ROW_ITEMS - 1), seq, !includeStart), 'prev')
+  const row = cursor?.value
+  return row && row.seq + spanOf(row) > seq ? row : undefined
+}
+
+/** The rows holding any item of `ranges`, each once, by seq. */
+async function rowsTouching(store: ItemStore, sessionId: string, ranges: readonly SeqRange[]): Promise<ItemRow[]> {
+  const found = await Promise.all(
+    ranges.flatMap(([start, end]) => (end > start ? [rowCovering(store, sessionId, start, false), store.getAll(keyRange(sessionId, start, end - 1))] : [])),
+  )
+  const bySeq = new Map<number, ItemRow>()
+  for (const rows of found) for (const row of rows === undefined ? [] : Array.isArray(rows) ? rows : [rows]) bySeq.set(row.seq, row)
+  return [...bySeq.values()].sort((a, b) => a.seq - b.seq)
+}
+
+const within = (ranges: readonly SeqRange[], seq: number) => ranges.some(([start, end]) => seq >= start && seq < end)
+
+/** The records of every stored item in `ranges`, by seq. */
+export async function readItems(store: ItemStore, sessionId: string, ranges: readonly SeqRange[]): Promise<ItemRecord[]> {
+  const rows = await rowsTouching(store, sessionId, ranges)
+  return rows.flatMap(expandRow).filter((record) => within(ranges, record.seq))
+}
+
+/** The records of every stored item of a session, by seq. */
+export async function readAllItems(store: ItemStore, sessionId: string): Promise<ItemRecord[]> {
+  const rows = await store.getAll(keyRange(sessionId, -Infinity, Infinity))
+  return rows.flatMap(expandRow)
+}
+
+/** The record of the item at `seq`, or `undefined`. */
+export async function readItem(store: ItemStore, sessionId: string, seq: number): Promise<ItemRecord | undefined> {
+  const row = await rowCovering(store, sessionId, seq, true)
+  return row && expandRow(row)[seq - row.seq]
+}
+
+/** Whether the item at `seq` is stored. One request. */
+export async function hasItem(store: ItemStore, sessionId: string, seq: number): Promise<boolean> {
+  return (await rowCovering(store, sessionId, seq, true)) !== undefined
+}
+
+/** The newest stored seq in `[start, end)`, or `undefined`. One request. */
+export async function newestItemIn(store: ItemStore, sessionId: string, [start, end]: SeqRange): Promise<number | undefined> {
+  const cursor = await store.openCursor(keyRange(sessionId, start - (MAX_ROW_ITEMS - 1), end - 1), 'prev')
+  const row = cursor?.value
+  if (!row) return undefined
+  const last = Math.min(row.seq + spanOf(row), end) - 1
+  return last >= start ? last : undefined
+}
+
+/**
+ * Adds `items` as new rows from `start` on (seqs no row holds), packed. `turnOf` numbers a
+ * user message starting a turn.
+ */
+export function addItemRows(
+  store: WritableItemStore,
+  sessionId: string,
+  start: number,
+  items: readonly unknown[],
+  createdAt: number,
+  turnOf: (item: unknown) => number | undefined,
+): Promise<unknown>[] {
+  const rows: ItemRow[] = []
+  let row: ItemRow | undefined
+  items.forEach((item, i) => {
+    const turn = turnOf(item)
+    if (row && turn === undefined && !isUserMessage(item) && rowLength(row) < MAX_ROW_ITEMS) {
+      ;(row.more ??= []).push(item)
+      return
+    }
+    row = { sessionId, seq: start + i, createdAt, item }
+    if (turn !== undefined) row.turn = turn
+    rows.push(row)
+  })
+  return rows.map((each) => store.add(each))
+}
+
+/** What removing items needs: rows to delete (by seq) and rows to write again, shorter. */
+interface Removal {
+  deletes: number[]
+  puts: ItemRow[]
+}
+
+async function planRemoval(store: ItemStore, sessionId: string, ranges: readonly SeqRange[]): Promise<Removal> {
+  const removal: Removal = { deletes: [], puts: [] }
+  for (const row of await rowsTouching(store, sessionId, ranges)) {
+    if (spanOf(row) === 1 && row.more !== undefined) {
+      // A damaged row cannot be read to keep part of it: it goes whole when its first seq goes.
+      if (within(ranges, row.seq)) removal.deletes.push(row.seq)
+      continue
+    }
+    const records = expandRow(row)
+    const kept = records.filter((record) => !within(ranges, record.seq))
+    if (kept.length === records.length) continue
+    removal.deletes.push(row.seq)
+    removal.puts.push(...packRecords(kept))
+  }
+  return removal
+}
+
+function applyRemoval(store: WritableItemStore, sessionId: string, { deletes, puts }: Removal): Promise<unknown> {
+  // Deletes first: a shortened row keeps its key, and requests run in the order issued.
+  return Promise.all([...deletes.map((seq) => store.delete([sessionId, seq])), ...puts.map((row) => store.put(row))])
+}
+
+/** Removes the items in `ranges` (rows holding others too are written again without them). */
+export async function deleteItems(store: WritableItemStore, sessionId: string, ranges: readonly SeqRange[]): Promise<void> {
+  if (ranges.length === 0) return
+  await applyRemoval(store, sessionId, await planRemoval(store, sessionId, ranges))
+}
+
+/**
+ * Removes the items in `ranges` by deleting whole rows only (a transaction at full quota may
+ * delete but not write). Returns false, having issued nothing, when a row also holds items
+ * outside `ranges`.
+ */
+export async function deleteWholeRows(store: WritableItemStore, sessionId: string, ranges: readonly SeqRange[]): Promise<boolean> {
+  const removal = await planRemoval(store, sessionId, ranges)
+  if (removal.puts.length > 0) return false
+  await applyRemoval(store, sessionId, removal)
+  return true
+}
+
+/** Stores `records` (any seqs, replacing the items stored there), packing the rows they touch again. */
+export async function writeItems(store: WritableItemStore, sessionId: string, records: readonly ItemRecord[]): Promise<void> {
+  if (records.length === 0) return
+  const sorted = [...records].sort((a, b) => a.seq - b.seq)
+  const ranges: SeqRange[] = []
+  for (const { seq } of sorted) {
+    const last = ranges[ranges.length - 1]
+    if (last && last[1] === seq) last[1] = seq + 1
+    else if (!last || last[1] <= seq) ranges.push([seq, seq + 1])
+  }
+  const touched = await rowsTouching(store, sessionId, ranges)
+  const bySeq = new Map<number, ItemRecord>()
+  for (const row of touched) for (const record of expandRow(row)) bySeq.set(record.seq, record)
+  for (const record of sorted) bySeq.set(record.seq, record)
+  await applyRemoval(store, sessionId, {
+    deletes: touched.map((row) => row.seq),
+    puts: packRecords([...bySeq.values()].sort((a, b) => a.seq - b.seq)),
+  })
+}
