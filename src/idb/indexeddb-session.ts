@@ -214,7 +214,7 @@ export class IndexedDBSession<TItem = AgentItem>
         // A paused run's turn would land on a history it was not made for: it goes too.
         const dropping = tx.objectStore('pendingRuns').delete(this.sessionId)
         if (!existing) return void (await dropping)
-        const cleared = clearBranch(tx, existing, now)
+        const cleared = await clearBranch(tx, existing, now)
         // Operation ids applied on this branch go with its items, as in @openai/agents' MemorySession.
         return { record: cleared.record, requests: [...cleared.requests, dropping, forgetOperations(tx, existing.id, existing.currentBranchId)] }
       },
@@ -260,8 +260,8 @@ export class IndexedDBSession<TItem = AgentItem>
   /** Replaces the current branch's history with `items` in one transaction, all or nothing. */
   async replaceItems(items: TItem[]): Promise<void> {
     const stored = toStoredItems(items)
-    await this.#write('replace', `replacing the items of session "${this.sessionId}"`, (tx, existing, now) => {
-      const cleared = existing && clearBranch(tx, existing, now)
+    await this.#write('replace', `replacing the items of session "${this.sessionId}"`, async (tx, existing, now) => {
+      const cleared = existing && (await clearBranch(tx, existing, now))
       if (stored.length === 0) return cleared
       const appended = appendItems(tx, this.sessionId, existing, stored, now)
       return { record: appended.record, requests: [...(cleared?.requests ?? []), ...appended.requests] }

@@ -99,10 +99,18 @@ async function rowsTouching(store: ItemStore, sessionId: string, ranges: readonl
 
 const within = (ranges: readonly SeqRange[], seq: number) => ranges.some(([start, end]) => seq >= start && seq < end)
 
-/** The records of every stored item in `ranges`, by seq. */
+/** The records of every stored item in `ranges`, in the order of `ranges`. */
 export async function readItems(store: ItemStore, sessionId: string, ranges: readonly SeqRange[]): Promise<ItemRecord[]> {
-  const rows = await rowsTouching(store, sessionId, ranges)
-  return rows.flatMap(expandRow).filter((record) => within(ranges, record.seq))
+  const bySeq = new Map<number, ItemRecord>()
+  for (const row of await rowsTouching(store, sessionId, ranges)) for (const record of expandRow(row)) bySeq.set(record.seq, record)
+  const records: ItemRecord[] = []
+  for (const [start, end] of ranges) {
+    for (let seq = start; seq < end; seq++) {
+      const record = bySeq.get(seq)
+      if (record) records.push(record)
+    }
+  }
+  return records
 }
 
 /** The records of every stored item of a session, by seq. */
@@ -133,7 +141,8 @@ export async function newestItemIn(store: ItemStore, sessionId: string, [start, 
 
 /**
  * Adds `items` as new rows from `start` on (seqs no row holds), packed. `turnOf` numbers a
- * user message starting a turn.
+ * user message starting a turn. The last item gets a row of its own: at a full quota only
+ * whole rows can be deleted, so `popItem` can still free it there.
  */
 export function addItemRows(
   store: WritableItemStore,
@@ -147,7 +156,7 @@ export function addItemRows(
   let row: ItemRow | undefined
   items.forEach((item, i) => {
     const turn = turnOf(item)
-    if (row && turn === undefined && !isUserMessage(item) && rowLength(row) < MAX_ROW_ITEMS) {
+    if (row && turn === undefined && !isUserMessage(item) && rowLength(row) < MAX_ROW_ITEMS && i < items.length - 1) {
       ;(row.more ??= []).push(item)
       return
     }

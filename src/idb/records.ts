@@ -153,11 +153,16 @@ function settleNextSeq(record: SessionRecord): void {
   record.nextSeq = max
 }
 
-/** Deletes items (and their usage) in `ranges` that no branch but `branch` shows. */
-function deleteUnshared(tx: WriteTransaction, record: SessionRecord, branch: BranchRecord, ranges: SeqRange[]): Promise<unknown>[] {
+/**
+ * Deletes items (and their usage) in `ranges` that no branch but `branch` shows. Resolves
+ * once the item rows are rewritten (later writes of the transaction may reuse their seqs);
+ * returns the usage deletes still running.
+ */
+async function deleteUnshared(tx: WriteTransaction, record: SessionRecord, branch: BranchRecord, ranges: SeqRange[]): Promise<Promise<unknown>[]> {
   const unshared = subtractRanges(ranges, otherRanges(record, branch))
-  if (unshared.length === 0) return []
-  return [deleteItems(tx.objectStore('items'), record.id, unshared), ...unshared.map((range) => tx.objectStore('usage').delete(seqBound(record.id, range)))]
+  const usage = unshared.map((range) => tx.objectStore('usage').delete(seqBound(record.id, range)))
+  await deleteItems(tx.objectStore('items'), record.id, unshared)
+  return usage
 }
 
 /** Appends `items` to the current branch, creating the session record if needed. */
@@ -179,9 +184,9 @@ export function appendItems(
 }
 
 /** Removes every item of the current branch; items another branch still shows stay. */
-export function clearBranch(tx: WriteTransaction, record: SessionRecord, now: number): Change {
+export async function clearBranch(tx: WriteTransaction, record: SessionRecord, now: number): Promise<Change> {
   const branch = currentBranch(record)
-  const requests = deleteUnshared(tx, record, branch, branch.ranges)
+  const requests = await deleteUnshared(tx, record, branch, branch.ranges)
   // The usage rule of every session: clearing main also clears the usage recorded outside turns.
   if (branch.id === MAIN_BRANCH) requests.push(tx.objectStore('usage').delete([record.id, OUTSIDE_TURNS_SEQ]))
   branch.ranges = []
@@ -202,7 +207,7 @@ export async function dropNewest(
   if (seq === undefined) return undefined
   const removed = await readItem(tx.objectStore('items'), record.id, seq)
   if (!removed) throw new StorageError(`Item ${seq} of session "${record.id}" is missing; the database was changed outside idb-agents.`)
-  const requests = deleteUnshared(tx, record, branch, [[seq, seq + 1]])
+  const requests = await deleteUnshared(tx, record, branch, [[seq, seq + 1]])
   if (removed.turn !== undefined) branch.turns = removed.turn - 1
   branch.ranges = dropLast(branch.ranges)
   settleNextSeq(record)
@@ -274,12 +279,12 @@ export async function forkBranch(
 }
 
 /** Deletes a branch, keeping every item another branch shows; its children move to its parent. */
-export function removeBranch(tx: WriteTransaction, record: SessionRecord, branchId: string, now: number): Change {
+export async function removeBranch(tx: WriteTransaction, record: SessionRecord, branchId: string, now: number): Promise<Change> {
   if (branchId === MAIN_BRANCH) {
     throw new InvalidArgumentError(`The main branch of session "${record.id}" cannot be deleted; use clearSession to empty it.`)
   }
   const branch = branchOf(record, branchId)
-  const requests = deleteUnshared(tx, record, branch, branch.ranges)
+  const requests = await deleteUnshared(tx, record, branch, branch.ranges)
   requests.push(forgetOperations(tx, record.id, branchId))
   delete record.branches[branchId]
   for (const child of Object.values(record.branches)) {

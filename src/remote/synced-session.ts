@@ -214,7 +214,7 @@ export class SyncedSession<TItem = AgentItem>
     await this.#write('clear', `clearing session "${this.sessionId}"`, async (tx, record, now, out) => {
       if (!record) return undefined
       out({ kind: 'clear', branchId: record.currentBranchId })
-      return clearBranch(asSessionTx(tx), record, now).record
+      return (await clearBranch(asSessionTx(tx), record, now)).record
     })
   }
 
@@ -226,7 +226,7 @@ export class SyncedSession<TItem = AgentItem>
     const stored = toStoredItems(items)
     await this.#write('replace', `replacing the items of session "${this.sessionId}"`, async (tx, record, now, out) => {
       if (!record && stored.length === 0) return undefined
-      const cleared = record && clearBranch(asSessionTx(tx), record, now)
+      const cleared = record && (await clearBranch(asSessionTx(tx), record, now))
       await Promise.all(cleared?.requests ?? [])
       const held = cleared?.record ?? newSessionRecord(this.sessionId, now)
       if (stored.length > 0) return (await appendPending(tx, this.sessionId, held, stored, now, out, 'replace')).record
@@ -284,7 +284,7 @@ export class SyncedSession<TItem = AgentItem>
   async deleteBranch(branchId: string): Promise<void> {
     await this.#write('branch', `deleting branch "${branchId}" of session "${this.sessionId}"`, async (tx, record, now, out) => {
       if (!record) throw new InvalidArgumentError(`Session "${this.sessionId}" has no branch "${branchId}" (it is empty).`)
-      const change = removeBranch(asSessionTx(tx), record, branchId, now)
+      const change = await removeBranch(asSessionTx(tx), record, branchId, now)
       out({ kind: 'deleteBranch', branchId })
       return change.record
     })

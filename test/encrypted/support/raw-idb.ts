@@ -23,7 +23,9 @@ export async function readRaw(dbName: string, sessionId: string): Promise<RawSes
   const db = await openDB(dbName)
   try {
     const record = (await db.get('sessions', sessionId)) as SessionRecord
-    const rows = (await db.getAll('items', IDBKeyRange.bound([sessionId, -Infinity], [sessionId, Infinity]))) as RawRow[]
+    const stored = (await db.getAll('items', IDBKeyRange.bound([sessionId, -Infinity], [sessionId, Infinity]))) as Array<RawRow & { more?: EncryptedEnvelope[] }>
+    // A stored row may hold several items (schema v6): one RawRow per item, as readers see them.
+    const rows = stored.flatMap(({ more = [], ...row }) => [row, ...more.map((item, i) => ({ sessionId, seq: row.seq + 1 + i, createdAt: row.createdAt, item }))])
     return { record, rows: new Map(rows.map((row) => [row.seq, row])) }
   } finally {
     db.close()
@@ -33,6 +35,7 @@ export async function readRaw(dbName: string, sessionId: string): Promise<RawSes
 /**
  * Rewrites one session's records as `change` leaves them, in one transaction: the store
  * itself sees a consistent session (ranges and rows agree), as a careful attacker leaves it.
+ * Each item is written as a row of its own, which schema v6 reads as v5 did.
  */
 export async function tamper(dbName: string, sessionId: string, change: (raw: RawSession) => void): Promise<void> {
   const raw = await readRaw(dbName, sessionId)
