@@ -87,13 +87,22 @@ async function rowCovering(store: ItemStore, sessionId: string, seq: number, inc
   return row && row.seq + spanOf(row) > seq ? row : undefined
 }
 
+/** The rows holding any item of `[start, end)`. */
+async function rowsIn(store: ItemStore, sessionId: string, [start, end]: SeqRange): Promise<ItemRow[]> {
+  if (end <= start) return []
+  const rows = await store.getAll(keyRange(sessionId, start, end - 1))
+  // A row starting before `start` is asked for only when no row starts there: that costs a
+  // second round trip, and a window over one-item rows (v5's, user messages) needs none.
+  if (rows[0]?.seq === start) return rows
+  const head = await rowCovering(store, sessionId, start, false)
+  return head ? [head, ...rows] : rows
+}
+
 /** The rows holding any item of `ranges`, each once, by seq. */
 async function rowsTouching(store: ItemStore, sessionId: string, ranges: readonly SeqRange[]): Promise<ItemRow[]> {
-  const found = await Promise.all(
-    ranges.flatMap(([start, end]) => (end > start ? [rowCovering(store, sessionId, start, false), store.getAll(keyRange(sessionId, start, end - 1))] : [])),
-  )
+  const found = await Promise.all(ranges.map((range) => rowsIn(store, sessionId, range)))
   const bySeq = new Map<number, ItemRow>()
-  for (const rows of found) for (const row of rows === undefined ? [] : Array.isArray(rows) ? rows : [rows]) bySeq.set(row.seq, row)
+  for (const rows of found) for (const row of rows) bySeq.set(row.seq, row)
   return [...bySeq.values()].sort((a, b) => a.seq - b.seq)
 }
 

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { DecryptionError, EncryptedSession, InvalidArgumentError, RemoteSession, SyncedSession, type AgentItem } from '../../src/index.js'
 import { describeEngines, uniqueUser } from '../server/support/engines.js'
 import { deviceOptions, testServer } from './support/server.js'
+import { tamper } from '../encrypted/support/raw-idb.js'
 
 const TABLES = [
   'idb_agents_users',
@@ -170,12 +171,11 @@ describeEngines('End-to-end encryption over the sync server', (engine) => {
       await laptop.session.addItems(secret(1))
       await phone.session.addItems([...secret(2), ...secret(3)])
       // Someone with the phone's database but not the key swaps two of its pending rows.
-      const db = await openDB(phone.dbName)
-      const rows = (await db.getAll('items')).filter((row) => row.sessionId === phone.store.sessionId)
-      expect(rows).toHaveLength(4)
-      await db.put('items', { ...rows[1], item: rows[2].item })
-      await db.put('items', { ...rows[2], item: rows[1].item })
-      db.close()
+      await tamper(phone.dbName, phone.store.sessionId, ({ rows }) => {
+        const seqs = [...rows.keys()].sort((a, b) => a - b)
+        expect(seqs).toHaveLength(4)
+        ;[rows.get(seqs[1]!)!.item, rows.get(seqs[2]!)!.item] = [rows.get(seqs[2]!)!.item, rows.get(seqs[1]!)!.item]
+      })
       await laptop.store.sync()
       await phone.store.sync()
       // The outbox's copy was sealed again and pushed: the server and the laptop are whole …
@@ -187,11 +187,10 @@ describeEngines('End-to-end encryption over the sync server', (engine) => {
       expect((error as DecryptionError).reason).toBe('out_of_place')
 
       // After the sync too: swapping two synced rows of the laptop is out of place.
-      const laptopDb = await openDB(laptop.dbName)
-      const synced = (await laptopDb.getAll('items')).filter((row) => row.sessionId === laptop.store.sessionId)
-      await laptopDb.put('items', { ...synced[0], item: synced[2].item })
-      await laptopDb.put('items', { ...synced[2], item: synced[0].item })
-      laptopDb.close()
+      await tamper(laptop.dbName, laptop.store.sessionId, ({ rows }) => {
+        const seqs = [...rows.keys()].sort((a, b) => a - b)
+        ;[rows.get(seqs[0]!)!.item, rows.get(seqs[2]!)!.item] = [rows.get(seqs[2]!)!.item, rows.get(seqs[0]!)!.item]
+      })
       const swapped = await laptop.session.getItems().catch((e: unknown) => e)
       expect(swapped).toBeInstanceOf(DecryptionError)
       expect((swapped as DecryptionError).reason).toBe('out_of_place')
