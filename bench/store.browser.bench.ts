@@ -108,13 +108,14 @@ it('getItems(50): 100k items / 1k sessions vs 1k items, and vs a raw getAll of t
   // A session of tool turns in the same database: rows of several items (schema v6).
   const packed = new IndexedDBSession('packed', { dbName: big })
   for (let turn = 0; turn < 10; turn++) await packed.addItems(toolTurnOf(turn))
-  const [bigMs, rawMs, packedMs] = (await compareMs([ours, raw, () => packed.getItems(50)], runs)) as [number, number, number]
+  const [bigMs, rawMs] = (await compareMs([ours, raw], runs)) as [number, number]
+  const [packedMs, rawAgainMs] = (await compareMs([() => packed.getItems(50), raw], runs)) as [number, number]
   const [bigAgainMs, smallMs] = (await compareMs([ours, () => smallSession.getItems(50)], runs)) as [number, number]
   rawDb.close()
   report('Session store: reads (real Chromium)', [
     { name: 'getItems(50), 100k items/1k sessions', ours: bigAgainMs, anchor: smallMs, anchorName: 'same at 1k items', goal: '≤ 1.2×' },
     { name: 'getItems(50), 100k items', ours: bigMs, anchor: rawMs, anchorName: 'raw getAll, same rows', goal: '≤ 1.2×' },
-    { name: 'getItems(50), tool turns (packed rows)', ours: packedMs, anchor: rawMs, anchorName: 'raw getAll, 50 one-item rows', goal: '≤ 1.2×' },
+    { name: 'getItems(50), tool turns (packed rows)', ours: packedMs, anchor: rawAgainMs, anchorName: 'raw getAll, 50 one-item rows', goal: '≤ 1.2×' },
   ])
   await deleteDatabase(big)
   await deleteDatabase(small)

@@ -10,6 +10,7 @@ import { ScriptedModel } from '../../src/testing/scripted-model.js'
 import { deleteDatabase, unique, user } from '../crypto/support.js'
 import type { NotesContext } from '../runner/helpers.js'
 import { notesAgent } from '../runner/notes.js'
+import { perItem } from './support/raw-idb.js'
 import { describeBranching } from '../session/support/history-suites.js'
 
 const keysName = unique('enc-history-keys')
@@ -48,7 +49,7 @@ async function everything(name: string): Promise<{ text: string; items: RawItem[
   const db = await openDB(name)
   try {
     const stores = await Promise.all([...db.objectStoreNames].map((s) => db.getAll(s)))
-    return { text: JSON.stringify(stores), items: (await db.getAll('items')) as RawItem[] }
+    return { text: JSON.stringify(stores), items: perItem(await db.getAll('items')) }
   } finally {
     db.close()
   }

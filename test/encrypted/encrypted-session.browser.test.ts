@@ -7,6 +7,7 @@ import { type EncryptedEnvelope } from '../../src/crypto/envelope.js'
 import { IndexedDBSession, type AgentItem } from '../../src/index.js'
 import { describeSessionConformance } from '../../src/testing/vitest/index.js'
 import { deleteDatabase, flipBit, newDataKey, rejectionOf, unique, user } from '../crypto/support.js'
+import { perItem, tamper } from './support/raw-idb.js'
 
 const keysName = unique('enc-browser-keys')
 const dbName = unique('enc-browser-db')
@@ -34,21 +35,18 @@ interface RawRecord {
 async function rawRecords(sessionId: string): Promise<RawRecord[]> {
   const db = await openDB(dbName)
   try {
-    const all = (await db.getAll('items')) as RawRecord[]
-    return all.filter((r) => r.sessionId === sessionId)
+    return perItem(await db.getAll('items')).filter((r) => r.sessionId === sessionId)
   } finally {
     db.close()
   }
 }
 
+/** Writes `records` over the items at their seqs (each session's rows rewritten one item a row). */
 async function putRaw(records: RawRecord[]): Promise<void> {
-  const db = await openDB(dbName)
-  try {
-    const tx = db.transaction('items', 'readwrite')
-    for (const record of records) await tx.store.put(record)
-    await tx.done
-  } finally {
-    db.close()
+  for (const sessionId of new Set(records.map((record) => record.sessionId))) {
+    await tamper(dbName, sessionId, ({ rows }) => {
+      for (const record of records) if (record.sessionId === sessionId) rows.set(record.seq, record)
+    })
   }
 }
 

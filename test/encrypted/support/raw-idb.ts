@@ -12,6 +12,14 @@ export interface RawRow {
   item: EncryptedEnvelope
 }
 
+/** Stored rows as one RawRow per item, as readers see them (a schema v6 row may hold several, in `more`). */
+export function perItem(stored: unknown[]): RawRow[] {
+  return (stored as Array<RawRow & { more?: EncryptedEnvelope[] }>).flatMap(({ more = [], ...row }) => [
+    row,
+    ...more.map((item, i) => ({ sessionId: row.sessionId, seq: row.seq + 1 + i, createdAt: row.createdAt, item })),
+  ])
+}
+
 /** The session record and item rows of one session, to change in place. */
 export interface RawSession {
   record: SessionRecord
@@ -23,9 +31,7 @@ export async function readRaw(dbName: string, sessionId: string): Promise<RawSes
   const db = await openDB(dbName)
   try {
     const record = (await db.get('sessions', sessionId)) as SessionRecord
-    const stored = (await db.getAll('items', IDBKeyRange.bound([sessionId, -Infinity], [sessionId, Infinity]))) as Array<RawRow & { more?: EncryptedEnvelope[] }>
-    // A stored row may hold several items (schema v6): one RawRow per item, as readers see them.
-    const rows = stored.flatMap(({ more = [], ...row }) => [row, ...more.map((item, i) => ({ sessionId, seq: row.seq + 1 + i, createdAt: row.createdAt, item }))])
+    const rows = perItem(await db.getAll('items', IDBKeyRange.bound([sessionId, -Infinity], [sessionId, Infinity])))
     return { record, rows: new Map(rows.map((row) => [row.seq, row])) }
   } finally {
     db.close()
