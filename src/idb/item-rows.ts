@@ -161,19 +161,14 @@ export function addItemRows(
   createdAt: number,
   turnOf: (item: unknown) => number | undefined,
 ): Promise<unknown>[] {
-  const rows: ItemRow[] = []
-  let row: ItemRow | undefined
-  items.forEach((item, i) => {
+  const records = items.map((item, i) => {
+    const record: ItemRecord = { sessionId, seq: start + i, createdAt, item }
     const turn = turnOf(item)
-    if (row && turn === undefined && !isUserMessage(item) && rowLength(row) < MAX_ROW_ITEMS && i < items.length - 1) {
-      ;(row.more ??= []).push(item)
-      return
-    }
-    row = { sessionId, seq: start + i, createdAt, item }
-    if (turn !== undefined) row.turn = turn
-    rows.push(row)
+    if (turn !== undefined) record.turn = turn
+    return record
   })
-  return rows.map((each) => store.add(each))
+  const rows = [...packRecords(records.slice(0, -1)), ...records.slice(-1)]
+  return rows.map((row) => store.add(row))
 }
 
 /** What removing items needs: rows to delete (by seq) and rows to write again, shorter. */

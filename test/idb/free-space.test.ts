@@ -258,6 +258,56 @@ describe('popItem, clearSession and deleteBranch at a full quota', () => {
     expect(await chat.getItems()).toEqual(turn(1))
   })
 
+  it('an item sharing its row with older ones (schema v6) cannot be freed alone: StorageQuotaError, nothing changed; with room, the pop works', async () => {
+    const { quota, where, session } = store()
+    const chat = session('chat')
+    const tools: AgentItem[] = [assistant('t1'), assistant('t2'), assistant('t3')]
+    await chat.addItems([user('q1'), ...tools]) // rows: [q1, t1, t2], [t3]
+    const db = await openDB(where.dbName)
+    const rowsBefore = await db.getAll('items')
+    db.close()
+    expect(rowsBefore.map((row) => [row.seq, row.more?.length ?? 0])).toEqual([[0, 2], [3, 0]])
+    quota.full = true
+    expect(await chat.popItem()).toEqual(assistant('t3')) // alone in its row: deleted whole
+    expect(quota.deleteOnlyCommits).toBe(1)
+    const error = await chat.popItem().catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(StorageQuotaError)
+    expect((error as StorageQuotaError).freed).toBe(0)
+    expect(quota.deleteOnlyCommits).toBe(1) // the delete-only transaction issued nothing
+    quota.full = false
+    expect(await chat.getItems()).toEqual([user('q1'), assistant('t1'), assistant('t2')])
+    expect(await chat.popItem()).toEqual(assistant('t2'))
+    expect(await chat.getItems()).toEqual([user('q1'), assistant('t1')])
+    const reopened = await openDB(where.dbName)
+    expect((await reopened.getAll('items')).map((row) => [row.seq, row.item, row.more])).toEqual([[0, user('q1'), [assistant('t1')]]])
+    reopened.close()
+  })
+
+  it('clear: a branch whose own items begin inside a row it shares (schema v6) frees nothing at a full quota, and clears once there is room', async () => {
+    const { quota, session } = store()
+    const chat = session('chat')
+    await chat.addItems([user('q1'), assistant('a1'), assistant('b1'), assistant('c1'), user('q2'), assistant('a2')])
+    const fork = await chat.createBranchFromTurn(2, 'edit') // shows [q1, a1, b1] + c1 (one row), shared with main
+    await chat.popItem() // the fork now ends inside the shared row
+    await chat.popItem()
+    await chat.switchToBranch('main')
+    await chat.popItem()
+    await chat.popItem() // main: [q1, a1, b1, c1]; the fork: [q1, a1]
+    await chat.switchToBranch(fork)
+    await chat.addItems([user('q2, again')])
+    await chat.switchToBranch('main')
+    quota.full = true
+    // Main's own items (b1, c1) share the row of q1 and a1, which the fork shows.
+    const error = await chat.clearSession().catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(StorageQuotaError)
+    expect(await chat.getItems()).toEqual([user('q1'), assistant('a1'), assistant('b1'), assistant('c1')])
+    quota.full = false
+    await chat.clearSession()
+    expect(await chat.getItems()).toEqual([])
+    await chat.switchToBranch(fork)
+    expect(await chat.getItems()).toEqual([user('q1'), assistant('a1'), user('q2, again')])
+  })
+
   it('runs a refused delete-only transaction once more, on the same connection (Firefox refuses the first)', async () => {
     const { quota, session } = store()
     const chat = session('chat')
