@@ -45,6 +45,22 @@ export function expandRow(row: ItemRow): ItemRecord[] {
   return records
 }
 
+/** The records of `rows` (sorted by seq) by seq; two rows holding one seq are a StorageError (edited outside idb-agents). */
+function expandRows(rows: readonly ItemRow[]): Map<number, ItemRecord> {
+  const bySeq = new Map<number, ItemRecord>()
+  for (const row of rows) {
+    for (const record of expandRow(row)) {
+      if (bySeq.has(record.seq)) {
+        throw new StorageError(
+          `Two rows of session "${String(row.sessionId)}" hold item ${record.seq}; the database was changed outside idb-agents. Nothing was changed.`,
+        )
+      }
+      bySeq.set(record.seq, record)
+    }
+  }
+  return bySeq
+}
+
 /**
  * Rows holding `records` (sorted by seq): consecutive items written at the same time share a
  * row, and a user message (or an item with a turn number) starts one.
@@ -110,8 +126,7 @@ const within = (ranges: readonly SeqRange[], seq: number) => ranges.some(([start
 
 /** The records of every stored item in `ranges`, in the order of `ranges`. */
 export async function readItems(store: ItemStore, sessionId: string, ranges: readonly SeqRange[]): Promise<ItemRecord[]> {
-  const bySeq = new Map<number, ItemRecord>()
-  for (const row of await rowsTouching(store, sessionId, ranges)) for (const record of expandRow(row)) bySeq.set(record.seq, record)
+  const bySeq = expandRows(await rowsTouching(store, sessionId, ranges))
   const records: ItemRecord[] = []
   for (const [start, end] of ranges) {
     for (let seq = start; seq < end; seq++) {
@@ -125,7 +140,7 @@ export async function readItems(store: ItemStore, sessionId: string, ranges: rea
 /** The records of every stored item of a session, by seq. */
 export async function readAllItems(store: ItemStore, sessionId: string): Promise<ItemRecord[]> {
   const rows = await store.getAll(keyRange(sessionId, -Infinity, Infinity))
-  return rows.flatMap(expandRow)
+  return [...expandRows(rows).values()]
 }
 
 /** The record of the item at `seq`, or `undefined`. */
@@ -228,8 +243,7 @@ export async function writeItems(store: WritableItemStore, sessionId: string, re
     else if (!last || last[1] <= seq) ranges.push([seq, seq + 1])
   }
   const touched = await rowsTouching(store, sessionId, ranges)
-  const bySeq = new Map<number, ItemRecord>()
-  for (const row of touched) for (const record of expandRow(row)) bySeq.set(record.seq, record)
+  const bySeq = expandRows(touched)
   for (const record of sorted) bySeq.set(record.seq, record)
   await applyRemoval(store, sessionId, {
     deletes: touched.map((row) => row.seq),
