@@ -577,6 +577,99 @@ describe('6. replacing over packed rows', () => {
   })
 })
 
+describe('6b. replacing what starts rows (the new items take the freed seqs)', () => {
+  it('replaceItems of a session no branch shares: the new rows take seq 0 on', async () => {
+    const dbName = freshDb()
+    const session = new IndexedDBSession('replace-all', { dbName })
+    await session.addItems([user('q1'), ...replies('a', 5)])
+    tick()
+    await session.addItems([user('q2'), assistant('b')])
+    await expectPacked(dbName, 'replace-all', 3)
+    tick()
+    const replaced = [user('new'), ...replies('n', 4)]
+    await session.replaceItems(replaced)
+    await expectWindows(session, replaced)
+    expect((await times(session)).map(([, at]) => at)).toEqual(replaced.map(() => clock))
+    const { rows, record } = await readStored(dbName, 'replace-all')
+    expect(record!.nextSeq).toBe(replaced.length)
+    expect([...itemsBySeq(rows).keys()]).toEqual(replaced.map((_, seq) => seq))
+    await expectWellFormed(dbName, 'replace-all')
+  })
+
+  it('replaceSuffix of a whole newest row', async () => {
+    const dbName = freshDb()
+    const session = new IndexedDBSession('suffix-row', { dbName })
+    await session.addItems([user('q'), ...replies('a', 4)])
+    tick()
+    await session.addItems([assistant('alone')])
+    tick()
+    expect(await session.replaceSuffix({ expectedSuffix: [assistant('alone')], replacement: [assistant('instead'), call('k')] })).toBe(true)
+    await expectWindows(session, [user('q'), ...replies('a', 4), assistant('instead'), call('k')])
+    await expectWellFormed(dbName, 'suffix-row')
+  })
+
+  it('replaceSuffix reaching back over a user message that starts its row', async () => {
+    const dbName = freshDb()
+    const session = new IndexedDBSession('suffix-turn', { dbName })
+    const added = [user('q1'), ...replies('a', 4), user('q2'), ...replies('b', 3)]
+    await session.addItems(added)
+    await expectPacked(dbName, 'suffix-turn', 7)
+    tick()
+    const replacement = [userMessage('q2 again'), assistant('b again')]
+    expect(await session.replaceSuffix({ expectedSuffix: added.slice(-5), replacement })).toBe(true)
+    const expected = [...added.slice(0, -5), ...replacement]
+    await expectWindows(session, expected)
+    expect((await session.getTurns()).map((turn) => [turn.turn, turn.userText, turn.itemCount])).toEqual([
+      [1, 'q1', 4],
+      [2, 'q2 again', 2],
+    ])
+    await expectWellFormed(dbName, 'suffix-turn')
+  })
+
+  it('applyHistoryTransaction replace_suffix of whole rows, with an operation id', async () => {
+    const dbName = freshDb()
+    const session = new IndexedDBSession('transaction-rows', { dbName })
+    await session.addItems([user('q1'), ...replies('a', 3)])
+    tick()
+    await session.addItems([user('q2'), ...replies('b', 3)])
+    const transaction = { type: 'replace_suffix' as const, expectedSuffix: [user('q2'), ...replies('b', 3)], replacement: [user('q2 edited'), assistant('b edited')] }
+    await session.applyHistoryTransaction({ operationId: 'op-rows', transaction })
+    const expected = [user('q1'), ...replies('a', 3), user('q2 edited'), assistant('b edited')]
+    await expectWindows(session, expected)
+    await session.applyHistoryTransaction({ operationId: 'op-rows', transaction })
+    await expectWindows(session, expected)
+    expect(await session.getHistoryOperation('op-rows')).toBeDefined()
+    await expectWellFormed(dbName, 'transaction-rows')
+  })
+
+  it('applyHistoryMutations replaces a function call inside a packed row; the items before it keep their times', async () => {
+    const dbName = freshDb()
+    const session = new IndexedDBSession('mutation', { dbName })
+    const added = [user('q'), assistant('a'), call('k1'), output('k1'), call('k2'), output('k2'), assistant('done')]
+    await session.addItems(added)
+    await expectPacked(dbName, 'mutation', 4)
+    const before = await times(session)
+    tick()
+    const replacement: AgentItem = { type: 'function_call', call_id: 'k1', name: 'lookup', arguments: '{"q":"rewritten"}' }
+    await session.applyHistoryMutations({ mutations: [{ type: 'replace_function_call', callId: 'k1', replacement }] })
+    const expected = [...added.slice(0, 2), replacement, ...added.slice(3)]
+    await expectWindows(session, expected)
+    expect((await times(session)).slice(0, 2)).toEqual(before.slice(0, 2))
+    await expectWellFormed(dbName, 'mutation')
+  })
+
+  it('replaceHistoryWithCompaction over packed rows', async () => {
+    const dbName = freshDb()
+    const session = new IndexedDBSession('compaction', { dbName })
+    await session.addItems([user('q1'), ...replies('a', 10), user('q2'), ...replies('b', 10)])
+    tick()
+    const compacted = [{ type: 'compaction', encrypted_content: 'summary' } as AgentItem, user('q3'), assistant('c')]
+    await session.replaceHistoryWithCompaction(compacted)
+    await expectWindows(session, compacted)
+    await expectWellFormed(dbName, 'compaction')
+  })
+})
+
 describe('7. export and import of packed sessions', () => {
   it('round-trips every branch: items, times, usage, turns', async () => {
     const dbName = freshDb()
