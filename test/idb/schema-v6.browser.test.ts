@@ -46,6 +46,7 @@ async function shape(dbName: string): Promise<{ version: number; stores: Record<
     const names = [...db.objectStoreNames]
     const tx = db.transaction(names, 'readonly')
     for (const name of names) stores[name] = [...tx.objectStore(name).indexNames].sort()
+    await tx.done
     return { version: db.version, stores }
   } finally {
     db.close()
@@ -59,12 +60,15 @@ describe('a database written by schema v5', () => {
     const before = await shape(dbName)
     expect(before.version).toBe(5)
     const rowsBefore = await rawRows(dbName, 'chat')
-    const usageBefore = await (async () => {
+    const allUsage = async () => {
       const db = await openDB(dbName)
-      const all = await db.getAll('usage')
+      const tx = db.transaction('usage', 'readonly')
+      const all = await tx.store.getAll()
+      await tx.done
       db.close()
       return all
-    })()
+    }
+    const usageBefore = await allUsage()
 
     const session = new IndexedDBSession('chat', { dbName })
     expect(await timed(session)).toEqual(v5.branches.main)
@@ -88,9 +92,7 @@ describe('a database written by schema v5', () => {
     expect(await timed(session)).toEqual(v5.branches.edit)
     await expectWindows(session, v5.branches.edit.map((entry) => entry.item))
     expect((await session.getTurnUsage()).map((entry) => entry.usage)).toEqual(v5.turnUsage.edit)
-    const db = await openDB(dbName)
-    expect(await db.getAll('usage')).toEqual(usageBefore)
-    db.close()
+    expect(await allUsage()).toEqual(usageBefore)
     await expectWellFormed(dbName, 'chat')
   })
 

@@ -27,9 +27,12 @@ function sessionKeys(sessionId: string): IDBKeyRange {
 export async function readStored(dbName: string, sessionId: string): Promise<{ rows: RawRow[]; record: SessionRecord | undefined }> {
   const db = await openDB(dbName)
   try {
-    const rows = (await db.getAll('items', sessionKeys(sessionId))) as RawRow[]
-    const record = (await db.get('sessions', sessionId)) as SessionRecord | undefined
-    return { rows, record }
+    const tx = db.transaction(['items', 'sessions'], 'readonly')
+    const [rows, record] = await Promise.all([tx.objectStore('items').getAll(sessionKeys(sessionId)), tx.objectStore('sessions').get(sessionId)])
+    // Closed only once its transaction is over: a closing connection with a live transaction
+    // still blocks an upgrade the code under test may start next.
+    await tx.done
+    return { rows: rows as RawRow[], record: record as SessionRecord | undefined }
   } finally {
     db.close()
   }
