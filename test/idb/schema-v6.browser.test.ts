@@ -4,11 +4,13 @@
 // right through every window on a real IndexedDB. The logic is in schema-v6.test.ts.
 import { openDB } from 'idb'
 import { afterEach, describe, expect, it } from 'vitest'
-import { exportSession, importSession, IndexedDBSession, StorageError, type AgentItem } from '../../src/index.js'
-import { disconnect } from '../../src/idb/database.js'
+import { exportSession, importSession, IndexedDBSession, StorageError, StorageQuotaError, type AgentItem } from '../../src/index.js'
+import { disconnect, toLocation } from '../../src/idb/database.js'
 import { SCHEMA_VERSION } from '../../src/idb/schema.js'
 import { expectPacked, expectWellFormed, itemsBySeq, rawRows, readStored } from './support/raw-rows.js'
 import { writeV5Database } from './support/v5-database.js'
+import { fillToTheBrim } from './support/fill-quota.js'
+import { capabilities, lacks, originQuota } from '../support/capabilities.js'
 
 const created: string[] = []
 const freshDb = (label: string) => {
@@ -222,4 +224,82 @@ describe('packed rows in a real engine', () => {
     await expectWindows(session, forkItems)
     await expectWellFormed(dbName, 'packed')
   })
+})
+
+/** A database whose storage can be filled quickly (see free-space.browser.test.ts), or `undefined`. */
+async function smallStorage(): Promise<{ dbName: string; indexedDB: IDBFactory; maxTurns: number } | undefined> {
+  const dbName = `schema-v6-full-${Math.random().toString(36).slice(2)}`
+  if (capabilities.storageBuckets) {
+    const bucketName = `schema-v6-full-${Math.random().toString(36).slice(2)}`
+    const bucket = await navigator.storageBuckets.open(bucketName, { quota: 2_000_000 })
+    const where = { dbName, indexedDB: bucket.indexedDB }
+    cleanups.push(async () => {
+      await disconnect(toLocation(where))
+      await navigator.storageBuckets.delete(bucketName)
+    })
+    return { ...where, maxTurns: 50 }
+  }
+  if (!capabilities.smallOriginQuota) return undefined
+  created.push(dbName)
+  return { dbName, indexedDB, maxTurns: Math.ceil((2 * originQuota!) / (120 * 1024)) }
+}
+const cleanups: Array<() => Promise<void>> = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup()
+})
+
+/** The `items` rows of one session, read through `factory` on a connection of the test's own. */
+async function rowsIn(factory: IDBFactory, dbName: string, sessionId: string): Promise<unknown[]> {
+  const db = await new Promise<IDBDatabase>((resolve, reject) => {
+    const request = factory.open(dbName)
+    request.onsuccess = () => resolve(request.result)
+    request.onerror = () => reject(request.error)
+  })
+  try {
+    const tx = db.transaction('items', 'readonly')
+    const request = tx.objectStore('items').getAll(IDBKeyRange.bound([sessionId, -Infinity], [sessionId, Infinity]))
+    await new Promise((resolve, reject) => {
+      tx.oncomplete = resolve
+      tx.onabort = tx.onerror = () => reject(tx.error)
+    })
+    return request.result
+  } finally {
+    db.close()
+  }
+}
+
+describe('packed rows at a completely full quota', () => {
+  it('popItem inside a packed row is refused with nothing changed; a newest item alone in its row pops; clearSession frees whole rows', async ({ skip }) => {
+    const where = await smallStorage()
+    if (!where) return skip(capabilities.storageBuckets ? '' : lacks('smallOriginQuota'))
+    const packedSession = new IndexedDBSession('packed', where)
+    const aloneSession = new IndexedDBSession('alone', where)
+    const filler = new IndexedDBSession('filler', where)
+    const packed = [user('q'), ...replies('r', 8)]
+    await packedSession.addItems(packed)
+    const alone = [user('q'), ...replies('s', 8)]
+    await aloneSession.addItems(alone)
+    await aloneSession.addItems([assistant('alone')])
+    await filler.addItems([user('first turn')])
+    const filled = await fillToTheBrim(filler, where.maxTurns)
+    await expect(packedSession.addItems([assistant('x')])).rejects.toBeInstanceOf(StorageQuotaError)
+
+    // Completely full: the newest item shares its row, which cannot be written again shorter.
+    const before = JSON.stringify(await rowsIn(where.indexedDB, where.dbName, 'packed'))
+    const error = await packedSession.popItem().catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(StorageQuotaError)
+    expect(JSON.stringify(await rowsIn(where.indexedDB, where.dbName, 'packed'))).toBe(before)
+    expect(await packedSession.getItems()).toEqual(packed)
+    expect(await packedSession.getItemCount()).toBe(packed.length)
+
+    // An item alone in its row is deleted whole.
+    expect(await aloneSession.popItem()).toEqual(assistant('alone'))
+    expect(await aloneSession.getItems()).toEqual(alone)
+
+    await packedSession.clearSession()
+    expect(await packedSession.getItems()).toEqual([])
+    expect(await rowsIn(where.indexedDB, where.dbName, 'packed')).toEqual([])
+    expect(await aloneSession.getItems()).toEqual(alone)
+    expect(await filler.getItems()).toEqual(filled)
+  }, 120_000)
 })
