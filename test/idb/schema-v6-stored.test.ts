@@ -208,4 +208,51 @@ describe('11. a completely full quota', () => {
     expect((await readStored(where.dbName, 'full-clear')).rows).toEqual([])
     expect(await other.getItems()).toEqual([user('kept'), ...replies('k', 3)])
   })
+
+  it('clearSession and deleteBranch of a branch whose own items begin inside a shared row: nothing another branch shows is lost, and calling again with room finishes', async () => {
+    const { quota, where } = full()
+    const session = new IndexedDBSession('full-shared', where)
+    const turn1 = [user('q1'), ...replies('a', 6)]
+    await session.addItems(turn1)
+    tick()
+    await session.addItems([user('q2'), ...replies('b', 4)])
+    const main = await session.getItems()
+    const fork = await session.createBranchFromTurn(2, 'fork')
+    for (let i = 0; i < 3; i++) await session.popItem() // the fork ends inside main's first row
+    tick()
+    await session.addItems([user('q2 fork'), ...replies('f', 3)])
+    const forkItems = [...turn1.slice(0, 4), user('q2 fork'), ...replies('f', 3)]
+    await session.switchToBranch('main')
+    await expectPacked(where.dbName, 'full-shared', 5)
+
+    // Clearing main must keep 0..3 (the fork's) in a row that also holds main's 4..6: only a
+    // rewrite could split it, and a full quota refuses writes. So the clear cannot finish.
+    quota.full = true
+    const error = await session.clearSession().catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(StorageQuotaError)
+    // Whatever it freed: main shows a prefix of what it showed; nothing of the fork is lost.
+    const left = await session.getItems()
+    expect(main.slice(0, left.length)).toEqual(left)
+    expect(left.length).toBeGreaterThanOrEqual(7)
+
+    quota.full = false
+    await session.switchToBranch('main')
+    await session.clearSession()
+    expect(await session.getItems()).toEqual([])
+    await session.switchToBranch(fork)
+    await expectWindows(session, forkItems)
+    await expectWellFormed(where.dbName, 'full-shared')
+
+    // deleteBranch at full quota: the fork's items are whole rows now (main no longer shares
+    // any); deleting them makes room, so the record update after it commits too.
+    await session.switchToBranch('main')
+    await session.addItems([user('main again'), ...replies('m', 2)])
+    quota.full = true
+    quota.roomAfterDelete = true
+    await session.deleteBranch(fork)
+    expect(quota.deleteOnlyCommits).toBeGreaterThan(0)
+    expect((await session.listBranches()).map((branch) => branch.id)).toEqual(['main'])
+    expect(await session.getItems()).toEqual([user('main again'), ...replies('m', 2)])
+    await expectWellFormed(where.dbName, 'full-shared')
+  })
 })
