@@ -1,7 +1,7 @@
 // Schema v6 against a model: the same seeded sequences of appends (batches of up to 40 items,
 // user messages anywhere in them, often in the same millisecond), pops, forks, branch
-// switches and deletes, clears, rewrites and suffix replacements run on a MemorySession and
-// on an IndexedDBSession (fake-indexeddb). After every step both show the same items, times
+// switches and deletes, clears, replaceItems, rewrites and suffix replacements run on a
+// MemorySession and on an IndexedDBSession (fake-indexeddb). After every step both show the same items, times
 // and turns on every branch, through every window, and the stored rows keep the rules of
 // support/raw-rows.ts. Deterministic: each seed always runs the same steps.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
@@ -132,10 +132,15 @@ async function runSeed(seed: number, steps: number): Promise<void> {
       await model.deleteBranch(branch.id)
       await stored.deleteBranch(ids.get(branch.id)!)
       ids.delete(branch.id)
-    } else if (roll < 0.82) {
+    } else if (roll < 0.81) {
       log.push('clear')
       await model.clearSession()
       await stored.clearSession()
+    } else if (roll < 0.84) {
+      const items = next() < 0.3 ? [] : batch(12)
+      log.push(`replace${items.length}`)
+      await model.replaceItems(items)
+      await stored.replaceItems(items)
     } else if (roll < 0.9) {
       log.push('rewrite')
       await model.rewriteItems(async (items) => items.map(flip))
