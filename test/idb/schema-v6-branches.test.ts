@@ -20,7 +20,7 @@ describe('4. branches over shared rows', () => {
     await session.addItems(turn2)
     const main = [...turn1, ...turn2]
     const mainTimes = await times(session)
-    await expectPacked(dbName, 'branches', 3)
+    await expectPacked(dbName, 'branches', 2)
 
     const fork = await session.createBranchFromTurn(2, 'fork')
     await expectWindows(session, turn1)
@@ -183,7 +183,7 @@ describe('5. rewriteItems over packed rows', () => {
     const dbName = freshDb()
     const session = new IndexedDBSession('all-users', { dbName })
     await session.addItems([user('q'), ...replies('r', 39)])
-    await expectPacked(dbName, 'all-users', 39)
+    await expectPacked(dbName, 'all-users', 20)
     await session.rewriteItems(async (items) => items.map((_, i) => user(`u${i}`)))
     const expected = Array.from({ length: 40 }, (_, i) => user(`u${i}`))
     await expectWindows(session, expected)

@@ -8,13 +8,15 @@ import { disconnect, toLocation } from '../../src/idb/database.js'
 import { type SessionRecord } from '../../src/idb/schema.js'
 import { newDataKey } from '../crypto/support.js'
 import { quotaFactory } from './support/quota-factory.js'
-import { expectPacked, expectWellFormed, layout, putRows, rawRows, readStored, type RawRow } from './support/raw-rows.js'
+import { expectPacked, expectWellFormed, itemsOf, layout, putRows, rawRows, readStored, ROW_LIMIT, type RawRow } from './support/raw-rows.js'
 import { assistant, call, expectWindows, freshDb, output, replies, tick, times, user, useStillClock } from './support/v6-session.js'
 
 useStillClock()
 
 describe('8. hostile rows', () => {
-  async function hostile(sessionId: string, spoil: (rows: RawRow[]) => RawRow[]): Promise<{ dbName: string; session: IndexedDBSession; before: string }> {
+  const damaged = (row: RawRow) => row.more !== undefined && (!Array.isArray(row.more) || row.more.length > ROW_LIMIT - 1)
+  /** A session of 6 items whose rows `spoil` damaged; `window` reads from the damaged row's first item on. */
+  async function hostile(sessionId: string, spoil: (rows: RawRow[]) => RawRow[]) {
     const dbName = freshDb()
     const session = new IndexedDBSession(sessionId, { dbName })
     await session.addItems([user('q'), ...replies('a', 5)])
@@ -22,7 +24,8 @@ describe('8. hostile rows', () => {
     await putRows(dbName, rows, { deleteSession: sessionId })
     await disconnect(toLocation({ dbName })) // no read may be answered from what this tab wrote
     const before = JSON.stringify(await readStored(dbName, sessionId))
-    return { dbName, session: new IndexedDBSession(sessionId, { dbName }), before }
+    const window = 6 - rows.find(damaged)!.seq
+    return { dbName, session: new IndexedDBSession(sessionId, { dbName }), before, window }
   }
   const packedRow = (rows: RawRow[]) => rows.find((row) => Array.isArray(row.more))!
 
@@ -33,8 +36,8 @@ describe('8. hostile rows', () => {
   ]
   for (const [what, spoil] of cases) {
     it(`${what}: reads fail with StorageError and nothing changes`, async () => {
-      const { dbName, session, before } = await hostile(`hostile-${what}`, spoil)
-      for (const read of [() => session.getItems(), () => session.getItems(1), () => session.getTimedItems(), () => session.getTurns()]) {
+      const { dbName, session, before, window } = await hostile(`hostile-${what}`, spoil)
+      for (const read of [() => session.getItems(), () => session.getItems(window), () => session.getTimedItems(), () => session.getTurns()]) {
         const error = await read().catch((e: unknown) => e)
         expect(error).toBeInstanceOf(StorageError)
       }
@@ -65,7 +68,7 @@ describe('8. hostile rows', () => {
   })
 
   it('a hostile newest row: popItem is refused as well, and nothing changes', async () => {
-    const { dbName, session, before } = await hostile('hostile-pop', (rows) => (packedRow(rows).more = 'x', rows))
+    const { dbName, session, before } = await hostile('hostile-pop', (rows) => (rows.at(-1)!.more = 'x', rows))
     expect(await session.popItem().catch((e: unknown) => e)).toBeInstanceOf(StorageError)
     expect(JSON.stringify(await readStored(dbName, session.sessionId))).toBe(before)
   })
@@ -176,10 +179,14 @@ describe('11. a completely full quota', () => {
   it('popItem frees the newest item when it is alone in its row, and refuses (changing nothing) inside a packed row', async () => {
     const { quota, where } = full()
     const session = new IndexedDBSession('full', where)
-    const first = [user('q'), ...replies('a', 5)]
+    const first = [user('q'), ...replies('a', 6)]
     await session.addItems(first)
+    // Whatever the layout, after a pop the newest item shares its row with older ones.
+    expect(await session.popItem()).toEqual(first.pop())
+    await expectPacked(where.dbName, 'full', first.length - 1)
     tick()
     await session.addItems([assistant('alone')])
+    expect(layout(await rawRows(where.dbName, 'full')).at(-1)).toEqual([first.length, 1])
     quota.full = true
     expect(await session.popItem()).toEqual(assistant('alone'))
     expect(await session.getItems()).toEqual(first)

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { exportSession, importSession, IndexedDBSession, StorageError, StorageQuotaError, type AgentItem } from '../../src/index.js'
 import { disconnect, toLocation } from '../../src/idb/database.js'
 import { SCHEMA_VERSION } from '../../src/idb/schema.js'
-import { expectPacked, expectWellFormed, itemsBySeq, rawRows, readStored } from './support/raw-rows.js'
+import { expectPacked, expectWellFormed, itemsBySeq, itemsOf, rawRows, readStored, type RawRow } from './support/raw-rows.js'
 import { writeV5Database } from './support/v5-database.js'
 import { fillToTheBrim } from './support/fill-quota.js'
 import { capabilities, lacks, originQuota } from '../support/capabilities.js'
@@ -275,11 +275,17 @@ describe('packed rows at a completely full quota', () => {
     const packedSession = new IndexedDBSession('packed', where)
     const aloneSession = new IndexedDBSession('alone', where)
     const filler = new IndexedDBSession('filler', where)
-    const packed = [user('q'), ...replies('r', 8)]
+    const packed = [user('q'), ...replies('r', 9)]
     await packedSession.addItems(packed)
+    // Whatever the layout, after a pop the newest item shares its row with older ones.
+    expect(await packedSession.popItem()).toEqual(packed.pop())
+    const newestRow = ((await rowsIn(where.indexedDB, where.dbName, 'packed')) as RawRow[]).at(-1)!
+    expect([newestRow.seq + itemsOf(newestRow).length, itemsOf(newestRow).length > 1]).toEqual([packed.length, true])
     const alone = [user('q'), ...replies('s', 8)]
     await aloneSession.addItems(alone)
     await aloneSession.addItems([assistant('alone')])
+    const aloneRow = ((await rowsIn(where.indexedDB, where.dbName, 'alone')) as RawRow[]).at(-1)!
+    expect([aloneRow.seq, itemsOf(aloneRow).length]).toEqual([alone.length, 1])
     await filler.addItems([user('first turn')])
     const filled = await fillToTheBrim(filler, where.maxTurns)
     await expect(packedSession.addItems([assistant('x')])).rejects.toBeInstanceOf(StorageQuotaError)
