@@ -1,9 +1,10 @@
 // Schema v6 against a model: the same seeded sequences of appends (batches of up to 40 items,
 // user messages anywhere in them, often in the same millisecond), pops, forks, branch
 // switches and deletes, clears, replaceItems, rewrites and suffix replacements run on a
-// MemorySession and on an IndexedDBSession (fake-indexeddb). After every step both show the same items, times
-// and turns on every branch, through every window, and the stored rows keep the rules of
-// support/raw-rows.ts. Deterministic: each seed always runs the same steps.
+// MemorySession and on an IndexedDBSession (fake-indexeddb, through two instances in turn).
+// After every step both show the same items, times and turns on every branch, through every
+// window, and the stored rows keep the rules of support/raw-rows.ts. Deterministic: each
+// seed always runs the same steps.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { IndexedDBSession, MemorySession, type AgentItem } from '../../src/index.js'
 import { expectWellFormed } from './support/raw-rows.js'
@@ -50,7 +51,10 @@ async function runSeed(seed: number, steps: number): Promise<void> {
   const dbName = `schema-v6-model-${seed}-${Math.random().toString(36).slice(2)}`
   const sessionId = `model-${seed}`
   const model = new MemorySession(sessionId)
-  const stored = new IndexedDBSession(sessionId, { dbName })
+  // Two instances of the one stored session (two tabs): each step goes through either, so a
+  // write often starts from a record the instance saw before the other one changed it.
+  const instances = [new IndexedDBSession(sessionId, { dbName }), new IndexedDBSession(sessionId, { dbName })]
+  let stored = instances[0]!
   const ids = new Map<string, string>([['main', 'main']]) // model branch id → stored branch id
   let counter = 0
   const label = () => `${seed}-${++counter}`
@@ -99,6 +103,7 @@ async function runSeed(seed: number, steps: number): Promise<void> {
   }
 
   for (let step = 0; step < steps; step++) {
+    stored = instances[next() < 0.5 ? 0 : 1]!
     if (next() < 0.5) {
       clock += 1 + Math.floor(next() * 1000)
       vi.setSystemTime(clock)
