@@ -3,18 +3,18 @@
 // row per item as v5 wrote it, and a completely full quota (support/quota-factory.ts).
 import { openDB } from 'idb'
 import { afterEach, describe, expect, it } from 'vitest'
-import { EncryptedSession, IndexedDBSession, StorageError, StorageQuotaError } from '../../src/index.js'
+import { deleteSession, EncryptedSession, IndexedDBSession, StorageError, StorageQuotaError } from '../../src/index.js'
 import { disconnect, toLocation } from '../../src/idb/database.js'
 import { type SessionRecord } from '../../src/idb/schema.js'
 import { newDataKey } from '../crypto/support.js'
 import { quotaFactory } from './support/quota-factory.js'
-import { expectPacked, expectWellFormed, itemsOf, layout, putRows, rawRows, readStored, ROW_LIMIT, type RawRow } from './support/raw-rows.js'
+import { expectPacked, expectWellFormed, layout, putRows, rawRows, readStored, ROW_LIMIT, type RawRow } from './support/raw-rows.js'
 import { assistant, call, expectWindows, freshDb, output, replies, tick, times, user, useStillClock } from './support/v6-session.js'
 
 useStillClock()
 
 describe('8. hostile rows', () => {
-  const damaged = (row: RawRow) => row.more !== undefined && (!Array.isArray(row.more) || row.more.length > ROW_LIMIT - 1)
+  const damaged = (row: RawRow) => row.more !== undefined && (!Array.isArray(row.more) || row.more.length === 0 || row.more.length > ROW_LIMIT - 1)
   /** A session of 6 items whose rows `spoil` damaged; `window` reads from the damaged row's first item on. */
   async function hostile(sessionId: string, spoil: (rows: RawRow[]) => RawRow[]) {
     const dbName = freshDb()
@@ -33,6 +33,7 @@ describe('8. hostile rows', () => {
     ['more is a string', (rows) => (packedRow(rows).more = 'a, b, c', rows)],
     ['more is an object', (rows) => (packedRow(rows).more = { 0: assistant('x'), length: 4 }, rows)],
     ['more holds 40 items', (rows) => (packedRow(rows).more = replies('h', 40), rows)],
+    ['more is an empty array', (rows) => (packedRow(rows).more = [], rows)],
   ]
   for (const [what, spoil] of cases) {
     it(`${what}: reads fail with StorageError and nothing changes`, async () => {
@@ -65,6 +66,18 @@ describe('8. hostile rows', () => {
     expect(await reopened.getItems().catch((e: unknown) => e)).toBeInstanceOf(StorageError)
     expect(await reopened.getItems(3).catch((e: unknown) => e)).toBeInstanceOf(StorageError)
     expect(JSON.stringify(await readStored(dbName, sessionId))).toBe(before)
+  })
+
+  it('clearSession and deleteSession still remove a damaged row', async () => {
+    for (const remove of ['clearSession', 'deleteSession'] as const) {
+      const { dbName, session } = await hostile(`hostile-${remove}`, (rows) => (packedRow(rows).more = 'x', rows))
+      if (remove === 'clearSession') await session.clearSession()
+      else await deleteSession(session.sessionId, { dbName })
+      expect(await rawRows(dbName, session.sessionId)).toEqual([])
+      expect(await session.getItems()).toEqual([])
+      await session.addItems([user('fresh start')])
+      expect(await session.getItems()).toEqual([user('fresh start')])
+    }
   })
 
   it('a hostile newest row: popItem is refused as well, and nothing changes', async () => {

@@ -60,18 +60,48 @@ describe('the row checker of these tests (support/raw-rows.ts)', () => {
 })
 
 describe('1. an append packs a turn into rows', () => {
-  it('lays [user, 20 replies] out as the user row and one row holding the 20 replies', async () => {
+  // The layout of docs/schema-v6.md: a user message starts its row, a row holds at most 32
+  // items, and the newest item of an append gets a row of its own (so that popItem can free
+  // it at a full quota, where only whole rows can be deleted).
+  it('lays [user, 20 replies] out as one row of the user message and 19 replies, then the newest reply alone', async () => {
     const dbName = freshDb()
     const session = new IndexedDBSession('layout', { dbName })
     const added = [user('question'), ...replies('r', 20)]
     await session.addItems(added)
     const rows = await rawRows(dbName, 'layout')
     expect(layout(rows)).toEqual([
-      [0, 1],
-      [1, 20],
+      [0, 20],
+      [20, 1],
     ])
-    expect(rows[0]).toEqual({ sessionId: 'layout', seq: 0, createdAt: now(), item: user('question'), turn: 1 })
-    expect(rows[1]).toEqual({ sessionId: 'layout', seq: 1, createdAt: now(), item: added[1], more: added.slice(2) })
+    expect(rows[0]).toEqual({ sessionId: 'layout', seq: 0, createdAt: now(), item: user('question'), turn: 1, more: added.slice(1, 20) })
+    expect(rows[1]).toEqual({ sessionId: 'layout', seq: 20, createdAt: now(), item: added[20] })
+  })
+
+  it('lays out a tool turn, ten alternating messages and a lone item as the rules say', async () => {
+    const dbName = freshDb()
+    const session = new IndexedDBSession('layouts', { dbName })
+    // The user message, four calls and their outputs, the answer: one row up to the last call's output, the answer alone.
+    const toolTurn = [user('q'), call('k1'), output('k1'), call('k2'), output('k2'), call('k3'), output('k3'), call('k4'), output('k4'), assistant('answer')]
+    await session.addItems(toolTurn)
+    expect(layout(await rawRows(dbName, 'layouts'))).toEqual([
+      [0, 9],
+      [9, 1],
+    ])
+    // Ten messages alternating user and assistant: six rows (docs/schema-v6.md).
+    const chat = Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? user(`u${i}`) : assistant(`a${i}`)))
+    await session.addItems(chat)
+    expect(layout(await rawRows(dbName, 'layouts')).slice(2)).toEqual([
+      [10, 2],
+      [12, 2],
+      [14, 2],
+      [16, 2],
+      [18, 1],
+      [19, 1],
+    ])
+    await session.addItems([assistant('one more')])
+    expect(layout(await rawRows(dbName, 'layouts')).at(-1)).toEqual([20, 1])
+    await expectWindows(session, [...toolTurn, ...chat, assistant('one more')])
+    await expectWellFormed(dbName, 'layouts')
   })
 
   it('stores [user, 20 replies] in at most two rows, read back through every window', async () => {
