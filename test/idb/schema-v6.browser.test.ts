@@ -268,40 +268,54 @@ async function rowsIn(factory: IDBFactory, dbName: string, sessionId: string): P
   }
 }
 
-describe('packed rows at a completely full quota', () => {
-  it('popItem inside a packed row is refused with nothing changed; a newest item alone in its row pops; clearSession frees whole rows', async ({ skip }) => {
-    const where = await smallStorage()
-    if (!where) return skip(capabilities.storageBuckets ? '' : lacks('smallOriginQuota'))
-    const packedSession = new IndexedDBSession('packed', where)
-    const aloneSession = new IndexedDBSession('alone', where)
-    const filler = new IndexedDBSession('filler', where)
-    const packed = [user('q'), ...replies('r', 9)]
-    await packedSession.addItems(packed)
-    // Whatever the layout, after a pop the newest item shares its row with older ones.
-    expect(await packedSession.popItem()).toEqual(packed.pop())
-    const newestRow = ((await rowsIn(where.indexedDB, where.dbName, 'packed')) as RawRow[]).at(-1)!
-    expect([newestRow.seq + itemsOf(newestRow).length, itemsOf(newestRow).length > 1]).toEqual([packed.length, true])
-    const alone = [user('q'), ...replies('s', 8)]
-    await aloneSession.addItems(alone)
-    await aloneSession.addItems([assistant('alone')])
-    const aloneRow = ((await rowsIn(where.indexedDB, where.dbName, 'alone')) as RawRow[]).at(-1)!
-    expect([aloneRow.seq, itemsOf(aloneRow).length]).toEqual([alone.length, 1])
-    await filler.addItems([user('first turn')])
-    const filled = await fillToTheBrim(filler, where.maxTurns)
-    await expect(packedSession.addItems([assistant('x')])).rejects.toBeInstanceOf(StorageQuotaError)
+/**
+ * Three sessions in a small storage, filled to the brim by the third: `packed`, whose newest
+ * item shares its row with older ones, and `alone`, whose newest item has a row of its own.
+ */
+async function fullStorage(where: { dbName: string; indexedDB: IDBFactory; maxTurns: number }) {
+  const packedSession = new IndexedDBSession('packed', where)
+  const aloneSession = new IndexedDBSession('alone', where)
+  const filler = new IndexedDBSession('filler', where)
+  const packed = [user('q'), ...replies('r', 9)]
+  await packedSession.addItems(packed)
+  // Whatever the layout, after a pop the newest item shares its row with older ones.
+  expect(await packedSession.popItem()).toEqual(packed.pop())
+  const newestRow = ((await rowsIn(where.indexedDB, where.dbName, 'packed')) as RawRow[]).at(-1)!
+  expect([newestRow.seq + itemsOf(newestRow).length, itemsOf(newestRow).length > 1]).toEqual([packed.length, true])
+  const alone = [user('q'), ...replies('s', 8)]
+  await aloneSession.addItems(alone)
+  await aloneSession.addItems([assistant('alone')])
+  const aloneRow = ((await rowsIn(where.indexedDB, where.dbName, 'alone')) as RawRow[]).at(-1)!
+  expect([aloneRow.seq, itemsOf(aloneRow).length]).toEqual([alone.length, 1])
+  await filler.addItems([user('first turn')])
+  const filled = await fillToTheBrim(filler, where.maxTurns)
+  await expect(packedSession.addItems([assistant('x')])).rejects.toBeInstanceOf(StorageQuotaError)
+  return { packedSession, aloneSession, filler, packed, alone, filled }
+}
 
-    // Completely full: the newest item shares its row, which cannot be written again shorter.
+describe('packed rows at a completely full quota', () => {
+  // Chromium refuses every transaction that writes at a full quota (free-space.browser.test.ts
+  // measures it). Firefox accepted the shorter row once (2026-12-07, the whole file run, other
+  // tests' databases just deleted), so the pop happened there: a refusal cannot be forced in
+  // Firefox, only in Chromium.
+  it('popItem of an item sharing its row is refused with nothing changed (Chromium)', async ({ skip }) => {
+    skip(!capabilities.storageBuckets, lacks('storageBuckets'))
+    const where = (await smallStorage())!
+    const { packedSession, packed } = await fullStorage(where)
     const before = JSON.stringify(await rowsIn(where.indexedDB, where.dbName, 'packed'))
     const error = await packedSession.popItem().catch((e: unknown) => e)
     expect(error).toBeInstanceOf(StorageQuotaError)
     expect(JSON.stringify(await rowsIn(where.indexedDB, where.dbName, 'packed'))).toBe(before)
     expect(await packedSession.getItems()).toEqual(packed)
     expect(await packedSession.getItemCount()).toBe(packed.length)
+  }, 120_000)
 
-    // An item alone in its row is deleted whole.
+  it('popItem of an item alone in its row works, and clearSession of packed rows frees them whole', async ({ skip }) => {
+    const where = await smallStorage()
+    if (!where) return skip(lacks('smallOriginQuota'))
+    const { packedSession, aloneSession, filler, alone, filled } = await fullStorage(where)
     expect(await aloneSession.popItem()).toEqual(assistant('alone'))
     expect(await aloneSession.getItems()).toEqual(alone)
-
     await packedSession.clearSession()
     expect(await packedSession.getItems()).toEqual([])
     expect(await rowsIn(where.indexedDB, where.dbName, 'packed')).toEqual([])
