@@ -6,42 +6,16 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { deleteSession, IndexedDBSession, StorageQuotaError, type AgentItem } from '../../src/index.js'
 import { disconnect, toLocation } from '../../src/idb/database.js'
-import { capabilities, lacks, originQuota } from '../support/capabilities.js'
+import { capabilities, lacks } from '../support/capabilities.js'
 import { fillToTheBrim, user } from './support/fill-quota.js'
+import { smallStorage as sizedStorage } from './support/small-storage.js'
 
 const cleanups: Array<() => Promise<void>> = []
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup()
 })
 
-function deleteDatabase(factory: IDBFactory, name: string): Promise<void> {
-  return new Promise((resolve) => {
-    const request = factory.deleteDatabase(name)
-    request.onsuccess = request.onerror = request.onblocked = () => resolve()
-  })
-}
-
-/** A database whose storage can be filled quickly, or `undefined` in an engine without one. */
-async function smallStorage(): Promise<{ dbName: string; indexedDB: IDBFactory; maxTurns: number } | undefined> {
-  const dbName = `free-space-${Math.random().toString(36).slice(2)}`
-  if (capabilities.storageBuckets) {
-    const bucketName = `free-space-${Math.random().toString(36).slice(2)}`
-    const bucket = await navigator.storageBuckets.open(bucketName, { quota: 2_000_000 })
-    const where = { dbName, indexedDB: bucket.indexedDB }
-    cleanups.push(async () => {
-      await disconnect(toLocation(where))
-      await navigator.storageBuckets.delete(bucketName)
-    })
-    return { ...where, maxTurns: 50 }
-  }
-  if (!capabilities.smallOriginQuota) return undefined
-  const where = { dbName, indexedDB }
-  cleanups.push(async () => {
-    await disconnect(toLocation(where))
-    await deleteDatabase(indexedDB, dbName)
-  })
-  return { ...where, maxTurns: Math.ceil((2 * originQuota!) / (120 * 1024)) }
-}
+const smallStorage = () => sizedStorage('free-space', cleanups)
 
 const skipNote = capabilities.storageBuckets ? '' : lacks('smallOriginQuota')
 

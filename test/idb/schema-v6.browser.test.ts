@@ -5,12 +5,13 @@
 import { openDB } from 'idb'
 import { afterEach, describe, expect, it } from 'vitest'
 import { exportSession, importSession, IndexedDBSession, StorageError, StorageQuotaError, type AgentItem } from '../../src/index.js'
-import { disconnect, toLocation } from '../../src/idb/database.js'
+import { disconnect } from '../../src/idb/database.js'
 import { SCHEMA_VERSION } from '../../src/idb/schema.js'
 import { expectPacked, expectWellFormed, itemsBySeq, itemsOf, rawRows, readStored, type RawRow } from './support/raw-rows.js'
 import { writeV5Database } from './support/v5-database.js'
 import { fillToTheBrim } from './support/fill-quota.js'
-import { capabilities, lacks, originQuota } from '../support/capabilities.js'
+import { smallStorage as sizedStorage } from './support/small-storage.js'
+import { capabilities, lacks } from '../support/capabilities.js'
 
 const created: string[] = []
 const freshDb = (label: string) => {
@@ -226,23 +227,8 @@ describe('packed rows in a real engine', () => {
   })
 })
 
-/** A database whose storage can be filled quickly (see free-space.browser.test.ts), or `undefined`. */
-async function smallStorage(): Promise<{ dbName: string; indexedDB: IDBFactory; maxTurns: number } | undefined> {
-  const dbName = `schema-v6-full-${Math.random().toString(36).slice(2)}`
-  if (capabilities.storageBuckets) {
-    const bucketName = `schema-v6-full-${Math.random().toString(36).slice(2)}`
-    const bucket = await navigator.storageBuckets.open(bucketName, { quota: 2_000_000 })
-    const where = { dbName, indexedDB: bucket.indexedDB }
-    cleanups.push(async () => {
-      await disconnect(toLocation(where))
-      await navigator.storageBuckets.delete(bucketName)
-    })
-    return { ...where, maxTurns: 50 }
-  }
-  if (!capabilities.smallOriginQuota) return undefined
-  created.push(dbName)
-  return { dbName, indexedDB, maxTurns: Math.ceil((2 * originQuota!) / (120 * 1024)) }
-}
+const smallStorage = () => sizedStorage('schema-v6-full', cleanups)
+
 const cleanups: Array<() => Promise<void>> = []
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup()
