@@ -30,7 +30,7 @@ export function rowLength(row: ItemRow): number {
   if (more === undefined) return 1
   if (!Array.isArray(more) || more.length === 0 || more.length > MAX_ROW_ITEMS - 1) {
     throw new StorageError(
-      `Row ${String(row.seq)} of session "${String(row.sessionId)}" is damaged (its "more" is ${Array.isArray(more) ? `a list of ${more.length} items` : typeof more}); the database was changed outside idb-agents. Nothing was changed; clearSession() removes it, or deleteSession the whole session.`,
+      `Row ${String(row.seq)} of session "${String(row.sessionId)}" is damaged (its "more" is ${Array.isArray(more) ? `a list of ${more.length} items` : typeof more}); the database was changed outside idb-agents. Nothing was changed; clearSession() removes it, deleteSession() the whole session.`,
     )
   }
   return 1 + more.length
