@@ -68,6 +68,36 @@ describe('8. hostile rows', () => {
     expect(JSON.stringify(await readStored(dbName, sessionId))).toBe(before)
   })
 
+  it('two well-formed rows holding the same item (overlapping) are refused, whichever window reaches them, and nothing changes', async () => {
+    const dbName = freshDb()
+    const sessionId = 'hostile-overlap'
+    const session = new IndexedDBSession(sessionId, { dbName })
+    const items = [user('q'), ...replies('a', 4)]
+    await session.addItems(items) // rows: [q, a1, a2, a3], [a4]
+    await putRows(
+      dbName,
+      [
+        { sessionId, seq: 0, createdAt: 5, item: items[0], turn: 1, more: items.slice(1, 4) },
+        { sessionId, seq: 2, createdAt: 5, item: assistant('not a2') }, // claims seq 2, which row 0 holds too
+        { sessionId, seq: 4, createdAt: 5, item: items[4] },
+      ],
+      { deleteSession: sessionId },
+    )
+    await disconnect(toLocation({ dbName }))
+    const before = JSON.stringify(await readStored(dbName, sessionId))
+    const reopened = new IndexedDBSession(sessionId, { dbName })
+    for (const limit of [undefined, 4]) {
+      const error = await reopened.getItems(limit).catch((e: unknown) => e)
+      expect(error, `getItems(${limit})`).toBeInstanceOf(StorageError)
+      expect((error as Error).message).toMatch(/Two rows of session "hostile-overlap" hold item 2/)
+    }
+    // Windows that start at the intruding row or after it miss item 3 (held only by the row
+    // they do not reach): a gap, refused as one. A window clear of the damage reads right.
+    for (const limit of [3, 2]) expect(await reopened.getItems(limit).catch((e: unknown) => e), `getItems(${limit})`).toBeInstanceOf(StorageError)
+    expect(await reopened.getItems(1)).toEqual([items[4]])
+    expect(JSON.stringify(await readStored(dbName, sessionId))).toBe(before)
+  })
+
   it('clearSession and deleteSession still remove a damaged row', async () => {
     for (const remove of ['clearSession', 'deleteSession'] as const) {
       const { dbName, session } = await hostile(`hostile-${remove}`, (rows) => (packedRow(rows).more = 'x', rows))
