@@ -278,6 +278,8 @@ function referenceProblems(branches: ReadonlyMap<string, BranchRecord>, currentB
 export async function importSession(doc: unknown, options: ImportSessionOptions = {}): Promise<SessionInfo> {
   const { record, items, usage } = toRecords(doc, options.sessionId)
   const id = record.id
+  // Each branch's newest item gets a row of its own, as after an append (see addItemRows).
+  const tails = new Set(Object.values(record.branches).flatMap((branch) => branch.ranges.slice(-1).map(([, end]) => end - 1)))
   await withDatabase(toLocation(options), SESSIONS_DB, `importing session "${id}"`, async (db) => {
     const tx = db.transaction(SESSION_STORES, 'readwrite')
     const pending: Promise<unknown>[] = [tx.done]
@@ -293,7 +295,7 @@ export async function importSession(doc: unknown, options: ImportSessionOptions 
         // So does a run paused on it: resuming it on the imported history would append its turn there.
         tx.objectStore('pendingRuns').delete(id),
         tx.objectStore('sessions').put(record),
-        ...packRecords(items).map((row) => tx.objectStore('items').add(row)),
+        ...packRecords(items, (row) => (tails.has(row.seq) ? row.seq : undefined)).map((row) => tx.objectStore('items').add(row)),
         ...usage.map((row) => tx.objectStore('usage').add({ sessionId: id, ...row })),
       )
       await Promise.all(pending)

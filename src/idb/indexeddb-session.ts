@@ -65,6 +65,11 @@ import { readAllItems, writeItems } from './item-rows.js'
 import { MAIN_BRANCH, newEtag, newSessionRecord, SESSION_STORES, SESSIONS_DB, type AgentsDatabase, type AgentsTransaction, type SessionRecord } from './schema.js'
 import { lastPositions, positionsBySeq, rangesLength } from './seq-ranges.js'
 
+/** The seqs the branches of `record` show, as one comparable string. */
+function shownSeqs(record: SessionRecord): string {
+  return JSON.stringify(Object.values(record.branches).map((branch) => [branch.id, branch.ranges]))
+}
+
 /** Options of {@link IndexedDBSession}. */
 export interface IndexedDBSessionOptions extends DatabaseOptions {
   /** Default window for `getItems`. */
@@ -312,11 +317,12 @@ export class IndexedDBSession<TItem = AgentItem>
       const read = await withDatabase(this.#location, SESSIONS_DB, action, async (db) => {
         const tx = db.transaction(SESSION_STORES, 'readonly')
         tx.done.catch(() => {})
-        const [record, rows] = await Promise.all([
+        const [stored, rows] = await Promise.all([
           tx.objectStore('sessions').get(this.sessionId),
           readAllItems(tx.objectStore('items'), this.sessionId),
         ])
-        return record && { etag: record.etag, rows, positions: positionsBySeq(Object.values(record.branches)) }
+        const record = stored && (await settleRecord(tx, stored))
+        return record && { etag: record.etag, rows, shown: shownSeqs(record), positions: positionsBySeq(Object.values(record.branches)) }
       })
       if (!read) return
       // Slow, async work (WebCrypto) happens here, with no transaction open.
@@ -324,7 +330,9 @@ export class IndexedDBSession<TItem = AgentItem>
       const next = await checkedRewrite(read.rows.map((row) => row.item as TItem), positions, rewrite)
       let changed = false
       await this.#write('replace', action, (tx, existing) => {
-        if (!existing || existing.etag !== read.etag) return undefined
+        // The etag stays when a pop at a full quota freed rows ahead of the record (free-space.ts):
+        // what the branches show must be unchanged too, or a freed item would be written back.
+        if (!existing || existing.etag !== read.etag || shownSeqs(existing) !== read.shown) return undefined
         changed = true
         const rows = renumberTurns(existing!, read.rows.map((row, i) => ({ ...row, item: next[i] })))
         return { record: existing!, requests: [writeItems(tx.objectStore('items'), this.sessionId, rows)] }

@@ -63,19 +63,24 @@ function expandRows(rows: readonly ItemRow[]): Map<number, ItemRecord> {
 
 /**
  * Rows holding `records` (sorted by seq): consecutive items written at the same time share a
- * row, and a user message (or an item with a turn number) starts one.
+ * row, and a user message (or an item with a turn number) starts one. `groupOf`, when given,
+ * keeps items of different groups apart (the rows they were read from, say).
  */
-export function packRecords(records: readonly ItemRecord[]): ItemRow[] {
+export function packRecords(records: readonly ItemRecord[], groupOf?: (record: ItemRecord) => unknown): ItemRow[] {
   const rows: ItemRow[] = []
   let row: ItemRow | undefined
+  let group: unknown
   for (const record of records) {
+    const next = groupOf?.(record)
     const joins =
       row !== undefined &&
+      next === group &&
       record.seq === row.seq + rowLength(row) &&
       record.createdAt === row.createdAt &&
       record.turn === undefined &&
       !isUserMessage(record.item) &&
       rowLength(row) < MAX_ROW_ITEMS
+    group = next
     if (joins) {
       ;(row!.more ??= []).push(record.item)
       continue
@@ -204,6 +209,7 @@ async function planRemoval(store: ItemStore, sessionId: string, ranges: readonly
     const kept = records.filter((record) => !within(ranges, record.seq))
     if (kept.length === records.length) continue
     removal.deletes.push(row.seq)
+    // What stays of one row stays in as few rows: a removal in its middle splits it in two.
     removal.puts.push(...packRecords(kept))
   }
   return removal
@@ -244,9 +250,13 @@ export async function writeItems(store: WritableItemStore, sessionId: string, re
   }
   const touched = await rowsTouching(store, sessionId, ranges)
   const bySeq = expandRows(touched)
+  // Items keep the rows they had (an append's newest item its own, see addItemRows); new
+  // seqs are packed among themselves.
+  const rowOf = new Map<number, number>()
+  for (const row of touched) for (let seq = row.seq; seq < row.seq + spanOf(row); seq++) rowOf.set(seq, row.seq)
   for (const record of sorted) bySeq.set(record.seq, record)
   await applyRemoval(store, sessionId, {
     deletes: touched.map((row) => row.seq),
-    puts: packRecords([...bySeq.values()].sort((a, b) => a.seq - b.seq)),
+    puts: packRecords([...bySeq.values()].sort((a, b) => a.seq - b.seq), (record) => rowOf.get(record.seq)),
   })
 }
