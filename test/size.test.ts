@@ -22,9 +22,9 @@ describe('bundle size (min + gzip)', () => {
     // 25 → 25.4 KB (25.0 → 25.4 measured): a run refused for its arguments before its lock
     // is named; history sent through the session's prepareHistoryItemForModelInput; one
     // function_call per call id sent; the SDK-named guards answering false for no session;
-    // an item row that is not an object refused on read (third passes). → 26.3 KB (26.3
+    // an item row that is not an object refused on read (third passes). → 26.4 KB (26.4
     // measured) with schema v6: rows holding several items (src/idb/item-rows.ts).
-    ['sessions + runner (IndexedDBSession, Agent, run, tool)', chatAppEntry, 26.3],
+    ['sessions + runner (IndexedDBSession, Agent, run, tool)', chatAppEntry, 26.4],
     // 16 → 17 KB (16.1 measured): item checks for holes, depth and `__proto__` keys, typed data loss.
     // 17 → 20 KB (16.1 → 19.1 measured) with issue 12 item 5: envelopes bound to their position
     // (checks on every read, the next position kept between writes, conflicts retried, format 2
@@ -35,8 +35,8 @@ describe('bundle size (min + gzip)', () => {
     // branching by content on decrypted items; → 25 KB (24.3 measured) with a paused run
     // kept sealed (EncryptedSession and IndexedDBSession's pendingRuns). 25 → 25.1 KB (25.1
     // measured) with rows that are not items refused on read and pop, and popItem's own
-    // DecryptionError advice (third JS pass). → 26 KB (26.0 measured) with schema v6's item rows.
-    ['sessions + encryption (IndexedDBSession, EncryptedSession, KeyStore)', `export { IndexedDBSession, EncryptedSession, KeyStore } from ${JSON.stringify(srcPath('index.ts'))}`, 26],
+    // DecryptionError advice (third JS pass). → 26.1 KB (26.1 measured) with schema v6's item rows.
+    ['sessions + encryption (IndexedDBSession, EncryptedSession, KeyStore)', `export { IndexedDBSession, EncryptedSession, KeyStore } from ${JSON.stringify(srcPath('index.ts'))}`, 26.1],
   ]
   for (const [use, entry, ceiling] of uses) {
     it(`${use} stays under ${ceiling} KB without openai/zod`, async () => {
@@ -61,12 +61,12 @@ describe('bundle size (min + gzip)', () => {
   // found: copies returned by a sessionInputCallback matched by content, one tool output per
   // call in what is sent, the run lock of a session whose id comes with its first use,
   // compactionMode checked, Conversations pops and clears that cannot loop or race. An app
-  // that does not import them does not ship them. To 57 KB (56.9 measured) with schema v6's
+  // that does not import them does not ship them. To 57.1 KB (57.1 measured) with schema v6's
   // item rows.
 
-  it('the whole library entry without openai/zod stays under 57 KB', async () => {
+  it('the whole library entry without openai/zod stays under 57.1 KB', async () => {
     const { gzipBytes } = await bundleSize(libraryEntry, ['openai', 'zod'])
-    expect(kb(gzipBytes)).toBeLessThanOrEqual(57)
+    expect(kb(gzipBytes)).toBeLessThanOrEqual(57.1)
   })
 
   it('an app using only sessions ships no runner, no openai and no zod classic', async () => {
@@ -79,9 +79,9 @@ describe('bundle size (min + gzip)', () => {
     // (16.1 → 18.4 measured) with issue 15: history transactions, mutations and compaction
     // replacement on MemorySession and IndexedDBSession, tool usage, branching by content;
     // → 19.2 KB (19.0 → 19.1 measured) with tool names qualified by their namespace or MCP
-    // server in getToolUsage; → 20.1 KB (20.1 measured) with schema v6: rows holding several
-    // items, overlapping rows refused (src/idb/item-rows.ts).
-    expect(kb(gzipBytes)).toBeLessThanOrEqual(20.1)
+    // server in getToolUsage; → 20.2 KB (20.2 measured) with schema v6: rows holding several
+    // items, overlapping rows refused, rows kept through rewrites (src/idb/item-rows.ts).
+    expect(kb(gzipBytes)).toBeLessThanOrEqual(20.2)
   })
 
   it('the runner test tools of idb-agents/testing are browser-safe: no node:http server inside', async () => {
