@@ -24,16 +24,26 @@ interface WritableItemStore extends ItemStore {
   delete(key: [string, number]): Promise<unknown>
 }
 
+/** Whether a row's `more` is something other than a list of 1 to MAX_ROW_ITEMS − 1 items (written outside idb-agents). */
+function isDamaged(row: ItemRow): boolean {
+  const more: unknown = row.more
+  return more !== undefined && (!Array.isArray(more) || more.length === 0 || more.length > MAX_ROW_ITEMS - 1)
+}
+
+/** How many seqs a row spans; a damaged row counts as one. */
+function spanOf(row: ItemRow): number {
+  return row.more === undefined || isDamaged(row) ? 1 : 1 + row.more.length
+}
+
 /** The items of a row: 1 + `more`; a damaged `more` is a StorageError naming the row. */
 export function rowLength(row: ItemRow): number {
   const more: unknown = row.more
-  if (more === undefined) return 1
-  if (!Array.isArray(more) || more.length === 0 || more.length > MAX_ROW_ITEMS - 1) {
+  if (isDamaged(row)) {
     throw new StorageError(
       `Row ${String(row.seq)} of session "${String(row.sessionId)}" is damaged (its "more" is ${Array.isArray(more) ? `a list of ${more.length} items` : typeof more}); the database was changed outside idb-agents. Nothing was changed; clearSession() removes it, deleteSession() the whole session.`,
     )
   }
-  return 1 + more.length
+  return spanOf(row)
 }
 
 /** The records of the items `row` holds, oldest first. */
@@ -93,12 +103,6 @@ export function packRecords(records: readonly ItemRecord[], groupOf?: (record: I
 
 function keyRange(sessionId: string, low: number, high: number, highOpen = false): IDBKeyRange {
   return IDBKeyRange.bound([sessionId, low], [sessionId, high], false, highOpen)
-}
-
-/** How many seqs a row spans; a damaged row (see {@link rowLength}) counts as one. */
-function spanOf(row: ItemRow): number {
-  const more: unknown = row.more
-  return Array.isArray(more) && more.length < MAX_ROW_ITEMS ? 1 + more.length : 1
 }
 
 /** The row covering `seq` (starting before it, or at it when `includeStart`), or `undefined`. */
@@ -200,7 +204,7 @@ interface Removal {
 async function planRemoval(store: ItemStore, sessionId: string, ranges: readonly SeqRange[]): Promise<Removal> {
   const removal: Removal = { deletes: [], puts: [] }
   for (const row of await rowsTouching(store, sessionId, ranges)) {
-    if (spanOf(row) === 1 && row.more !== undefined) {
+    if (isDamaged(row)) {
       // A damaged row cannot be read to keep part of it: it goes whole when its first seq goes.
       if (within(ranges, row.seq)) removal.deletes.push(row.seq)
       continue

@@ -3,34 +3,22 @@
 // refusals injected (support/quota-factory.ts). The real engines are in
 // free-space.browser.test.ts.
 import { openDB } from 'idb'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   exportSession,
   importSession,
-  IndexedDBSession,
   listSessions,
   StorageError,
   StorageQuotaError,
   type AgentItem,
 } from '../../src/index.js'
-import { disconnect, toLocation } from '../../src/idb/database.js'
-import { quotaFactory, type QuotaControl } from './support/quota-factory.js'
+import { quotaStores } from './support/quota-store.js'
 
 const user = (text: string): AgentItem => ({ role: 'user', content: text })
 const assistant = (text: string): AgentItem => ({ role: 'assistant', content: text })
 const turn = (n: number): AgentItem[] => [user(`q${n}`), assistant(`a${n}`)]
 
-const opened: Array<{ dbName: string; indexedDB: IDBFactory }> = []
-afterEach(async () => {
-  for (const where of opened.splice(0)) await disconnect(toLocation(where))
-})
-
-function store(): { quota: QuotaControl; where: { dbName: string; indexedDB: IDBFactory }; session: (id: string) => IndexedDBSession } {
-  const quota = quotaFactory()
-  const where = { dbName: `free-space-${Math.random().toString(36).slice(2)}`, indexedDB: quota.factory }
-  opened.push(where)
-  return { quota, where, session: (id) => new IndexedDBSession(id, where) }
-}
+const store = quotaStores('free-space')
 
 /** The session record as stored, read on a connection of the test's own. */
 async function storedRecord(dbName: string, sessionId: string): Promise<{ branches: Record<string, { ranges: [number, number][]; turns: number }> }> {

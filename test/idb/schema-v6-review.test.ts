@@ -1,10 +1,9 @@
 // Adversarial review of schema v6 (docs/schema-v6.md): cases where the stored rows stop
 // keeping a rule the design relies on. Node + fake-indexeddb, full quota simulated by
 // support/quota-factory.ts as in free-space.test.ts.
-import { afterEach, describe, expect, it, vi } from 'vitest'
-import { exportSession, importSession, IndexedDBSession, type AgentItem } from '../../src/index.js'
-import { disconnect, toLocation } from '../../src/idb/database.js'
-import { quotaFactory, type QuotaControl } from './support/quota-factory.js'
+import { describe, expect, it, vi } from 'vitest'
+import { exportSession, importSession, type AgentItem } from '../../src/index.js'
+import { quotaStores } from './support/quota-store.js'
 import { itemsOf, rawRows } from './support/raw-rows.js'
 
 const user = (text: string): AgentItem => ({ role: 'user', content: text })
@@ -14,17 +13,7 @@ const output = (id: string): AgentItem => ({ type: 'function_call_output', call_
 /** A tool turn: the user message, a call, its output and the answer (one append). */
 const toolTurn = (n: number): AgentItem[] => [user(`q${n}`), call(`c${n}`), output(`c${n}`), assistant(`a${n}`)]
 
-const opened: Array<{ dbName: string; indexedDB: IDBFactory }> = []
-afterEach(async () => {
-  for (const where of opened.splice(0)) await disconnect(toLocation(where))
-})
-
-function store(): { quota: QuotaControl; where: { dbName: string; indexedDB: IDBFactory }; session: (id: string) => IndexedDBSession } {
-  const quota = quotaFactory()
-  const where = { dbName: `v6-review-${Math.random().toString(36).slice(2)}`, indexedDB: quota.factory }
-  opened.push(where)
-  return { quota, where, session: (id) => new IndexedDBSession(id, where) }
-}
+const store = quotaStores('v6-review')
 
 /** How many items the row holding `seq` holds. */
 async function rowSizeAt(dbName: string, sessionId: string, seq: number): Promise<number | undefined> {

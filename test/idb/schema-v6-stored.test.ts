@@ -2,12 +2,12 @@
 // rows (a damaged `more`), EncryptedSession's envelopes packed in rows, a session stored one
 // row per item as v5 wrote it, and a completely full quota (support/quota-factory.ts).
 import { openDB } from 'idb'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { deleteSession, EncryptedSession, IndexedDBSession, StorageError, StorageQuotaError } from '../../src/index.js'
 import { disconnect, toLocation } from '../../src/idb/database.js'
 import { type SessionRecord } from '../../src/idb/schema.js'
 import { newDataKey } from '../crypto/support.js'
-import { quotaFactory } from './support/quota-factory.js'
+import { quotaStores } from './support/quota-store.js'
 import { expectPacked, expectWellFormed, layout, putRows, rawRows, readStored, ROW_LIMIT, type RawRow } from './support/raw-rows.js'
 import { assistant, call, expectWindows, freshDb, output, replies, tick, times, user, useStillClock } from './support/v6-session.js'
 
@@ -208,16 +208,7 @@ describe('10. a session stored one row per item (as v5 wrote it)', () => {
 })
 
 describe('11. a completely full quota', () => {
-  const opened: Array<{ dbName: string; indexedDB: IDBFactory }> = []
-  afterEach(async () => {
-    for (const where of opened.splice(0)) await disconnect(toLocation(where))
-  })
-  function full() {
-    const quota = quotaFactory()
-    const where = { dbName: freshDb(), indexedDB: quota.factory }
-    opened.push(where)
-    return { quota, where }
-  }
+  const full = quotaStores('schema-v6-full')
 
   it('popItem frees the newest item when it is alone in its row, and refuses (changing nothing) inside a packed row', async () => {
     const { quota, where } = full()

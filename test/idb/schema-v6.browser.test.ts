@@ -12,6 +12,7 @@ import { writeV5Database } from './support/v5-database.js'
 import { fillToTheBrim } from './support/fill-quota.js'
 import { smallStorage as sizedStorage } from './support/small-storage.js'
 import { capabilities, lacks } from '../support/capabilities.js'
+import { deleteDatabase } from '../crypto/support.js'
 
 const created: string[] = []
 const freshDb = (label: string) => {
@@ -22,10 +23,7 @@ const freshDb = (label: string) => {
 afterEach(async () => {
   for (const name of created.splice(0)) {
     await disconnect({ dbName: name })
-    await new Promise<void>((resolve) => {
-      const request = indexedDB.deleteDatabase(name)
-      request.onsuccess = request.onerror = request.onblocked = () => resolve()
-    })
+    await deleteDatabase(name)
   }
 })
 
