@@ -122,28 +122,45 @@ function additionalData(v: number, sessionId: string, kid: string, at: number, u
  * @param pos - the position the item will have in its branch (0-based)
  */
 export async function sealItem(item: unknown, key: CryptoKey, kid: string, sessionId: string, at: number, pos: number): Promise<EncryptedEnvelope> {
-  const iv = randomBytes(IV_BYTES)
-  const userTurn = isUserMessage(item)
-  const plaintext = encoder.encode(JSON.stringify(item))
-  const additional = additionalData(ENVELOPE_VERSION, sessionId, kid, at, userTurn, pos)
-  const ct = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: additional }, key, plaintext)
-  const envelope: EncryptedEnvelope = { type: 'encrypted', v: ENVELOPE_VERSION, kid, at, pos, iv: bytesToBase64(iv), ct: bytesToBase64(new Uint8Array(ct)) }
-  if (userTurn) envelope.role = 'user'
-  return envelope
+  return (await sealJson(JSON.stringify(item), isUserMessage(item), key, kid, sessionId, at, pos)).stored
 }
 
 /**
- * Decrypts an envelope of `sessionId` (format 1, 2 or 3). Rejects (an OperationError from
- * WebCrypto, or a SyntaxError/TypeError for content that is not JSON) when it fails
- * authentication, and with a TypeError when an envelope's clear role marker disagrees
- * with the item inside (only a writer holding the key could make one). Checks no position:
- * whether `pos` fits where the envelope is stored is for the reader of the window.
+ * As {@link sealItem}, for an item already turned into `json` (`userTurn`: whether it is a
+ * user message). Returns the envelope to store and the same envelope parsed, as
+ * {@link parseEnvelope} would return it.
  */
-export async function openEnvelope(envelope: ParsedEnvelope, key: CryptoKey, sessionId: string): Promise<unknown> {
+export async function sealJson(
+  json: string,
+  userTurn: boolean,
+  key: CryptoKey,
+  kid: string,
+  sessionId: string,
+  at: number,
+  pos: number,
+): Promise<{ stored: EncryptedEnvelope; envelope: ParsedEnvelope }> {
+  const iv = randomBytes(IV_BYTES)
+  const additional = additionalData(ENVELOPE_VERSION, sessionId, kid, at, userTurn, pos)
+  const ct = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: additional }, key, encoder.encode(json)))
+  const stored: EncryptedEnvelope = { type: 'encrypted', v: ENVELOPE_VERSION, kid, at, pos, iv: bytesToBase64(iv), ct: bytesToBase64(ct) }
+  if (userTurn) stored.role = 'user'
+  return { stored, envelope: { v: ENVELOPE_VERSION, kid, at, pos, userTurn, iv, ct } }
+}
+
+/**
+ * Decrypts an envelope of `sessionId` (format 1, 2 or 3) into its item and the item's JSON.
+ * Rejects (an OperationError from WebCrypto, or a SyntaxError/TypeError for content that is
+ * not JSON) when it fails authentication, and with a TypeError when an envelope's clear role
+ * marker disagrees with the item inside (only a writer holding the key could make one).
+ * Checks no position: whether `pos` fits where the envelope is stored is for the reader of
+ * the window.
+ */
+export async function openEnvelope(envelope: ParsedEnvelope, key: CryptoKey, sessionId: string): Promise<{ item: unknown; json: string }> {
   const { v, iv, ct, kid, at, userTurn, pos } = envelope
   const additional = additionalData(v, sessionId, kid, at, userTurn, pos)
   const plaintext = await crypto.subtle.decrypt({ name: 'AES-GCM', iv, additionalData: additional }, key, ct)
-  const item = JSON.parse(decoder.decode(plaintext)) as unknown
+  const json = decoder.decode(plaintext)
+  const item = JSON.parse(json) as unknown
   if (v >= 2 && isUserMessage(item) !== userTurn) throw new TypeError('the envelope\'s role marker does not match the item it holds')
-  return item
+  return { item, json }
 }

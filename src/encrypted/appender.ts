@@ -97,11 +97,11 @@ export class Appender {
   async appendVia(plain: unknown[], at: number, write: (sealed: AgentItem[], position: number | undefined) => Promise<void>): Promise<void> {
     const inner = this.#inner
     if (plain.length === 0) return write([], undefined)
-    const { keys, sessionId } = this.#policy()
+    const policy = this.#policy()
     for (let attempt = 1; ; attempt++) {
       try {
         const position = await this.#position()
-        const sealed = asStoredBatch(await sealItems(plain, keys, sessionId, at, position)) as AgentItem[]
+        const sealed = asStoredBatch(await sealItems(plain, policy, at, position)) as AgentItem[]
         await write(sealed, isPositionalSession(inner) ? position : undefined)
         this.settle(position + plain.length)
         return

@@ -42,6 +42,7 @@ import { pendingRunMethods } from './pending-runs.js'
 import { decryptSessionExport } from './export-codec.js'
 import { inspectItems, openItems, pickItems, sealItems, type OpenPolicy } from './item-codec.js'
 import { resolveOptions, type EncryptedSessionOptions, type ResolvedOptions } from './options.js'
+import { OpenedItems } from './opened-items.js'
 import { readWindow } from './read-window.js'
 import { resealHandler } from './reseal.js'
 import { rewriteHistory } from './rewrite-history.js'
@@ -237,6 +238,7 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
   readonly #options: ResolvedOptions
   readonly #queue = new SerialQueue()
   readonly #appender: Appender
+  readonly #opened: OpenedItems
 
   /**
    * @param underlying - where envelopes are stored
@@ -251,6 +253,7 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
     this.sessionId = underlying.sessionId
     this.#inner = underlying
     this.#options = resolveOptions(options)
+    this.#opened = new OpenedItems(this.#options.decryptedCacheSize)
     this.#appender = new Appender(underlying, () => this.#policy())
     const core: SessionCore = {
       sessionId: this.sessionId,
@@ -477,7 +480,7 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
     const at = this.#options.now()
     return this.#queue.run(async () => {
       await this.#appender.check(false)
-      const sealed = asStoredBatch(await sealItems(plain, this.#options.keys, this.sessionId, at, 0)) as AgentItem[]
+      const sealed = asStoredBatch(await sealItems(plain, this.#policy(), at, 0)) as AgentItem[]
       try {
         await store(sealed)
         this.#appender.settle(plain.length)
@@ -513,6 +516,7 @@ export class EncryptedSession<TItem = AgentItem> implements Session<TItem> {
       onUndecryptable,
       plaintext,
       expiredBefore: ttl === undefined ? -Infinity : now() - ttl,
+      opened: this.#opened,
     }
   }
 }

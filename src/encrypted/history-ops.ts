@@ -89,7 +89,7 @@ export function suffixMethods<TItem>(core: SessionCore, inner: SuffixStore): Pic
           if (raw.length !== expected.length || !opened.every((item, i) => sameJson(item, expected[i]))) {
             throw new HistorySuffixMismatchError(sessionId, expected.length, held)
           }
-          const sealed = asStoredBatch(await sealItems(replacement, core.options.keys, sessionId, at, start)) as unknown as AgentItem[]
+          const sealed = asStoredBatch(await sealItems(replacement, policy, at, start)) as unknown as AgentItem[]
           const sealedOperation = operation && {
             operationId: operation.operationId,
             fingerprint: JSON.stringify(await sealWithCurrentKey(fingerprint!, core.options.keys, binding(sessionId, operation.operationId))),

@@ -2,8 +2,10 @@
 // turned on) into items, and batches of items into envelopes. EncryptedSession calls it
 // before and after the underlying session, never inside one of its transactions.
 import { DecryptionError, WrongKeyError, type DecryptionFailure } from '../crypto/errors.js'
-import { openEnvelope, parseEnvelope, sealItem, type EncryptedEnvelope, type ParsedEnvelope } from '../crypto/envelope.js'
+import { openEnvelope, parseEnvelope, sealJson, type EncryptedEnvelope, type EnvelopeParse, type ParsedEnvelope } from '../crypto/envelope.js'
 import type { DataKeyProvider } from '../crypto/keyring.js'
+import { isUserMessage } from '../items/predicates.js'
+import type { OpenedEnvelope, OpenedItems } from './opened-items.js'
 import { outOfPlace, type Misplaced } from './positions.js'
 
 /** How {@link openItems} treats what it cannot decrypt, and what it filters. */
@@ -16,6 +18,8 @@ export interface OpenPolicy {
   expiredBefore: number
   /** When given, envelopes it returns false for are not decrypted (kind `'unopened'`). */
   open?: (envelope: ParsedEnvelope) => boolean
+  /** Envelopes opened or sealed before, read from memory instead of decrypted again. */
+  opened?: OpenedItems
 }
 
 /** One stored item after {@link inspectItems}. */
@@ -33,7 +37,11 @@ export type Inspected =
  * look like an empty or shorter conversation.
  */
 export async function inspectItems(raw: readonly unknown[], policy: OpenPolicy): Promise<Inspected[]> {
-  const parsed = raw.map((item) => parseEnvelope(item))
+  const known = raw.map((item) => policy.opened?.find(item))
+  const parsed = raw.map((item, index): EnvelopeParse => {
+    const envelope = known[index]?.envelope
+    return envelope ? { kind: 'envelope', envelope } : parseEnvelope(item)
+  })
   const keys = new Map<string, CryptoKey>()
   for (const entry of parsed) {
     if (entry.kind !== 'envelope' || keys.has(entry.envelope.kid)) continue
@@ -53,7 +61,8 @@ export async function inspectItems(raw: readonly unknown[], policy: OpenPolicy):
     raw: raw[index],
     error: new DecryptionError({ sessionId: policy.sessionId, index, windowSize: raw.length, reason, keyId: kid, writtenAt: at, cause }),
   })
-  return Promise.all(
+  const openedNow: Array<OpenedEnvelope | undefined> = []
+  const inspected = await Promise.all(
     parsed.map(async (entry, index): Promise<Inspected> => {
       const stored = raw[index]
       switch (entry.kind) {
@@ -68,13 +77,27 @@ export async function inspectItems(raw: readonly unknown[], policy: OpenPolicy):
       if (policy.open?.(envelope) === false) return { kind: 'unopened', raw: stored, envelope }
       const key = keys.get(envelope.kid)
       if (key === undefined) return fail(index, 'malformed', envelope.kid, envelope.at)
+      const before = known[index]
       try {
-        return { kind: 'item', raw: stored, item: await openEnvelope(envelope, key, policy.sessionId), envelope }
+        const { item, json } = before?.key === key ? { item: JSON.parse(before.json) as unknown, json: before.json } : await openEnvelope(envelope, key, policy.sessionId)
+        openedNow[index] = { envelope, key, json }
+        return { kind: 'item', raw: stored, item, envelope }
       } catch (error) {
         return fail(index, 'authentication', envelope.kid, envelope.at, error)
       }
     }),
   )
+  rememberNewest(policy.opened, raw, openedNow)
+  return inspected
+}
+
+/** Keeps the newest opened envelopes of a window, in window order (oldest first). */
+function rememberNewest(opened: OpenedItems | undefined, raw: readonly unknown[], openedNow: ReadonlyArray<OpenedEnvelope | undefined>): void {
+  if (opened === undefined) return
+  for (let index = Math.max(0, raw.length - opened.maxItems); index < raw.length; index++) {
+    const entry = openedNow[index]
+    if (entry !== undefined) opened.remember(raw[index] as object, entry)
+  }
 }
 
 /**
@@ -106,9 +129,21 @@ export async function openItems<TItem>(raw: readonly unknown[], policy: OpenPoli
 
 /**
  * Encrypts a batch (already validated plain JSON) with the current key, in parallel, the
- * first item sealed at position `start`, the next at `start + 1`, and so on.
+ * first item sealed at position `start`, the next at `start + 1`, and so on; remembers them
+ * in `policy.opened`, so that reading them back decrypts nothing.
  */
-export async function sealItems(items: readonly unknown[], keys: DataKeyProvider, sessionId: string, at: number, start: number): Promise<EncryptedEnvelope[]> {
-  const { id, key } = await keys.currentKey()
-  return Promise.all(items.map((item, i) => sealItem(item, key, id, sessionId, at, start + i)))
+export async function sealItems(items: readonly unknown[], policy: Pick<OpenPolicy, 'keys' | 'sessionId' | 'opened'>, at: number, start: number): Promise<EncryptedEnvelope[]> {
+  const { id, key } = await policy.keys.currentKey()
+  const sealed = await Promise.all(
+    items.map(async (item, i) => {
+      const json = JSON.stringify(item)
+      return { json, ...(await sealJson(json, isUserMessage(item), key, id, policy.sessionId, at, start + i)) }
+    }),
+  )
+  rememberNewest(
+    policy.opened,
+    sealed.map(({ stored }) => stored),
+    sealed.map(({ envelope, json }) => ({ envelope, key, json })),
+  )
+  return sealed.map(({ stored }) => stored)
 }

@@ -38,6 +38,18 @@ export interface EncryptedSessionOptions {
    * @default 'sealed'
    */
   titles?: 'sealed' | 'clear'
+  /**
+   * How many decrypted items to keep in memory, so that reading them again (each turn reads
+   * the window the turn before it read or wrote) decrypts only what is new. An item is
+   * served from memory only when its stored envelope is unchanged in every field and the
+   * key is the same, so it is exactly what decrypting would give; changed envelopes are
+   * decrypted, and refused when tampered with, as without it. Kept: the newest items
+   * read or written, at most this many and at most 8 Mi characters of JSON. The plaintext
+   * lives as long as this session object; drop the session (and its keyring) to lock.
+   * `0` keeps nothing: every read decrypts.
+   * @default 1000
+   */
+  decryptedCacheSize?: number
 }
 
 /** The options with defaults applied and the key turned into a provider. */
@@ -48,15 +60,17 @@ export interface ResolvedOptions {
   ttl: number | undefined
   now: () => number
   titles: 'sealed' | 'clear'
+  decryptedCacheSize: number
 }
 
 /**
  * Checks `EncryptedSession`'s options and applies their defaults.
  * @throws {@link InvalidArgumentError} for a key that is not an AES-GCM-256 encrypt/decrypt
- *   key, an unknown `onUndecryptable`, `plaintext` or `titles`, or a `ttl` that is not a positive number.
+ *   key, an unknown `onUndecryptable`, `plaintext` or `titles`, a `ttl` that is not a positive
+ *   number, or a `decryptedCacheSize` that is not a whole number ≥ 0.
  */
 export function resolveOptions(options: EncryptedSessionOptions | undefined): ResolvedOptions {
-  const { key, onUndecryptable = 'throw', plaintext = 'read', ttl, now = Date.now, titles = 'sealed' } = options ?? ({} as EncryptedSessionOptions)
+  const { key, onUndecryptable = 'throw', plaintext = 'read', ttl, now = Date.now, titles = 'sealed', decryptedCacheSize = 1000 } = options ?? ({} as EncryptedSessionOptions)
   if (onUndecryptable !== 'throw' && onUndecryptable !== 'skip') {
     throw new InvalidArgumentError(`onUndecryptable must be 'throw' or 'skip', got ${String(onUndecryptable)}.`)
   }
@@ -65,5 +79,8 @@ export function resolveOptions(options: EncryptedSessionOptions | undefined): Re
   if (ttl !== undefined && !(typeof ttl === 'number' && ttl > 0 && !Number.isNaN(ttl))) {
     throw new InvalidArgumentError(`ttl must be a positive number of milliseconds, got ${String(ttl)}.`)
   }
-  return { keys: toKeyProvider(key), onUndecryptable, plaintext, ttl, now, titles }
+  if (!(Number.isSafeInteger(decryptedCacheSize) && decryptedCacheSize >= 0)) {
+    throw new InvalidArgumentError(`decryptedCacheSize must be a whole number of items, 0 or more, got ${String(decryptedCacheSize)}.`)
+  }
+  return { keys: toKeyProvider(key), onUndecryptable, plaintext, ttl, now, titles, decryptedCacheSize }
 }

@@ -21,7 +21,7 @@ describe('envelope', () => {
     expect(envelope).toMatchObject({ type: 'encrypted', v: 3, kid, at: 1_700_000_000_000, pos: 7, role: 'user' })
     // A user message says so in clear (turns are numbered by the store); nothing else does.
     expect(dump({ ...envelope, role: undefined })).not.toMatch(/PIN|4321|input_text|user/)
-    expect(await openEnvelope(parsed(envelope), key, 's1')).toEqual(item)
+    expect((await openEnvelope(parsed(envelope), key, 's1')).item).toEqual(item)
     const answer = { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'noted your PIN' }] }
     const other = await sealItem(answer, key, kid, 's1', 1, 8)
     expect(Object.keys(other).sort()).toEqual(['at', 'ct', 'iv', 'kid', 'pos', 'type', 'v'])
@@ -56,7 +56,7 @@ describe('envelope', () => {
       expect(error, what).toBeInstanceOf(DOMException)
       expect((error as DOMException).name, what).toBe('OperationError')
     }
-    expect(await openEnvelope(parsed(envelope), key, 's1')).toEqual(item)
+    expect((await openEnvelope(parsed(envelope), key, 's1')).item).toEqual(item)
   })
 
   it('fails with another key', async () => {
@@ -90,7 +90,7 @@ describe('envelope format versions', () => {
     const old = await sealV1(item, key, 'aaaaaaaaaaaaaaaa', 's1', 5)
     const result = parseEnvelope(old)
     expect(result).toMatchObject({ kind: 'envelope', envelope: { v: 1, userTurn: false } })
-    expect(await openEnvelope(parsed(old), key, 's1')).toEqual(item)
+    expect((await openEnvelope(parsed(old), key, 's1')).item).toEqual(item)
     await expect(openEnvelope(parsed(old), key, 's2')).rejects.toThrow()
   })
 
@@ -98,7 +98,7 @@ describe('envelope format versions', () => {
     const key = await newDataKey()
     const old = await sealV2(item, key, 'aaaaaaaaaaaaaaaa', 's1', 5)
     expect(parseEnvelope(old)).toMatchObject({ kind: 'envelope', envelope: { v: 2, userTurn: true, pos: undefined } })
-    expect(await openEnvelope(parsed(old), key, 's1')).toEqual(item)
+    expect((await openEnvelope(parsed(old), key, 's1')).item).toEqual(item)
     // A position added to an old envelope makes it malformed, never a version 3 one.
     expect(parseEnvelope({ ...old, pos: 0 }).kind).toBe('malformed')
     expect(parseEnvelope({ ...old, v: 3, pos: 0 }).kind).toBe('envelope')
