@@ -35,8 +35,9 @@ describe('bundle size (min + gzip)', () => {
     // branching by content on decrypted items; → 25 KB (24.3 measured) with a paused run
     // kept sealed (EncryptedSession and IndexedDBSession's pendingRuns). 25 → 25.1 KB (25.1
     // measured) with rows that are not items refused on read and pop, and popItem's own
-    // DecryptionError advice (third JS pass). → 26.1 KB (26.1 measured) with schema v6's item rows.
-    ['sessions + encryption (IndexedDBSession, EncryptedSession, KeyStore)', `export { IndexedDBSession, EncryptedSession, KeyStore } from ${JSON.stringify(srcPath('index.ts'))}`, 26.1],
+    // DecryptionError advice (third JS pass). → 26.1 KB (26.1 measured) with schema v6's item rows; → 26.6 KB (26.6
+    // measured) with decrypted items kept in memory (decryptedCacheSize).
+    ['sessions + encryption (IndexedDBSession, EncryptedSession, KeyStore)', `export { IndexedDBSession, EncryptedSession, KeyStore } from ${JSON.stringify(srcPath('index.ts'))}`, 26.6],
   ]
   for (const [use, entry, ceiling] of uses) {
     it(`${use} stays under ${ceiling} KB without openai/zod`, async () => {
@@ -62,11 +63,11 @@ describe('bundle size (min + gzip)', () => {
   // call in what is sent, the run lock of a session whose id comes with its first use,
   // compactionMode checked, Conversations pops and clears that cannot loop or race. An app
   // that does not import them does not ship them. To 57.1 KB (57.1 measured) with schema v6's
-  // item rows.
+  // item rows; to 57.6 KB (57.6 measured) with decrypted items kept in memory.
 
-  it('the whole library entry without openai/zod stays under 57.1 KB', async () => {
+  it('the whole library entry without openai/zod stays under 57.6 KB', async () => {
     const { gzipBytes } = await bundleSize(libraryEntry, ['openai', 'zod'])
-    expect(kb(gzipBytes)).toBeLessThanOrEqual(57.1)
+    expect(kb(gzipBytes)).toBeLessThanOrEqual(57.6)
   })
 
   it('an app using only sessions ships no runner, no openai and no zod classic', async () => {

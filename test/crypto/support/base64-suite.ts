@@ -12,6 +12,16 @@ describe(`base64 (${where})`, () => {
     }
   })
 
+  it('decodes a 9 MB input (a large tool output, sealed) without running out of stack', () => {
+    const big = new Uint8Array(9 * 1024 * 1024).map((_, i) => (i * 7) & 0xff)
+    const text = bytesToBase64(big)
+    expect(text.length).toBe(12_582_912)
+    const decoded = base64ToBytes(text)!
+    expect(decoded.length).toBe(big.length)
+    expect(decoded.every((byte, i) => byte === big[i])).toBe(true) // toEqual takes a minute on 9 MB
+    expect(base64ToBytes(`${text.slice(0, -4)}A=A=`)).toBeUndefined()
+  })
+
   it('matches the standard alphabet with padding', () => {
     expect(bytesToBase64(new TextEncoder().encode('hi?>'))).toBe('aGk/Pg==')
   })
