@@ -89,6 +89,9 @@ export type EncryptedCapabilities<TInner, TItem> = (TInner extends BranchingSess
  *
  * - Encryption runs before the underlying session is called, so no WebCrypto await ever
  *   sits inside an IndexedDB transaction.
+ * - The newest items it decrypted or sealed are kept in memory (`decryptedCacheSize`), so
+ *   each item is decrypted once per session object; a stored envelope changed in any field
+ *   is decrypted (and refused) as without them. Drop the session to let the plaintext go.
  * - Writes need no read of the history: the next position is kept in memory and checked by
  *   the store in the write's own transaction (`addItemsAt`, see `PositionalSession`); when
  *   another tab wrote first, the items are sealed again at the new position. Over a store

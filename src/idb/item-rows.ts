@@ -17,6 +17,7 @@ export const MAX_ROW_ITEMS = 32
 interface ItemStore {
   openCursor(range: IDBKeyRange, direction: IDBCursorDirection): Promise<{ value: ItemRow } | null>
   getAll(range: IDBKeyRange): Promise<ItemRow[]>
+  getKey(key: [string, number]): Promise<unknown>
 }
 interface WritableItemStore extends ItemStore {
   add(row: ItemRow): Promise<unknown>
@@ -158,8 +159,13 @@ export async function readItem(store: ItemStore, sessionId: string, seq: number)
   return row && expandRow(row)[seq - row.seq]
 }
 
-/** Whether the item at `seq` is stored. One request. */
+/**
+ * Whether the item at `seq` is stored. One key lookup when a row starts at `seq`, as the
+ * newest item of every append does (the tail check of each write asks for it); a cursor,
+ * which costs more, only after that.
+ */
 export async function hasItem(store: ItemStore, sessionId: string, seq: number): Promise<boolean> {
+  if ((await store.getKey([sessionId, seq])) !== undefined) return true
   return (await rowCovering(store, sessionId, seq, true)) !== undefined
 }
 
