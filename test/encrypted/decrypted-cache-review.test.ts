@@ -19,6 +19,7 @@ import {
   type AgentItem,
   type DataKey,
   type DataKeyProvider,
+  type EncryptedCapabilities,
   type EncryptedSessionOptions,
   type Session,
 } from '../../src/index.js'
@@ -110,20 +111,24 @@ const sorted = (calls: readonly string[]): string[] => [...calls].sort()
 // ---------------------------------------------------------------------------------------------
 // A store written by a warm session, read once by a second one
 
+/** An EncryptedSession over a MemorySession, with its branch reads (turns, timed items, tool usage) typed. */
+type Wrapped = EncryptedSession & EncryptedCapabilities<MemorySession, AgentItem>
+const wrap = (inner: MemorySession, options: EncryptedSessionOptions): Wrapped => EncryptedSession.wrap(inner, options)
+
 interface Warm {
   inner: MemorySession
   key: DataKeyProvider | CryptoKey
   options: Partial<EncryptedSessionOptions>
   /** Sealed the items: warm from sealing. */
-  writer: EncryptedSession
+  writer: Wrapped
   /** Read them once: warm from opening. */
-  reader: EncryptedSession
+  reader: Wrapped
   /** The envelopes as written. */
   raw: Envelope[]
   /** The decryptions of the unchanged envelopes (`iv|aad|ct`). */
   originals: Set<string>
   recorder: ReturnType<typeof recordDecryptions>
-  cold(): EncryptedSession
+  cold(): Wrapped
 }
 
 let sharedKey: CryptoKey
@@ -133,9 +138,9 @@ beforeAll(async () => {
 
 async function warmStore(options: Partial<EncryptedSessionOptions> = {}, key: DataKeyProvider | CryptoKey = sharedKey): Promise<Warm> {
   const inner = new MemorySession(unique('cache-review'))
-  const writer = new EncryptedSession(inner, { key, ...options })
+  const writer = wrap(inner, { key, ...options })
   for (const turn of TURNS) await writer.addItems(turn)
-  const reader = new EncryptedSession(inner, { key, ...options })
+  const reader = wrap(inner, { key, ...options })
   const recorder = recordDecryptions()
   expect(await writer.getItems()).toEqual(ITEMS)
   expect(recorder.take(), 'the writer reads what it sealed without decrypting').toEqual([])
@@ -154,7 +159,7 @@ async function warmStore(options: Partial<EncryptedSessionOptions> = {}, key: Da
     raw,
     originals: new Set(originals),
     recorder,
-    cold: () => new EncryptedSession(inner, { key, ...options, decryptedCacheSize: 0 }),
+    cold: () => wrap(inner, { key, ...options, decryptedCacheSize: 0 }),
   }
 }
 
@@ -170,7 +175,7 @@ async function store(inner: MemorySession, items: unknown[]): Promise<void> {
  * exactly what the cold session decrypts less the unchanged envelopes; later reads decrypt
  * nothing the cold one did not.
  */
-async function expectSameAsCold(warm: Warm, fresh: EncryptedSession, limit: number | undefined, strict: boolean): Promise<Outcome> {
+async function expectSameAsCold(warm: Warm, fresh: Wrapped, limit: number | undefined, strict: boolean): Promise<Outcome> {
   const { recorder } = warm
   recorder.take()
   const cold = await outcome(() => warm.cold().getItems(limit))
@@ -189,8 +194,30 @@ async function expectSameAsCold(warm: Warm, fresh: EncryptedSession, limit: numb
   }
   expect(await outcome(() => fresh.getItems(limit)), `fresh, ${label}, first read`).toEqual(cold)
   expect(await outcome(() => fresh.getItems(limit)), `fresh, ${label}, second read`).toEqual(cold)
+  if (strict) await expectSameBranchReads(warm, fresh)
   recorder.take()
   return cold
+}
+
+/** The reads of a whole branch (turns, search, timed items, tool usage) decrypt through the same cache. */
+async function expectSameBranchReads(warm: Warm, fresh: Wrapped): Promise<void> {
+  const reads: Array<[string, (session: Wrapped) => Promise<unknown>]> = [
+    ['getTurns', (session) => session.getTurns()],
+    ['findTurns', (session) => session.findTurns('q')],
+    ['getTimedItems', async (session) => (await session.getTimedItems()).map((entry) => entry.item)],
+    ['getToolUsage', (session) => session.getToolUsage()],
+  ]
+  const cold = warm.cold()
+  for (const [name, read] of reads) {
+    const expected = await outcome(() => read(cold))
+    for (const [who, session] of [
+      ['writer', warm.writer],
+      ['reader', warm.reader],
+      ['fresh', fresh],
+    ] as const) {
+      expect(await outcome(() => read(session)), `${who}: ${name}`).toEqual(expected)
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -320,7 +347,7 @@ describe.each(POLICIES)('warm reads equal cold reads after a change in the store
       foreign.otherWriter = await otherWriterFor(warm.inner.sessionId, warm.key)
       const changed = warm.raw.map((e, i) => (i === at ? change(structuredClone(e), warm.raw) : e))
       await store(warm.inner, changed)
-      const fresh = new EncryptedSession(warm.inner, { key: warm.key, ...options })
+      const fresh = wrap(warm.inner, { key: warm.key, ...options })
       for (const [i, limit] of LIMITS.entries()) await expectSameAsCold(warm, fresh, limit, i === 0)
     })
   })
@@ -328,7 +355,7 @@ describe.each(POLICIES)('warm reads equal cold reads after a change in the store
   it.each(MANY)('%s', async (_name, change) => {
     const warm = await warmStore(options)
     await store(warm.inner, change(structuredClone(warm.raw)))
-    const fresh = new EncryptedSession(warm.inner, { key: warm.key, ...options })
+    const fresh = wrap(warm.inner, { key: warm.key, ...options })
     for (const [i, limit] of LIMITS.entries()) await expectSameAsCold(warm, fresh, limit, i === 0)
   })
 })
@@ -386,7 +413,7 @@ describe.each(POLICIES.slice(0, 2))('keys: warm reads equal cold reads (%s)', (_
     const { provider, warm } = await providerStore()
     const held = provider.keys.get('aaaaaaaaaaaaaaaa')!
     provider.keys.delete('aaaaaaaaaaaaaaaa')
-    const fresh = new EncryptedSession(warm.inner, { key: provider, ...options })
+    const fresh = wrap(warm.inner, { key: provider, ...options })
     const cold = await expectSameAsCold(warm, fresh, undefined, true)
     expect(cold).toMatchObject({ error: { class: 'WrongKeyError' } })
     expect(await rejectionOf(warm.writer.getItems())).toBeInstanceOf(WrongKeyError)
@@ -397,7 +424,7 @@ describe.each(POLICIES.slice(0, 2))('keys: warm reads equal cold reads (%s)', (_
   it('a provider that returns another key for the same kid: refused from memory too', async () => {
     const { provider, warm } = await providerStore()
     provider.keys.set('aaaaaaaaaaaaaaaa', await newDataKey())
-    const fresh = new EncryptedSession(warm.inner, { key: provider, ...options })
+    const fresh = wrap(warm.inner, { key: provider, ...options })
     const cold = await expectSameAsCold(warm, fresh, undefined, false)
     if (options.onUndecryptable === 'skip') expect(cold).toEqual({ items: [] })
     else expect(cold).toMatchObject({ error: { class: 'DecryptionError', reason: 'authentication', index: 0 } })
@@ -424,7 +451,7 @@ describe.each(POLICIES.slice(0, 2))('keys: warm reads equal cold reads (%s)', (_
     const warm = await warmStore(options, provider)
     provider.keys.set('aaaaaaaaaaaaaaaa', b)
     provider.keys.set('bbbbbbbbbbbbbbbb', a)
-    const fresh = new EncryptedSession(warm.inner, { key: provider, ...options })
+    const fresh = wrap(warm.inner, { key: provider, ...options })
     await expectSameAsCold(warm, fresh, undefined, false)
     // and an envelope relabelled to the kid that now holds its key still fails (the kid is authenticated)
     await store(
@@ -440,7 +467,7 @@ describe.each(POLICIES.slice(0, 2))('keys: warm reads equal cold reads (%s)', (_
     const { provider, warm } = await providerStore()
     provider.keys.set('cccccccccccccccc', await newDataKey())
     provider.current = 'cccccccccccccccc'
-    const fresh = new EncryptedSession(warm.inner, { key: provider, ...options })
+    const fresh = wrap(warm.inner, { key: provider, ...options })
     expect(await warm.writer.reencryptItems()).toBe(ITEMS.length)
     expect(((await warm.inner.getItems()) as unknown as Envelope[]).map((e) => e.kid)).toEqual(ITEMS.map(() => 'cccccccccccccccc'))
     expect(await expectSameAsCold(warm, fresh, undefined, false)).toEqual({ items: ITEMS })
