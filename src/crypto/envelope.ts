@@ -1,5 +1,6 @@
 // The stored form of an encrypted item. It is itself a valid item (a string `type`, plain
 // JSON), so any Session can store it without knowing about encryption.
+import { InvalidArgumentError } from '../errors.js'
 import { isUserMessage } from '../items/predicates.js'
 import { base64ToBytes, bytesToBase64, randomBytes } from './base64.js'
 
@@ -108,6 +109,14 @@ export function parseEnvelope(item: unknown): EnvelopeParse {
   return { kind: 'envelope', envelope: { v, kid, at, pos: position, userTurn: v >= 2 && item.role === 'user', iv, ct } }
 }
 
+/** Why an envelope with these clear fields could not be parsed back, or `undefined`. */
+function unsealable(kid: unknown, at: unknown, pos: unknown): string | undefined {
+  if (typeof kid !== 'string') return `the key provider's current key id is ${typeof kid}, not a string`
+  if (typeof at !== 'number' || !Number.isFinite(at)) return `the time is ${String(at)}, not a finite number of ms (check the now option)`
+  if (!(typeof pos === 'number' && Number.isSafeInteger(pos) && pos >= 0)) return `its position is ${String(pos)}, not a whole number ≥ 0 (the underlying session's item count)`
+  return undefined
+}
+
 function additionalData(v: number, sessionId: string, kid: string, at: number, userTurn: boolean, pos: number | undefined): Uint8Array<ArrayBuffer> {
   const fields: unknown[] = ['idb-agents/envelope', v, sessionId, kid, at]
   if (v >= 2) fields.push(userTurn ? 'user' : null)
@@ -129,6 +138,8 @@ export async function sealItem(item: unknown, key: CryptoKey, kid: string, sessi
  * As {@link sealItem}, for an item already turned into `json` (`userTurn`: whether it is a
  * user message). Returns the envelope to store and the same envelope parsed, as
  * {@link parseEnvelope} would return it.
+ * @throws {@link InvalidArgumentError} when `kid`, `at` or `pos` is not what an envelope may
+ *   hold: it would be written, and no reader could open it.
  */
 export async function sealJson(
   json: string,
@@ -139,6 +150,8 @@ export async function sealJson(
   at: number,
   pos: number,
 ): Promise<{ stored: EncryptedEnvelope; envelope: ParsedEnvelope }> {
+  const problem = unsealable(kid, at, pos)
+  if (problem !== undefined) throw new InvalidArgumentError(`Cannot encrypt an item for session "${sessionId}": ${problem}. Nothing was written.`)
   const iv = randomBytes(IV_BYTES)
   const additional = additionalData(ENVELOPE_VERSION, sessionId, kid, at, userTurn, pos)
   const ct = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: additional }, key, encoder.encode(json)))

@@ -831,67 +831,52 @@ describe('decryptedCacheSize is checked at construction', () => {
 // ---------------------------------------------------------------------------------------------
 // Envelopes this session sealed but could never open: the sealing side's inputs
 //
-// KNOWN DISCREPANCY (found by this review, not fixed here): sealItems remembers every envelope
-// it seals, without checking that parseEnvelope would accept it. When the clock (`now`), the
-// provider's key id or the underlying session's count is not what an envelope may hold (`at`
-// not a finite number, `kid` not a string, `pos` not a whole number ≥ 0), the write succeeds,
-// every other reader gets DecryptionError('malformed'), and the writer reads the items from
-// memory. `it.fails` marks each such case: when the code is fixed (refusing the write, or
-// remembering only what parses), these fail and the marker must go.
+// Found by this review: sealItems remembered every envelope it sealed, and nothing checked
+// what went into an envelope. A clock (`now`), a provider's key id or an underlying session's
+// count that an envelope may not hold (`at` not a finite number, `kid` not a string, `pos` not
+// a whole number ≥ 0) gave a write that succeeded, a DecryptionError('malformed') for every
+// other reader (the same app after a reload), and the writer reading the items from memory.
+// Such a write is now refused before anything is stored.
 
-describe('what the session seals with hostile inputs reads as a cold session reads it', () => {
+describe('what the session would seal with hostile inputs is refused, and nothing is stored', () => {
   /** Writes two items with `options`, then reads them warm (the writer) and cold. */
   async function sealedWith(options: Partial<EncryptedSessionOptions>, key: DataKeyProvider | CryptoKey = sharedKey, inner: Session<AgentItem> = new MemorySession(unique('hostile'))) {
     const warm = new EncryptedSession(inner, { key, ...options })
     const written = await outcome(() => warm.addItems([user('q1'), assistant('a1')]))
     const cold = await outcome(() => new EncryptedSession(inner, { key, ...options, decryptedCacheSize: 0 }).getItems())
     const fromMemory = await outcome(() => warm.getItems())
-    return { written, cold, fromMemory }
+    return { written, cold, fromMemory, stored: await inner.getItems() }
   }
 
-  /** Whatever the write did (refused or not), the writer's read is the cold read. */
-  async function expectNoDiscrepancy(options: Partial<EncryptedSessionOptions>, key?: DataKeyProvider | CryptoKey, inner?: Session<AgentItem>) {
-    const { cold, fromMemory } = await sealedWith(options, key, inner)
+  async function expectRefused(problem: RegExp, options: Partial<EncryptedSessionOptions>, key?: DataKeyProvider | CryptoKey, inner?: Session<AgentItem>) {
+    const { written, cold, fromMemory, stored } = await sealedWith(options, key, inner)
+    expect(written).toMatchObject({ error: { class: 'InvalidArgumentError', message: expect.stringMatching(problem) } })
+    expect((written as { error: { message: string } }).error.message).toContain('Nothing was written')
+    expect(stored).toEqual([])
+    expect(cold).toEqual({ items: [] })
     expect(fromMemory).toEqual(cold)
   }
 
-  const clocks: Array<[string, () => number]> = [
+  it.each([
     ['Infinity', () => Infinity],
+    ['NaN', () => Number.NaN],
     ['undefined', () => undefined as unknown as number],
     ['a string', () => '1700000000000' as unknown as number],
-  ]
-  it.fails.each(clocks)('KNOWN DISCREPANCY: a clock (now) that returns %s', async (_, now) => {
-    await expectNoDiscrepancy({ now })
-  })
-
-  // NaN (NaN !== NaN) and a Date (cloned by the store: another object) miss the cache, so these agree.
-  it.each([
-    ['NaN', () => Number.NaN],
     ['a Date', () => new Date(1_700_000_000_000) as unknown as number],
   ])('a clock (now) that returns %s', async (_, now) => {
-    const { written, cold, fromMemory } = await sealedWith({ now })
-    expect(written).toEqual({ items: undefined })
-    expect(cold).toMatchObject({ error: { reason: 'malformed', index: 0 } })
-    expect(fromMemory).toEqual(cold)
+    await expectRefused(/the time is .*not a finite number of ms \(check the now option\)/, { now })
   })
 
-  it('the discrepancy, spelled out: now() => Infinity', async () => {
-    const { written, cold, fromMemory } = await sealedWith({ now: () => Infinity })
-    expect(written).toEqual({ items: undefined }) // written without complaint
-    expect(cold).toMatchObject({ error: { class: 'DecryptionError', reason: 'malformed', index: 0 } })
-    expect(fromMemory).toEqual({ items: [user('q1'), assistant('a1')] }) // while the writer reads them from memory
-  })
-
-  it.fails('KNOWN DISCREPANCY: a provider whose current key id is not a string', async () => {
+  it('a provider whose current key id is not a string', async () => {
     const key = await newDataKey()
     const provider: DataKeyProvider = {
       currentKey: async () => ({ id: 42 as unknown as string, key }),
       keyById: async (id) => (String(id) === '42' ? key : undefined),
     }
-    await expectNoDiscrepancy({}, provider)
+    await expectRefused(/current key id is number, not a string/, {}, provider)
   })
 
-  it.fails('KNOWN DISCREPANCY: an underlying session (counting, not positional) whose count is not a whole number', async () => {
+  it('an underlying session (counting, not positional) whose count is not a whole number', async () => {
     const memory = new MemorySession(unique('odd-count'))
     const odd: Session<AgentItem> & { getItemCount(): Promise<number> } = {
       sessionId: memory.sessionId,
@@ -902,6 +887,6 @@ describe('what the session seals with hostile inputs reads as a cold session rea
       clearSession: () => memory.clearSession(),
       getItemCount: async () => (await memory.getItemCount()) + 0.5,
     }
-    await expectNoDiscrepancy({}, sharedKey, odd)
+    await expectRefused(/its position is 0.5, not a whole number/, {}, sharedKey, odd)
   })
 })
