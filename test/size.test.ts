@@ -35,9 +35,10 @@ describe('bundle size (min + gzip)', () => {
     // branching by content on decrypted items; → 25 KB (24.3 measured) with a paused run
     // kept sealed (EncryptedSession and IndexedDBSession's pendingRuns). 25 → 25.1 KB (25.1
     // measured) with rows that are not items refused on read and pop, and popItem's own
-    // DecryptionError advice (third JS pass). → 26.1 KB (26.1 measured) with schema v6's item rows; → 26.6 KB (26.6
-    // measured) with decrypted items kept in memory (decryptedCacheSize).
-    ['sessions + encryption (IndexedDBSession, EncryptedSession, KeyStore)', `export { IndexedDBSession, EncryptedSession, KeyStore } from ${JSON.stringify(srcPath('index.ts'))}`, 26.6],
+    // DecryptionError advice (third JS pass). → 26.1 KB (26.1 measured) with schema v6's item rows; → 26.8 KB (26.6
+    // measured) with decrypted items kept in memory (decryptedCacheSize), then 26.8 with
+    // sealing refusing envelopes no reader could open.
+    ['sessions + encryption (IndexedDBSession, EncryptedSession, KeyStore)', `export { IndexedDBSession, EncryptedSession, KeyStore } from ${JSON.stringify(srcPath('index.ts'))}`, 26.8],
   ]
   for (const [use, entry, ceiling] of uses) {
     it(`${use} stays under ${ceiling} KB without openai/zod`, async () => {
@@ -63,11 +64,12 @@ describe('bundle size (min + gzip)', () => {
   // call in what is sent, the run lock of a session whose id comes with its first use,
   // compactionMode checked, Conversations pops and clears that cannot loop or race. An app
   // that does not import them does not ship them. To 57.1 KB (57.1 measured) with schema v6's
-  // item rows; to 57.6 KB (57.6 measured) with decrypted items kept in memory.
+  // item rows; to 57.8 KB (57.6 measured) with decrypted items kept in memory, then 57.8 with sealing
+  // refusing envelopes no reader could open.
 
-  it('the whole library entry without openai/zod stays under 57.6 KB', async () => {
+  it('the whole library entry without openai/zod stays under 57.8 KB', async () => {
     const { gzipBytes } = await bundleSize(libraryEntry, ['openai', 'zod'])
-    expect(kb(gzipBytes)).toBeLessThanOrEqual(57.6)
+    expect(kb(gzipBytes)).toBeLessThanOrEqual(57.8)
   })
 
   it('an app using only sessions ships no runner, no openai and no zod classic', async () => {
