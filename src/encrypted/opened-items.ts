@@ -44,7 +44,7 @@ export class OpenedItems {
 
   /**
    * What `stored` opened to, when it is an envelope kept here, unchanged in every field. The
-   * caller uses it only when the key it would decrypt with is `key`.
+   * caller uses it only when the key it would decrypt with is the entry's `key`.
    */
   find(stored: unknown): OpenedEnvelope | undefined {
     if (typeof stored !== 'object' || stored === null) return undefined
