@@ -56,8 +56,8 @@ export type EncryptedEnvelope = {
   ct: string
 }
 
-/** An envelope whose fields were checked, with its binary parts decoded. */
-export interface ParsedEnvelope {
+/** The clear fields of an envelope, checked: what is known of an item without opening it. */
+export interface EnvelopeHeader {
   /** Format version: 1, 2 or 3. */
   v: number
   kid: string
@@ -66,6 +66,10 @@ export interface ParsedEnvelope {
   pos: number | undefined
   /** Whether the envelope says, in clear, that it holds a user message (version 2). */
   userTurn: boolean
+}
+
+/** An envelope whose fields were checked, with its binary parts decoded. */
+export interface ParsedEnvelope extends EnvelopeHeader {
   iv: Uint8Array<ArrayBuffer>
   ct: Uint8Array<ArrayBuffer>
 }

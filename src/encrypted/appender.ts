@@ -2,7 +2,7 @@
 // in memory between writes, so a write reads nothing first; the store checks it in the
 // write's own transaction (`addItemsAt`), and when another writer (another tab) was first,
 // the position is counted again and the items sealed again.
-import { parseEnvelope, type ParsedEnvelope } from '../crypto/envelope.js'
+import { parseEnvelope, type EnvelopeHeader } from '../crypto/envelope.js'
 import { WrongKeyError } from '../crypto/errors.js'
 import { PositionConflictError } from '../errors.js'
 import type { AgentItem } from '../items/types.js'
@@ -63,7 +63,7 @@ export class Appender {
    * next position when the newest item (`newest`, as parsed by the read) is an envelope in
    * the current format.
    */
-  noteNewest(newest: ParsedEnvelope | undefined, generation: number, keyProven: boolean): void {
+  noteNewest(newest: EnvelopeHeader | undefined, generation: number, keyProven: boolean): void {
     if (keyProven) this.#keyChecked = true
     if (newest?.pos === undefined) return
     this.#formatChecked = true
@@ -141,7 +141,7 @@ export class Appender {
     this.#formatChecked = true
   }
 
-  async #checkKey(envelope: ParsedEnvelope): Promise<void> {
+  async #checkKey(envelope: EnvelopeHeader): Promise<void> {
     const { keys, sessionId } = this.#policy()
     if ((await keys.keyById(envelope.kid)) !== undefined) return
     throw new WrongKeyError(

@@ -2,7 +2,7 @@
 // turned on) into items, and batches of items into envelopes. EncryptedSession calls it
 // before and after the underlying session, never inside one of its transactions.
 import { DecryptionError, WrongKeyError, type DecryptionFailure } from '../crypto/errors.js'
-import { openEnvelope, parseEnvelope, sealJson, type EncryptedEnvelope, type EnvelopeParse, type ParsedEnvelope } from '../crypto/envelope.js'
+import { openEnvelope, parseEnvelope, sealJson, type EncryptedEnvelope, type EnvelopeHeader, type EnvelopeParse, type ParsedEnvelope } from '../crypto/envelope.js'
 import type { DataKeyProvider } from '../crypto/keyring.js'
 import { isUserMessage } from '../items/predicates.js'
 import type { OpenedEnvelope, OpenedItems } from './opened-items.js'
@@ -17,7 +17,7 @@ export interface OpenPolicy {
   /** Envelopes written before this time (ms) are expired and left out. */
   expiredBefore: number
   /** When given, envelopes it returns false for are not decrypted (kind `'unopened'`). */
-  open?: (envelope: ParsedEnvelope) => boolean
+  open?: (envelope: EnvelopeHeader) => boolean
   /** Envelopes opened or sealed before, read from memory instead of decrypted again. */
   opened?: OpenedItems
 }
@@ -25,9 +25,9 @@ export interface OpenPolicy {
 /** One stored item after {@link inspectItems}. */
 export type Inspected =
   | { kind: 'plain'; raw: unknown; item: unknown }
-  | { kind: 'item'; raw: unknown; item: unknown; envelope: ParsedEnvelope }
-  | { kind: 'expired'; raw: unknown; envelope: ParsedEnvelope }
-  | { kind: 'unopened'; raw: unknown; envelope: ParsedEnvelope }
+  | { kind: 'item'; raw: unknown; item: unknown; envelope: EnvelopeHeader }
+  | { kind: 'expired'; raw: unknown; envelope: EnvelopeHeader }
+  | { kind: 'unopened'; raw: unknown; envelope: EnvelopeHeader }
   | { kind: 'failed'; raw: unknown; error: DecryptionError }
 
 /**
@@ -38,7 +38,7 @@ export type Inspected =
  */
 export async function inspectItems(raw: readonly unknown[], policy: OpenPolicy): Promise<Inspected[]> {
   const known = raw.map((item) => policy.opened?.find(item))
-  const parsed = raw.map((item, index): EnvelopeParse => {
+  const parsed = raw.map((item, index): EnvelopeParse | { kind: 'envelope'; envelope: EnvelopeHeader } => {
     const envelope = known[index]?.envelope
     return envelope ? { kind: 'envelope', envelope } : parseEnvelope(item)
   })
@@ -79,7 +79,7 @@ export async function inspectItems(raw: readonly unknown[], policy: OpenPolicy):
       if (key === undefined) return fail(index, 'malformed', envelope.kid, envelope.at)
       const before = known[index]
       try {
-        const { item, json } = before?.key === key ? { item: JSON.parse(before.json) as unknown, json: before.json } : await openEnvelope(envelope, key, policy.sessionId)
+        const { item, json } = before?.key === key ? { item: JSON.parse(before.json) as unknown, json: before.json } : await openEnvelope(decodable(envelope, stored), key, policy.sessionId)
         openedNow[index] = { envelope, key, json }
         return { kind: 'item', raw: stored, item, envelope }
       } catch (error) {
@@ -89,6 +89,13 @@ export async function inspectItems(raw: readonly unknown[], policy: OpenPolicy):
   )
   rememberNewest(policy.opened, raw, openedNow)
   return inspected
+}
+
+/** `envelope` with its IV and ciphertext: decoded again from `stored` when it came from memory without them. */
+function decodable(envelope: EnvelopeHeader | ParsedEnvelope, stored: unknown): ParsedEnvelope {
+  if ('ct' in envelope) return envelope
+  // It parses: every field it is parsed from matched the kept one.
+  return (parseEnvelope(stored) as { envelope: ParsedEnvelope }).envelope
 }
 
 /** Keeps the newest opened envelopes of a window, in window order (oldest first). */

@@ -4,17 +4,18 @@
 // decryption read, and the same CryptoKey: AES-GCM decryption is a function of exactly those,
 // so a hit returns what decrypting would. A changed envelope is a miss, decrypted (and, when
 // tampered with, refused) as before.
-import type { ParsedEnvelope } from '../crypto/envelope.js'
+import type { EnvelopeHeader } from '../crypto/envelope.js'
 
 /** The stored fields of an envelope that parsing and decryption read. */
 const FIELDS = ['type', 'v', 'kid', 'at', 'pos', 'role', 'iv', 'ct'] as const
 
-/** JSON characters kept at most, whatever the item count (about 16 MB of UTF-16). */
+/** JSON characters kept at most, whatever the item count (each item's stored ciphertext, base64, is kept beside it). */
 export const OPENED_ITEMS_MAX_CHARS = 8 * 1024 * 1024
 
 /** An envelope this session opened or sealed: what a read of the same envelope returns. */
 export interface OpenedEnvelope {
-  envelope: ParsedEnvelope
+  /** Its clear fields (not its IV and ciphertext: an item served from here is not decrypted). */
+  envelope: EnvelopeHeader
   key: CryptoKey
   /** The item's JSON, parsed again for each read (callers may change what they get). */
   json: string
@@ -58,7 +59,8 @@ export class OpenedItems {
     const record = stored as Record<string, unknown>
     if (this.maxItems === 0 || typeof record.iv !== 'string' || opened.json.length > OPENED_ITEMS_MAX_CHARS) return
     this.#forget(record.iv)
-    this.#entries.set(record.iv, { ...opened, stored: storedFields(record) })
+    const { v, kid, at, pos, userTurn } = opened.envelope
+    this.#entries.set(record.iv, { envelope: { v, kid, at, pos, userTurn }, key: opened.key, json: opened.json, stored: storedFields(record) })
     this.#chars += opened.json.length
     for (const oldest of this.#entries.keys()) {
       if (this.#entries.size <= this.maxItems && this.#chars <= OPENED_ITEMS_MAX_CHARS) break

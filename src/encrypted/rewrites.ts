@@ -3,7 +3,7 @@
 // upgrade to position-bound envelopes), expired items dropped. Each checks the sealed
 // positions first, so that a rewrite never launders swapped or replayed items into
 // freshly sealed ones.
-import { looksLikeEnvelope, sealItem, type ParsedEnvelope } from '../crypto/envelope.js'
+import { looksLikeEnvelope, sealItem, type EnvelopeHeader } from '../crypto/envelope.js'
 import { inspectItems, type OpenPolicy } from './item-codec.js'
 import { checkPositions, checkWindow, outOfPlace } from './positions.js'
 import type { Rewrite } from './rewrite-history.js'
@@ -31,7 +31,7 @@ export async function sealPlainItems(raw: unknown[], positions: number[], policy
  * time and position (version 1/2 envelopes get the position their store gives them).
  * Undecryptable items throw, or with `onUndecryptable: 'skip'` are kept as they are.
  */
-export async function resealItems(raw: unknown[], positions: number[], policy: OpenPolicy, stale: (envelope: ParsedEnvelope) => boolean): Promise<Rewrite> {
+export async function resealItems(raw: unknown[], positions: number[], policy: OpenPolicy, stale: (envelope: EnvelopeHeader) => boolean): Promise<Rewrite> {
   const inspected = await inspectItems(raw, { ...policy, plaintext: 'read', expiredBefore: -Infinity, open: stale })
   const misplaced = checkPositions(inspected, positions)
   if (misplaced) throw outOfPlace(policy.sessionId, inspected, raw.length, misplaced)
